@@ -1,0 +1,184 @@
+package io.lading.storage;
+
+import io.lading.core.Digest;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Content-addressed blob bytes over a {@link StorageDriver}, in distribution's layout:
+ * <pre>
+ *   /blobs/sha256/ab/abcdef…/data    one copy per digest, shared by every repository
+ *   /uploads/&lt;id&gt;/data              bytes of an upload in progress
+ * </pre>
+ * Bytes reach a blob path only through {@link #commitUpload} after the caller has verified the digest, and only
+ * after they are durable ({@link StorageDriver.FileWriter#commit()}). This class knows nothing of repositories
+ * or metadata; which blobs exist for a repository is the metadata store's business.
+ */
+public final class BlobStore {
+    /** Read/hash/write buffer; bounds the memory one upload uses. */
+    static final int BUFFER_SIZE = 256 * 1024;
+    private final StorageDriver driver;
+
+    public BlobStore(StorageDriver driver) {
+        this.driver = driver instanceof ValidatingDriver ? driver : new ValidatingDriver(driver);
+    }
+
+    public StorageDriver driver() {
+        return driver;
+    }
+
+    /** Storage path of a blob's bytes. */
+    public static String blobPath(Digest digest) {
+        return "/blobs/" + digest.algorithm().id() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data";
+    }
+
+    /** Storage path of an upload's bytes. */
+    public static String uploadPath(UUID id) {
+        return "/uploads/" + id + "/data";
+    }
+
+    /** Size of a stored blob, if its bytes exist. */
+    public Optional<Long> size(Digest digest) throws IOException {
+        try {
+            return Optional.of(driver.stat(blobPath(digest)).size());
+        } catch (PathNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Opens a blob for reading at {@code offset}. @throws PathNotFoundException when the bytes are missing */
+    public ReadableByteChannel open(Digest digest, long offset) throws IOException {
+        return driver.reader(blobPath(digest), offset);
+    }
+
+    /** The local file holding the blob, for zero-copy sends, when the driver has one. */
+    public Optional<Path> localFile(Digest digest) {
+        return driver.localFile(blobPath(digest));
+    }
+
+    /**
+     * Appends a request body to an upload, hashing as the bytes flow, and makes the result durable before
+     * returning. On failure nothing past {@code offset} counts: the next append at {@code offset} overwrites it.
+     *
+     * @param expected number of bytes the body must carry, or -1 when unknown (chunked transfer)
+     * @param digester running hash of the upload's first {@code offset} bytes; updated with the new bytes
+     * @return the upload's new size
+     * @throws EOFException when the body ends before {@code expected} bytes
+     */
+    public long append(UUID id, long offset, InputStream body, long expected, Digest.Digester digester)
+            throws IOException {
+        StorageDriver.FileWriter writer = driver.writer(uploadPath(id), offset);
+        boolean done = false;
+        try {
+            byte[] buf = new byte[BUFFER_SIZE];
+            ByteBuffer wrapped = ByteBuffer.wrap(buf);
+            long remaining = expected < 0 ? Long.MAX_VALUE : expected;
+            while (remaining > 0) {
+                int n = body.read(buf, 0, (int) Math.min(buf.length, remaining));
+                if (n < 0) {
+                    if (expected >= 0) {
+                        throw new EOFException("body ended after " + (expected - remaining) + " of " + expected + " bytes");
+                    }
+                    break;
+                }
+                digester.update(buf, 0, n);
+                wrapped.clear().limit(n);
+                writer.write(wrapped);
+                remaining -= n;
+            }
+            long size = writer.size();
+            writer.commit();
+            done = true;
+            return size;
+        } finally {
+            if (!done) {
+                writer.close();
+            }
+        }
+    }
+
+    /** Recomputes the hash of an upload's first {@code length} bytes (after a restart lost the running hash). */
+    public Digest.Digester rehash(UUID id, long length, Digest.Algorithm algorithm) throws IOException {
+        Digest.Digester d = algorithm.digester();
+        if (length == 0) {
+            return d;
+        }
+        try (ReadableByteChannel ch = driver.reader(uploadPath(id), 0)) {
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER_SIZE);
+            long left = length;
+            while (left > 0) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                int n = ch.read(buf);
+                if (n < 0) {
+                    throw new EOFException("upload " + id + " holds fewer than " + length + " bytes");
+                }
+                buf.flip();
+                d.update(buf);
+                left -= n;
+            }
+        }
+        return d;
+    }
+
+    /**
+     * Makes a verified upload the blob {@code digest}. When the blob exists already (another push won the race,
+     * or it was pushed before) the upload's bytes are dropped: content addressing makes them identical.
+     */
+    public void commitUpload(UUID id, Digest digest) throws IOException {
+        String target = blobPath(digest);
+        if (exists(target)) {
+            deleteUpload(id);
+            return;
+        }
+        driver.move(uploadPath(id), target);
+        deleteUpload(id);
+    }
+
+    /** Deletes an upload's bytes; absent uploads are fine. */
+    public void deleteUpload(UUID id) throws IOException {
+        try {
+            driver.delete("/uploads/" + id);
+        } catch (PathNotFoundException e) {
+            // already gone
+        }
+    }
+
+    /** Stores small content (a manifest) under its digest, durably, via a staged upload. */
+    public void putSmall(Digest digest, byte[] bytes) throws IOException {
+        if (exists(blobPath(digest))) {
+            return;
+        }
+        UUID id = UUID.randomUUID();
+        try (StorageDriver.FileWriter w = driver.writer(uploadPath(id), 0)) {
+            w.write(ByteBuffer.wrap(bytes));
+            w.commit();
+        }
+        commitUpload(id, digest);
+    }
+
+    /** Reads small content (a manifest) whole. @throws PathNotFoundException when missing */
+    public byte[] readSmall(Digest digest, int maxBytes) throws IOException {
+        try (ReadableByteChannel ch = open(digest, 0); InputStream in = java.nio.channels.Channels.newInputStream(ch)) {
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new IOException("content of " + digest + " exceeds " + maxBytes + " bytes");
+            }
+            return bytes;
+        }
+    }
+
+    private boolean exists(String path) throws IOException {
+        try {
+            driver.stat(path);
+            return true;
+        } catch (PathNotFoundException e) {
+            return false;
+        }
+    }
+}

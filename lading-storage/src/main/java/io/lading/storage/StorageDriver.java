@@ -1,0 +1,94 @@
+package io.lading.storage;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where bytes live: a small file-system-like API that a local disk and an object store can both provide.
+ *
+ * <p>Paths are absolute, {@code /}-separated, and made of components {@code [A-Za-z0-9._-]+} other than
+ * {@code .} and {@code ..}; {@link ValidatingDriver} enforces this in front of every driver, so drivers
+ * may assume valid paths. What a driver may <em>not</em> promise, and callers must not assume:
+ * <ul>
+ *   <li>{@link #move} may be a copy followed by a delete (object stores have no atomic rename); callers only
+ *       move content-addressed files, where a half-finished move is harmless to repeat.</li>
+ *   <li>{@link #list} returns children in no particular order.</li>
+ *   <li>A written file is not durable until {@link FileWriter#commit()} returns.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * try (FileWriter w = driver.writer("/uploads/u1/data", 0)) {
+ *     w.write(buffer);
+ *     w.commit();               // durable from here on
+ * }
+ * driver.move("/uploads/u1/data", "/blobs/sha256/ab/ab.../data");
+ * }</pre>
+ */
+public interface StorageDriver extends AutoCloseable {
+
+    /** A short name for logs and config ({@code filesystem}, {@code inmemory}). */
+    String name();
+
+    /**
+     * Opens a file for streaming reads starting at {@code offset}.
+     *
+     * @throws PathNotFoundException  if there is no such file
+     * @throws InvalidOffsetException if {@code offset} is past the end
+     */
+    ReadableByteChannel reader(String path, long offset) throws IOException;
+
+    /**
+     * Opens a file for writing at {@code offset}, creating it when {@code offset} is 0 and discarding anything
+     * stored past {@code offset} (bytes written but never acknowledged, e.g. before a crash).
+     *
+     * @throws InvalidOffsetException if {@code offset} is past the current end
+     */
+    FileWriter writer(String path, long offset) throws IOException;
+
+    /** Size and modification time of a file, or of a directory (size 0). @throws PathNotFoundException if absent */
+    FileInfo stat(String path) throws IOException;
+
+    /** The full paths of the direct children of a directory; empty when it does not exist. */
+    List<String> list(String path) throws IOException;
+
+    /** Moves a file, replacing the destination. May be copy + delete. @throws PathNotFoundException if absent */
+    void move(String source, String destination) throws IOException;
+
+    /** Deletes a file or a whole directory tree. @throws PathNotFoundException if absent */
+    void delete(String path) throws IOException;
+
+    /** A URL a client can fetch the file from directly, when the backend offers one (object stores). */
+    default Optional<URI> redirectUrl(String path, String method) {
+        return Optional.empty();
+    }
+
+    /** The local file behind {@code path}, when there is one, so the HTTP layer can send it zero-copy. */
+    default Optional<Path> localFile(String path) {
+        return Optional.empty();
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+
+    /** What {@link #stat} reports. */
+    record FileInfo(String path, long size, Instant modified, boolean directory) {
+    }
+
+    /** A file being written: bytes go in with {@link #write}; {@link #commit} makes them durable. */
+    interface FileWriter extends java.nio.channels.WritableByteChannel {
+        /** Bytes in the file so far, including those from before this writer was opened. */
+        long size();
+
+        /** Makes everything written durable (fsync or the object store's completion) and closes the writer. */
+        void commit() throws IOException;
+
+        /** Discards the file and closes the writer. */
+        void cancel() throws IOException;
+    }
+}
