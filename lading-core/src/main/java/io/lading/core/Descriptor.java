@@ -7,9 +7,11 @@ import java.util.Map;
  *
  * @param annotations never null; empty when absent
  * @param urls        never null; external locations of a non-distributable layer
+ * @param platform    the platform of an index entry, or null
  */
 public record Descriptor(String mediaType, Digest digest, long size, String artifactType,
-                         Map<String, String> annotations, java.util.List<String> urls) {
+                         Map<String, String> annotations, java.util.List<String> urls,
+                         Platform platform) {
     public Descriptor {
         annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
         urls = urls == null ? java.util.List.of() : java.util.List.copyOf(urls);
@@ -18,5 +20,9 @@ public record Descriptor(String mediaType, Digest digest, long size, String arti
     /** True for a layer the registry is not expected to hold (a foreign / non-distributable layer with URLs). */
     public boolean isExternal() {
         return !urls.isEmpty();
+    }
+
+    /** The platform an index entry is for. */
+    public record Platform(String os, String architecture, String variant) {
     }
 }

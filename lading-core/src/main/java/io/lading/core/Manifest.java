@@ -197,8 +197,17 @@ public sealed interface Manifest {
                     urls.add(x.asText());
                 });
             }
+            Descriptor.Platform platform = null;
+            JsonNode p = node.get("platform");
+            if (p != null && !p.isNull()) {
+                if (!p.isObject()) {
+                    throw invalid(where + ".platform must be an object");
+                }
+                platform = new Descriptor.Platform(optionalString(p, "os"), optionalString(p, "architecture"),
+                        optionalString(p, "variant"));
+            }
             return new Descriptor(mediaType, digest, size.asLong(), optionalString(node, "artifactType"),
-                    annotations(node.get("annotations"), where + ".annotations"), urls);
+                    annotations(node.get("annotations"), where + ".annotations"), urls, platform);
         }
 
         private static Map<String, String> annotations(JsonNode node, String where) {

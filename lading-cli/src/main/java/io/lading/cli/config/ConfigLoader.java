@@ -1,0 +1,471 @@
+package io.lading.cli.config;
+
+import io.lading.core.Descriptor;
+import io.lading.registry.RegistryOptions;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads a distribution-format config.yml (plus Lading's {@code lading:} section), applies {@code REGISTRY_*}
+ * environment overrides the way distribution does ({@code REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/x} sets
+ * {@code storage.filesystem.rootdirectory}), and builds a {@link LadingConfig}.
+ *
+ * <p>Every value is type-checked, and a mistake fails with a message naming the key and its file and line. Keys
+ * that distribution has but Lading does not implement are collected into {@link LadingConfig#warnings()} (so an
+ * existing distribution config starts unchanged); keys neither knows are errors (a typo must not pass silently).
+ */
+public final class ConfigLoader {
+    /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
+    private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
+            "loglevel", "log.hooks", "log.fields", "log.reportcaller",
+            "auth", "middleware", "reporting", "notifications", "redis", "health", "proxy", "compatibility",
+            "http.prefix", "http.tls", "http.debug", "http.http2", "http.h2c",
+            "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
+            "validation.manifests.urls", "validation.enabled", "validation.disabled");
+    /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
+    private static final Set<String> OTHER_DRIVERS = Set.of("s3", "azure", "gcs", "swift", "oss");
+
+    private final String fileName;
+    private final Set<String> used = new HashSet<>();
+
+    private ConfigLoader(String fileName) {
+        this.fileName = fileName;
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file the config file, or null for built-in defaults (embedded filesystem + SQLite)
+     * @param env  the environment (for REGISTRY_* overrides)
+     * @param dataDir the --data option, overriding the storage root, or null
+     */
+    public static LadingConfig load(Path file, Map<String, String> env, Path dataDir) {
+        ConfigLoader loader = new ConfigLoader(file == null ? "built-in defaults" : file.toString());
+        ConfigNode root = file == null ? ConfigNode.emptyMap("built-in defaults") : loader.parseFile(file);
+        List<String> warnings = new ArrayList<>();
+        loader.applyEnvironment(root, env, warnings);
+        return loader.build(root, file != null, dataDir, warnings);
+    }
+
+    // ---- parsing ------------------------------------------------------------------------------------------------
+
+    private ConfigNode parseFile(Path file) {
+        Node node;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            LoaderOptions opts = new LoaderOptions();
+            opts.setAllowDuplicateKeys(false);
+            node = new Yaml(opts).compose(r);
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException(fileName + " line " + (e.getProblemMark().getLine() + 1) + ": invalid YAML: "
+                    + e.getProblem());
+        } catch (YAMLException e) {
+            throw new ConfigException(fileName + ": invalid YAML: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + fileName + ": " + e.getMessage());
+        }
+        if (node == null) {
+            return ConfigNode.emptyMap(fileName);
+        }
+        ConfigNode root = convert(node);
+        if (!root.isMap()) {
+            throw new ConfigException(fileName + ": the top level must be a mapping of keys");
+        }
+        return root;
+    }
+
+    private ConfigNode convert(Node node) {
+        String origin = fileName + " line " + (node.getStartMark().getLine() + 1);
+        return switch (node) {
+            case MappingNode m -> {
+                Map<String, ConfigNode> map = new LinkedHashMap<>();
+                for (NodeTuple t : m.getValue()) {
+                    if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                        throw new ConfigException(origin + ": keys must be plain strings");
+                    }
+                    map.put(k.getValue().toLowerCase(Locale.ROOT), convert(t.getValueNode()));
+                }
+                yield new ConfigNode(map, origin);
+            }
+            case SequenceNode s -> new ConfigNode(new ArrayList<>(s.getValue().stream().map(this::convert).toList()),
+                    origin);
+            case ScalarNode s -> new ConfigNode(isNull(s) ? null : s.getValue(), origin);
+            default -> throw new ConfigException(origin + ": unsupported YAML construct");
+        };
+    }
+
+    private static boolean isNull(ScalarNode s) {
+        return s.getTag().getValue().endsWith(":null") || (s.getValue().isEmpty() && s.getScalarStyle().getChar() == null);
+    }
+
+    /** REGISTRY_A_B_C=value sets a.b.c; a numeric part indexes a list. Unknown paths are warned about, not fatal. */
+    private void applyEnvironment(ConfigNode root, Map<String, String> env, List<String> warnings) {
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            if (!e.getKey().startsWith("REGISTRY_") || e.getKey().length() <= "REGISTRY_".length()) {
+                continue;
+            }
+            String[] parts = e.getKey().substring("REGISTRY_".length()).toLowerCase(Locale.ROOT).split("_");
+            String origin = "environment variable " + e.getKey();
+            ConfigNode node = root;
+            for (int i = 0; i < parts.length - 1; i++) {
+                node = childForWrite(node, parts[i], origin);
+                if (node == null) {
+                    break;
+                }
+            }
+            if (node == null) {
+                warnings.add(e.getKey() + " (cannot be applied: its path crosses a scalar value)");
+                continue;
+            }
+            String last = parts[parts.length - 1];
+            ConfigNode value = new ConfigNode(e.getValue(), origin);
+            if (node.isMap()) {
+                node.map().put(last, value);
+            } else if (node.isList() && last.matches("\\d+")) {
+                int idx = Integer.parseInt(last);
+                while (node.list().size() <= idx) {
+                    node.list().add(new ConfigNode(null, origin));
+                }
+                node.list().set(idx, value);
+            } else {
+                warnings.add(e.getKey() + " (cannot be applied: its path crosses a scalar value)");
+            }
+        }
+    }
+
+    private static ConfigNode childForWrite(ConfigNode node, String part, String origin) {
+        if (node.isMap()) {
+            ConfigNode c = node.map().get(part);
+            if (c == null || c.value == null) {
+                c = ConfigNode.emptyMap(origin);
+                node.map().put(part, c);
+            }
+            return c.isMap() || c.isList() ? c : null;
+        }
+        if (node.isList() && part.matches("\\d+")) {
+            int idx = Integer.parseInt(part);
+            while (node.list().size() <= idx) {
+                node.list().add(ConfigNode.emptyMap(origin));
+            }
+            return node.list().get(idx);
+        }
+        return null;
+    }
+
+    // ---- typed reads --------------------------------------------------------------------------------------------
+
+    private ConfigNode at(ConfigNode root, String path) {
+        ConfigNode node = root;
+        for (String part : path.split("\\.")) {
+            if (node == null || !node.isMap()) {
+                return null;
+            }
+            node = node.map().get(part);
+        }
+        if (node != null) {
+            used.add(path);
+        }
+        return node;
+    }
+
+    private String string(ConfigNode root, String path, String def) {
+        ConfigNode n = at(root, path);
+        if (n == null || n.value == null) {
+            return def;
+        }
+        if (n.scalar() == null) {
+            throw new ConfigException(n.origin + ": " + path + " must be a single value");
+        }
+        return n.scalar();
+    }
+
+    private boolean bool(ConfigNode root, String path, boolean def) {
+        ConfigNode n = at(root, path);
+        String s = n == null ? null : string(root, path, null);
+        if (s == null) {
+            return def;
+        }
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(n.origin + ": " + path + " must be true or false, not '" + s + "'");
+        };
+    }
+
+    private long integer(ConfigNode root, String path, long def, long min) {
+        ConfigNode n = at(root, path);
+        String s = n == null ? null : string(root, path, null);
+        if (s == null) {
+            return def;
+        }
+        try {
+            long v = Long.parseLong(s);
+            if (v < min) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(n.origin + ": " + path + " must be an integer >= " + min + ", not '" + s + "'");
+        }
+    }
+
+    private Duration duration(ConfigNode root, String path, Duration def) {
+        ConfigNode n = at(root, path);
+        String s = n == null ? null : string(root, path, null);
+        if (s == null) {
+            return def;
+        }
+        Duration d = Durations.parse(s);
+        if (d == null) {
+            throw new ConfigException(n.origin + ": " + path + " must be a duration such as 30s, 5m or 168h, not '"
+                    + s + "'");
+        }
+        return d;
+    }
+
+    private <E extends Enum<E>> E choice(ConfigNode root, String path, Class<E> type, E def) {
+        ConfigNode n = at(root, path);
+        String s = n == null ? null : string(root, path, null);
+        if (s == null) {
+            return def;
+        }
+        try {
+            return Enum.valueOf(type, s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.origin + ": " + path + " must be one of "
+                    + java.util.Arrays.stream(type.getEnumConstants()).map(x -> x.name().toLowerCase(Locale.ROOT)).toList()
+                    + ", not '" + s + "'");
+        }
+    }
+
+    private enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+
+    private enum LogFormatter { TEXT, JSON, LOGSTASH }
+
+    // ---- building -----------------------------------------------------------------------------------------------
+
+    private LadingConfig build(ConfigNode root, boolean fromFile, Path dataDir, List<String> warnings) {
+        used.addAll(List.of("version", "log", "http", "storage", "validation", "catalog", "lading"));
+        String version = string(root, "version", null);
+        if (fromFile && version == null) {
+            throw new ConfigException(fileName + ": version is required (use version: 0.1)");
+        }
+        if (version != null && !version.equals("0.1")) {
+            throw new ConfigException(at(root, "version").origin + ": version must be 0.1, not '" + version + "'");
+        }
+
+        LadingConfig.Log log = new LadingConfig.Log(
+                choice(root, "log.level", LogLevel.class, LogLevel.INFO).name().toLowerCase(Locale.ROOT),
+                choice(root, "log.formatter", LogFormatter.class, LogFormatter.TEXT).name().toLowerCase(Locale.ROOT),
+                bool(root, "log.accesslog.disabled", false));
+
+        String net = string(root, "http.net", "tcp");
+        if (!net.equals("tcp")) {
+            throw new ConfigException(at(root, "http.net").origin + ": http.net must be tcp (unix sockets are not"
+                    + " supported yet), not '" + net + "'");
+        }
+        String addr = string(root, "http.addr", ":5000");
+        checkAddress(root, addr);
+        String host = string(root, "http.host", "");
+        if (!host.isEmpty() && !host.matches("https?://[^/\\s]+(/.*)?")) {
+            throw new ConfigException(at(root, "http.host").origin + ": http.host must be an absolute http(s) URL, not '"
+                    + host + "'");
+        }
+        bool(root, "http.relativeurls", false);
+        LadingConfig.Http http = new LadingConfig.Http(addr, host, string(root, "http.secret", ""),
+                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)));
+
+        LadingConfig.Storage storage = storage(root, fromFile, dataDir);
+        LadingConfig.Validation validation = validation(root);
+        int catalogMax = (int) integer(root, "catalog.maxentries", 1000, 1);
+
+        Path metadataPath = null;
+        String mp = string(root, "lading.metadata.path", null);
+        if (mp != null) {
+            metadataPath = Path.of(mp);
+        }
+        LadingConfig.Lading lading = new LadingConfig.Lading(metadataPath,
+                integer(root, "lading.uploads.chunkminlength", 0, 0));
+
+        collectUnknown(root, "", warnings);
+        return new LadingConfig(log, http, storage, validation, catalogMax, lading, List.copyOf(warnings));
+    }
+
+    private void checkAddress(ConfigNode root, String addr) {
+        int colon = addr.lastIndexOf(':');
+        boolean ok = colon >= 0;
+        if (ok) {
+            try {
+                int port = Integer.parseInt(addr.substring(colon + 1));
+                ok = port >= 0 && port <= 65535;
+            } catch (NumberFormatException e) {
+                ok = false;
+            }
+        }
+        if (!ok) {
+            ConfigNode n = at(root, "http.addr");
+            throw new ConfigException((n == null ? "--listen" : n.origin) + ": http.addr must be host:port or :port, not '"
+                    + addr + "'");
+        }
+    }
+
+    private Map<String, List<String>> headers(ConfigNode root) {
+        ConfigNode n = at(root, "http.headers");
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (n == null || n.value == null) {
+            return out;
+        }
+        if (!n.isMap()) {
+            throw new ConfigException(n.origin + ": http.headers must map header names to lists of values");
+        }
+        markUsedBelow(n, "http.headers");
+        for (Map.Entry<String, ConfigNode> e : n.map().entrySet()) {
+            ConfigNode v = e.getValue();
+            List<String> values = new ArrayList<>();
+            if (v.isList()) {
+                for (ConfigNode item : v.list()) {
+                    if (item.scalar() == null) {
+                        throw new ConfigException(item.origin + ": http.headers." + e.getKey() + " values must be strings");
+                    }
+                    values.add(item.scalar());
+                }
+            } else if (v.scalar() != null) {
+                values.add(v.scalar());
+            } else {
+                throw new ConfigException(v.origin + ": http.headers." + e.getKey() + " must be a list of strings");
+            }
+            out.put(e.getKey(), values);
+        }
+        return out;
+    }
+
+    private LadingConfig.Storage storage(ConfigNode root, boolean fromFile, Path dataDir) {
+        ConfigNode s = at(root, "storage");
+        List<String> drivers = new ArrayList<>();
+        if (s != null && s.isMap()) {
+            for (String k : s.map().keySet()) {
+                if (k.equals("filesystem") || k.equals("inmemory") || OTHER_DRIVERS.contains(k)) {
+                    drivers.add(k);
+                }
+            }
+        } else if (s != null && s.value != null) {
+            throw new ConfigException(s.origin + ": storage must be a mapping");
+        }
+        for (String d : drivers) {
+            if (OTHER_DRIVERS.contains(d)) {
+                throw new ConfigException(at(root, "storage." + d).origin + ": storage." + d + ": the " + d
+                        + " storage driver is not available in Lading yet (filesystem and inmemory are)");
+            }
+        }
+        if (drivers.size() > 1) {
+            throw new ConfigException(s.origin + ": storage must name exactly one driver, found " + drivers);
+        }
+        String driver = drivers.isEmpty() ? "filesystem" : drivers.get(0);
+        if (fromFile && drivers.isEmpty() && dataDir == null) {
+            throw new ConfigException(fileName + ": storage must name a driver (storage.filesystem.rootdirectory)");
+        }
+        Path rootDir = null;
+        if (driver.equals("filesystem")) {
+            at(root, "storage.filesystem");
+            String dir = string(root, "storage.filesystem.rootdirectory", "/var/lib/registry");
+            rootDir = dataDir != null ? dataDir : fromFile || drivers.contains("filesystem") ? Path.of(dir) : Path.of("data");
+        } else {
+            at(root, "storage.inmemory");
+            markUsedBelow(at(root, "storage.inmemory"), "storage.inmemory");
+        }
+        boolean delete = bool(root, "storage.delete.enabled", false);
+        boolean readOnly = bool(root, "storage.maintenance.readonly.enabled", false);
+        RegistryOptions.UploadPurging defaults = RegistryOptions.UploadPurging.defaults();
+        RegistryOptions.UploadPurging purging = new RegistryOptions.UploadPurging(
+                bool(root, "storage.maintenance.uploadpurging.enabled", defaults.enabled()),
+                duration(root, "storage.maintenance.uploadpurging.age", defaults.age()),
+                duration(root, "storage.maintenance.uploadpurging.interval", defaults.interval()),
+                bool(root, "storage.maintenance.uploadpurging.dryrun", defaults.dryRun()));
+        if (purging.enabled() && purging.interval().isZero()) {
+            throw new ConfigException(at(root, "storage.maintenance.uploadpurging.interval").origin
+                    + ": storage.maintenance.uploadpurging.interval must be greater than 0");
+        }
+        boolean redirectDisabled = bool(root, "storage.redirect.disable", false);
+        return new LadingConfig.Storage(driver, rootDir, delete, readOnly, purging, redirectDisabled);
+    }
+
+    private LadingConfig.Validation validation(ConfigNode root) {
+        RegistryOptions.IndexValidation mode = choice(root, "validation.manifests.indexes.platforms",
+                RegistryOptions.IndexValidation.class, RegistryOptions.IndexValidation.ALL);
+        List<Descriptor.Platform> platforms = new ArrayList<>();
+        ConfigNode list = at(root, "validation.manifests.indexes.platformlist");
+        if (list != null && list.value != null) {
+            if (!list.isList()) {
+                throw new ConfigException(list.origin + ": validation.manifests.indexes.platformlist must be a list");
+            }
+            markUsedBelow(list, "validation.manifests.indexes.platformlist");
+            for (ConfigNode item : list.list()) {
+                if (!item.isMap() || item.map().get("os") == null || item.map().get("architecture") == null
+                        || item.map().get("os").scalar() == null || item.map().get("architecture").scalar() == null) {
+                    throw new ConfigException(item.origin + ": each platformlist entry needs os and architecture");
+                }
+                platforms.add(new Descriptor.Platform(item.map().get("os").scalar(),
+                        item.map().get("architecture").scalar(), null));
+            }
+        }
+        if (mode == RegistryOptions.IndexValidation.LIST && platforms.isEmpty()) {
+            throw new ConfigException(at(root, "validation.manifests.indexes.platforms").origin
+                    + ": validation.manifests.indexes.platforms is list but platformlist is empty");
+        }
+        return new LadingConfig.Validation(mode, platforms);
+    }
+
+    private void markUsedBelow(ConfigNode node, String path) {
+        if (node == null) {
+            return;
+        }
+        used.add(path);
+        if (node.isMap()) {
+            node.map().forEach((k, v) -> markUsedBelow(v, path + "." + k));
+        } else if (node.isList()) {
+            for (int i = 0; i < node.list().size(); i++) {
+                markUsedBelow(node.list().get(i), path + "." + i);
+            }
+        }
+    }
+
+    /** Every key not read above: a warning when distribution knows it, an error when nobody does. */
+    private void collectUnknown(ConfigNode node, String path, List<String> warnings) {
+        if (!node.isMap()) {
+            return;
+        }
+        for (Map.Entry<String, ConfigNode> e : node.map().entrySet()) {
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            if (KNOWN_UNIMPLEMENTED.stream().anyMatch(k -> key.equals(k) || key.startsWith(k + "."))) {
+                warnings.add(key);
+                continue;
+            }
+            boolean usedHere = used.contains(key);
+            boolean usedBelow = used.stream().anyMatch(u -> u.startsWith(key + "."));
+            if (!usedHere && !usedBelow) {
+                throw new ConfigException(e.getValue().origin + ": unknown configuration key " + key);
+            }
+            collectUnknown(e.getValue(), key, warnings);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.lading.cli.config;
+
+import io.lading.core.Descriptor;
+import io.lading.registry.RegistryOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration as typed values: distribution's config.yml keys that Lading implements, plus Lading's
+ * own settings under {@code lading:}. Built by {@link ConfigLoader}; defaults are those of distribution unless
+ * noted, so an existing distribution config means the same thing here.
+ *
+ * @param warnings keys that distribution knows and Lading does not implement yet (reported once at start-up)
+ */
+public record LadingConfig(Log log, Http http, Storage storage, Validation validation, int catalogMaxEntries,
+                           Lading lading, List<String> warnings) {
+
+    /** log.* */
+    public record Log(String level, String formatter, boolean accessLogDisabled) {
+    }
+
+    /**
+     * http.*
+     *
+     * @param addr    host:port to listen on (":5000" means all interfaces)
+     * @param host    external base URL for Location headers, or "" for relative locations
+     * @param headers extra response headers
+     */
+    public record Http(String addr, String host, String secret, Map<String, List<String>> headers,
+                       Duration drainTimeout) {
+    }
+
+    /**
+     * storage.*
+     *
+     * @param driver        "filesystem" or "inmemory"
+     * @param rootDirectory storage.filesystem.rootdirectory (null for inmemory)
+     */
+    public record Storage(String driver, Path rootDirectory, boolean deleteEnabled, boolean readOnly,
+                          RegistryOptions.UploadPurging uploadPurging, boolean redirectDisabled) {
+    }
+
+    /** validation.manifests.indexes.* */
+    public record Validation(RegistryOptions.IndexValidation indexes, List<Descriptor.Platform> platforms) {
+    }
+
+    /**
+     * lading.*
+     *
+     * @param metadataPath   lading.metadata.path: the SQLite file (default: metadata.db in the storage root)
+     * @param chunkMinLength lading.uploads.chunkminlength: advertised OCI-Chunk-Min-Length (0: none)
+     */
+    public record Lading(Path metadataPath, long chunkMinLength) {
+    }
+}

@@ -1,0 +1,47 @@
+package io.lading.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lading.core.ErrorCode;
+import io.lading.core.RegistryException;
+import io.lading.metadata.MetadataException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns failures into HTTP: a {@link RegistryException} becomes its code's status with the
+ * spec's JSON body; anything else is the registry's fault, logged with its stack and answered 500 (or 503 when
+ * the metadata store is unavailable) in the same JSON shape, without internals.
+ */
+final class ErrorResponses {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A status and JSON body ready to send. */
+    record Rendered(int status, byte[] body) {
+    }
+
+    private ErrorResponses() {
+    }
+
+    static Rendered render(Throwable failure, String method, String path) {
+        if (failure instanceof RegistryException re && re.code() != ErrorCode.INTERNAL) {
+            return new Rendered(re.code().status(), body(re.code(), re.getMessage(), re.detail()));
+        }
+        ErrorCode code = failure instanceof MetadataException ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL;
+        LOG.error("{} {} failed", method, path, failure);
+        return new Rendered(code.status(), body(code, code.message(), null));
+    }
+
+    static byte[] body(ErrorCode code, String message, Object detail) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode errors = root.putArray("errors");
+        ObjectNode e = errors.addObject();
+        e.put("code", code.wireCode());
+        e.put("message", message == null ? code.message() : message);
+        e.set("detail", detail == null ? JSON.nullNode() : JSON.valueToTree(detail));
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,554 @@
+package io.lading.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lading.core.Digest;
+import io.lading.core.ErrorCode;
+import io.lading.core.Manifest;
+import io.lading.core.MediaTypes;
+import io.lading.core.Reference;
+import io.lading.core.RegistryException;
+import io.lading.core.RepositoryName;
+import io.lading.core.Tag;
+import io.lading.metadata.ManifestRecord;
+import io.lading.metadata.UploadRecord;
+import io.lading.registry.BlobService;
+import io.lading.registry.ManifestService;
+import io.lading.registry.RegistryOptions;
+import io.lading.registry.UploadRangeException;
+import io.lading.registry.UploadService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /v2/} API: one route table ({@link #dispatch}) from method and {@link Route} to a small method that
+ * reads the request, calls one service and writes the response. Handlers run on virtual threads and block.
+ * Business rules live in the services; errors are turned into responses only by {@link ErrorResponses}.
+ */
+public final class RegistryHandler extends Handler.Abstract {
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.lading.access");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JSON_TYPE = "application/json";
+    private static final long MAP_CHUNK = 16L * 1024 * 1024;
+
+    private final BlobService blobs;
+    private final UploadService uploads;
+    private final ManifestService manifests;
+    private final RegistryOptions options;
+    private final String baseUrl;
+    private final Map<String, String> extraHeaders;
+
+    /**
+     * @param baseUrl      http.host: prefix for Location headers ("" for relative locations)
+     * @param extraHeaders http.headers: added to every response
+     */
+    public RegistryHandler(BlobService blobs, UploadService uploads, ManifestService manifests,
+                           RegistryOptions options, String baseUrl, Map<String, String> extraHeaders) {
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.manifests = manifests;
+        this.options = options;
+        this.baseUrl = baseUrl == null ? "" : baseUrl.replaceAll("/+$", "");
+        this.extraHeaders = Map.copyOf(extraHeaders);
+    }
+
+    /** What one request brings, read once. */
+    private record Call(Request request, Response response, String method, Fields query) {
+        String header(HttpHeader h) {
+            return request.getHeaders().get(h);
+        }
+
+        String param(String name) {
+            return query.getValue(name);
+        }
+
+        boolean isHead() {
+            return method.equals("HEAD");
+        }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        long started = System.nanoTime();
+        String method = request.getMethod();
+        String path = request.getHttpURI().getPath();
+        response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+        extraHeaders.forEach((k, v) -> response.getHeaders().add(k, v));
+        Call call = null;
+        try {
+            call = new Call(request, response, method, Request.extractQueryParameters(request));
+            dispatch(call, Route.parse(path));
+        } catch (Throwable failure) {
+            sendError(request, response, method, path, failure);
+        }
+        callback.succeeded();
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info("{} {} {} {} {}ms", Request.getRemoteAddr(request), method, path, response.getStatus(),
+                    (System.nanoTime() - started) / 1_000_000);
+        }
+        return true;
+    }
+
+    /** The route table. */
+    private void dispatch(Call c, Route route) throws IOException {
+        String m = c.method();
+        switch (route) {
+            case Route.Base b when m.equals("GET") || m.equals("HEAD") -> sendJson(c, 200, "{}");
+            case Route.Catalog cat when m.equals("GET") -> catalog(c);
+            case Route.Tags t when m.equals("GET") -> tags(c, t.name());
+            case Route.Manifests r when m.equals("GET") || m.equals("HEAD") -> getManifest(c, r.name(), r.reference());
+            case Route.Manifests r when m.equals("PUT") -> putManifest(c, r.name(), r.reference());
+            case Route.Manifests r when m.equals("DELETE") -> deleteManifest(c, r.name(), r.reference());
+            case Route.Blob b when m.equals("GET") || m.equals("HEAD") -> getBlob(c, b.name(), Digest.parse(b.digest()));
+            case Route.Blob b when m.equals("DELETE") -> deleteBlob(c, b.name(), Digest.parse(b.digest()));
+            case Route.UploadStart u when m.equals("POST") -> startUpload(c, u.name());
+            case Route.UploadSession s when m.equals("GET") -> uploadStatus(c, s.name(), uploadId(s.id()));
+            case Route.UploadSession s when m.equals("PATCH") -> patchUpload(c, s.name(), uploadId(s.id()));
+            case Route.UploadSession s when m.equals("PUT") -> completeUpload(c, s.name(), uploadId(s.id()));
+            case Route.UploadSession s when m.equals("DELETE") -> cancelUpload(c, s.name(), uploadId(s.id()));
+            case Route.Referrers r when m.equals("GET") -> referrers(c, r.name(), r.digest());
+            case Route.NotFound n -> throw new NotFoundException();
+            default -> throw new RegistryException(ErrorCode.UNSUPPORTED, "method " + m + " is not allowed here");
+        }
+    }
+
+    // ---- manifests ----------------------------------------------------------------------------------------------
+
+    private void getManifest(Call c, RepositoryName name, String ref) throws IOException {
+        Reference reference = Reference.parse(ref);
+        ManifestRecord record;
+        byte[] bytes = null;
+        if (c.isHead()) {
+            record = manifests.stat(name, reference);
+        } else {
+            ManifestService.Content content = manifests.get(name, reference);
+            record = content.record();
+            bytes = content.bytes();
+        }
+        if (!ContentNegotiation.acceptable(c.request().getHeaders().getValuesList(HttpHeader.ACCEPT), record.mediaType())) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + ref + " is a " + record.mediaType()
+                    + ", which the request's Accept header does not allow");
+        }
+        var h = c.response().getHeaders();
+        h.put(HttpHeader.CONTENT_TYPE, record.mediaType());
+        h.put("Docker-Content-Digest", record.digest().toString());
+        h.put(HttpHeader.ETAG, "\"" + record.digest() + "\"");
+        c.response().setStatus(200);
+        if (bytes == null) {
+            h.put(HttpHeader.CONTENT_LENGTH, record.size());
+            return;
+        }
+        write(c, bytes);
+    }
+
+    private void putManifest(Call c, RepositoryName name, String ref) throws IOException {
+        Reference reference = Reference.parse(ref);
+        List<Tag> extraTags = new ArrayList<>();
+        for (String t : c.query().getValuesOrEmpty("tag")) {
+            extraTags.add(Tag.of(t));
+        }
+        long declared = c.request().getLength();
+        if (declared > Manifest.MAX_BYTES) {
+            throw new RegistryException(ErrorCode.SIZE_TOO_LARGE, "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
+        }
+        byte[] bytes;
+        try (InputStream in = Content.Source.asInputStream(c.request())) {
+            bytes = in.readNBytes(Manifest.MAX_BYTES + 1);
+        }
+        if (bytes.length > Manifest.MAX_BYTES) {
+            throw new RegistryException(ErrorCode.SIZE_TOO_LARGE, "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
+        }
+        ManifestService.PushResult result = manifests.put(name, reference, bytes, c.header(HttpHeader.CONTENT_TYPE),
+                extraTags);
+        var h = c.response().getHeaders();
+        h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + name + "/manifests/" + result.digest());
+        h.put("Docker-Content-Digest", result.digest().toString());
+        result.subject().ifPresent(s -> h.put("OCI-Subject", s.toString()));
+        if (!extraTags.isEmpty()) {
+            for (Tag t : result.tags()) {
+                h.add("OCI-Tag", t.value());
+            }
+        }
+        sendEmpty(c, 201);
+    }
+
+    private void deleteManifest(Call c, RepositoryName name, String ref) {
+        manifests.delete(name, Reference.parse(ref));
+        sendEmpty(c, 202);
+    }
+
+    // ---- blobs --------------------------------------------------------------------------------------------------
+
+    private void getBlob(Call c, RepositoryName name, Digest digest) throws IOException {
+        long size = blobs.size(name, digest);
+        var h = c.response().getHeaders();
+        h.put("Docker-Content-Digest", digest.toString());
+        h.put(HttpHeader.ETAG, "\"" + digest + "\"");
+        h.put(HttpHeader.ACCEPT_RANGES, "bytes");
+        h.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");
+        h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        ByteRange range;
+        try {
+            range = ByteRange.request(c.header(HttpHeader.RANGE), size);
+        } catch (ByteRange.RangeNotSatisfiable e) {
+            h.put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
+            throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range is outside the blob's " + size + " bytes");
+        }
+        long start = 0;
+        long length = size;
+        if (range != null) {
+            start = range.start();
+            length = range.length();
+            h.put(HttpHeader.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + size);
+            c.response().setStatus(206);
+        } else {
+            c.response().setStatus(200);
+        }
+        h.put(HttpHeader.CONTENT_LENGTH, length);
+        if (c.isHead() || length == 0) {
+            return;
+        }
+        Optional<Path> file = blobs.localFile(digest);
+        if (file.isPresent() && sendMapped(c, file.get(), start, length)) {
+            return;
+        }
+        try (ReadableByteChannel ch = blobs.open(digest, start)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
+            long left = length;
+            while (left > 0) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                int n = ch.read(buf);
+                if (n < 0) {
+                    throw new IOException("blob " + digest + " ended early");
+                }
+                buf.flip();
+                left -= n;
+                blockingWrite(c.response(), left == 0, buf);
+            }
+        }
+    }
+
+    /**
+     * Sends a file range as memory-mapped slices: the kernel copies page cache to the socket, nothing passes
+     * through the Java heap. Returns false when the file is gone (the caller then reports it through the driver).
+     */
+    private static boolean sendMapped(Call c, Path file, long start, long length) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        try (ch) {
+            long pos = start;
+            long end = start + length;
+            while (pos < end) {
+                long n = Math.min(MAP_CHUNK, end - pos);
+                ByteBuffer slice = ch.map(FileChannel.MapMode.READ_ONLY, pos, n);
+                pos += n;
+                blockingWrite(c.response(), pos == end, slice);
+            }
+        }
+        return true;
+    }
+
+    private static void blockingWrite(Response response, boolean last, ByteBuffer buffer) throws IOException {
+        try (Blocker.Callback cb = Blocker.callback()) {
+            response.write(last, buffer, cb);
+            cb.block();
+        }
+    }
+
+    private void deleteBlob(Call c, RepositoryName name, Digest digest) {
+        blobs.delete(name, digest);
+        sendEmpty(c, 202);
+    }
+
+    // ---- uploads ------------------------------------------------------------------------------------------------
+
+    private void startUpload(Call c, RepositoryName name) throws IOException {
+        String mount = c.param("mount");
+        if (mount != null) {
+            Digest digest = Digest.parse(mount);
+            String from = c.param("from");
+            Optional<RepositoryName> source = from == null ? Optional.empty()
+                    : RepositoryName.isValid(from) ? Optional.of(RepositoryName.of(from)) : Optional.empty();
+            if ((from == null || source.isPresent()) && blobs.mount(name, digest, source)) {
+                blobCreated(c, name, digest);
+                return;
+            }
+            // Not mountable: fall through to a normal upload session (202), as the spec asks.
+        }
+        String digestParam = c.param("digest");
+        String algorithmParam = c.param("digest-algorithm");
+        Digest.Algorithm algorithm = algorithmParam == null ? Digest.Algorithm.SHA256 : Digest.Algorithm.of(algorithmParam);
+        if (digestParam != null) {
+            Digest digest = Digest.parse(digestParam);
+            UploadRecord u = uploads.start(name, digest.algorithm());
+            uploads.complete(name, u.id(), digest, null, Content.Source.asInputStream(c.request()), bodyLength(c));
+            blobCreated(c, name, digest);
+            return;
+        }
+        UploadRecord u = uploads.start(name, algorithm);
+        if (options.chunkMinLength() > 0) {
+            c.response().getHeaders().put("OCI-Chunk-Min-Length", options.chunkMinLength());
+        }
+        uploadHeaders(c, u);
+        sendEmpty(c, 202);
+    }
+
+    private void uploadStatus(Call c, RepositoryName name, UUID id) {
+        uploadHeaders(c, uploads.status(name, id));
+        sendEmpty(c, 204);
+    }
+
+    private void patchUpload(Call c, RepositoryName name, UUID id) {
+        ByteRange range = ByteRange.upload(c.header(HttpHeader.CONTENT_RANGE));
+        long length = bodyLength(c);
+        if (range != null && length >= 0 && range.length() != length) {
+            throw new RegistryException(ErrorCode.RANGE_INVALID, "Content-Range covers " + range.length()
+                    + " bytes but Content-Length is " + length);
+        }
+        UploadRecord u = uploads.append(name, id, range == null ? null : range.start(),
+                Content.Source.asInputStream(c.request()), length);
+        uploadHeaders(c, u);
+        sendEmpty(c, 202);
+    }
+
+    private void completeUpload(Call c, RepositoryName name, UUID id) {
+        String digestParam = c.param("digest");
+        if (digestParam == null) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "the closing PUT needs ?digest=");
+        }
+        Digest digest = Digest.parse(digestParam);
+        ByteRange range = ByteRange.upload(c.header(HttpHeader.CONTENT_RANGE));
+        uploads.complete(name, id, digest, range == null ? null : range.start(),
+                Content.Source.asInputStream(c.request()), bodyLength(c));
+        blobCreated(c, name, digest);
+    }
+
+    private void cancelUpload(Call c, RepositoryName name, UUID id) {
+        uploads.cancel(name, id);
+        sendEmpty(c, 204);
+    }
+
+    /** -1 for a chunk-encoded body, else Content-Length (0 when absent). */
+    private static long bodyLength(Call c) {
+        long length = c.request().getLength();
+        if (length >= 0) {
+            return length;
+        }
+        String te = c.header(HttpHeader.TRANSFER_ENCODING);
+        return te != null ? -1 : 0;
+    }
+
+    private static UUID uploadId(String raw) {
+        try {
+            UUID id = UUID.fromString(raw);
+            if (!id.toString().equals(raw)) {
+                throw new IllegalArgumentException();
+            }
+            return id;
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + abbreviate(raw) + " is unknown");
+        }
+    }
+
+    private void uploadHeaders(Call c, UploadRecord u) {
+        var h = c.response().getHeaders();
+        h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + u.repository() + "/blobs/uploads/" + u.id());
+        h.put(HttpHeader.RANGE, "0-" + Math.max(0, u.offset() - 1));
+        h.put("Docker-Upload-UUID", u.id().toString());
+        h.put(HttpHeader.CONTENT_LENGTH, 0);
+    }
+
+    private void blobCreated(Call c, RepositoryName name, Digest digest) {
+        var h = c.response().getHeaders();
+        h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + name + "/blobs/" + digest);
+        h.put("Docker-Content-Digest", digest.toString());
+        sendEmpty(c, 201);
+    }
+
+    // ---- listings -----------------------------------------------------------------------------------------------
+
+    private void tags(Call c, RepositoryName name) throws IOException {
+        String last = c.param("last");
+        ManifestService.Page page = manifests.tags(name, last, pageSize(c));
+        ObjectNode root = JSON.createObjectNode();
+        root.put("name", name.value());
+        ArrayNode arr = root.putArray("tags");
+        page.items().forEach(arr::add);
+        if (page.hasMore()) {
+            linkNext(c, "/v2/" + name + "/tags/list", page);
+        }
+        sendJson(c, 200, root.toString());
+    }
+
+    private void catalog(Call c) throws IOException {
+        ManifestService.Page page = manifests.catalog(c.param("last"), pageSize(c));
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode arr = root.putArray("repositories");
+        page.items().forEach(arr::add);
+        if (page.hasMore()) {
+            linkNext(c, "/v2/_catalog", page);
+        }
+        sendJson(c, 200, root.toString());
+    }
+
+    private static Integer pageSize(Call c) {
+        String n = c.param("n");
+        if (n == null || n.isEmpty()) {
+            return null;
+        }
+        try {
+            int v = Integer.parseInt(n);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "n must be a non-negative integer");
+        }
+    }
+
+    private void linkNext(Call c, String path, ManifestService.Page page) {
+        String next = page.items().get(page.items().size() - 1);
+        StringBuilder url = new StringBuilder(baseUrl).append(path).append("?");
+        String n = c.param("n");
+        if (n != null) {
+            url.append("n=").append(n).append('&');
+        }
+        url.append("last=").append(URLEncoder.encode(next, StandardCharsets.UTF_8));
+        c.response().getHeaders().put(HttpHeader.LINK, "<" + url + ">; rel=\"next\"");
+    }
+
+    private void referrers(Call c, RepositoryName name, String rawDigest) throws IOException {
+        Digest subject;
+        try {
+            subject = Digest.parse(rawDigest);
+        } catch (RegistryException e) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage());
+        }
+        Optional<String> artifactType = Optional.ofNullable(c.param("artifactType")).filter(s -> !s.isEmpty());
+        List<ManifestRecord> found = manifests.referrers(name, subject, artifactType);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("schemaVersion", 2);
+        root.put("mediaType", MediaTypes.OCI_INDEX);
+        ArrayNode arr = root.putArray("manifests");
+        for (ManifestRecord m : found) {
+            ObjectNode d = arr.addObject();
+            d.put("mediaType", m.mediaType());
+            d.put("digest", m.digest().toString());
+            d.put("size", m.size());
+            if (m.artifactType() != null) {
+                d.put("artifactType", m.artifactType());
+            }
+            if (!m.annotations().isEmpty()) {
+                ObjectNode a = d.putObject("annotations");
+                m.annotations().forEach(a::put);
+            }
+        }
+        if (artifactType.isPresent()) {
+            c.response().getHeaders().put("OCI-Filters-Applied", "artifactType");
+        }
+        c.response().getHeaders().put(HttpHeader.CONTENT_TYPE, MediaTypes.OCI_INDEX);
+        c.response().setStatus(200);
+        write(c, root.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- responses ----------------------------------------------------------------------------------------------
+
+    private static void sendJson(Call c, int status, String body) throws IOException {
+        c.response().setStatus(status);
+        c.response().getHeaders().put(HttpHeader.CONTENT_TYPE, JSON_TYPE);
+        write(c, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void write(Call c, byte[] bytes) throws IOException {
+        c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        if (c.isHead()) {
+            return;
+        }
+        blockingWrite(c.response(), true, ByteBuffer.wrap(bytes));
+    }
+
+    private static void sendEmpty(Call c, int status) {
+        c.response().setStatus(status);
+        c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+    }
+
+    private void sendError(Request request, Response response, String method, String path, Throwable failure) {
+        if (failure instanceof EofException || (failure instanceof IOException && response.isCommitted())) {
+            return; // the client went away mid-response; nothing more can be said to it
+        }
+        if (response.isCommitted()) {
+            ErrorResponses.render(failure, method, path);
+            return;
+        }
+        ErrorResponses.Rendered r;
+        if (failure instanceof NotFoundException) {
+            r = new ErrorResponses.Rendered(404, ErrorResponses.body(ErrorCode.NAME_UNKNOWN,
+                    "no such endpoint: " + abbreviate(path), null));
+        } else {
+            r = ErrorResponses.render(failure, method, path);
+        }
+        var h = response.getHeaders();
+        if (failure instanceof UploadRangeException ure) {
+            UploadRecord u = ure.upload();
+            h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + u.repository() + "/blobs/uploads/" + u.id());
+            h.put(HttpHeader.RANGE, "0-" + Math.max(0, u.offset() - 1));
+            h.put("Docker-Upload-UUID", u.id().toString());
+        }
+        if (r.status() == 405) {
+            h.put(HttpHeader.ALLOW, "GET, HEAD, PUT, POST, PATCH, DELETE");
+        }
+        response.setStatus(r.status());
+        h.put(HttpHeader.CONTENT_TYPE, JSON_TYPE);
+        h.put(HttpHeader.CONTENT_LENGTH, r.body().length);
+        if (HttpMethod.HEAD.is(method)) {
+            return;
+        }
+        try {
+            blockingWrite(response, true, ByteBuffer.wrap(r.body()));
+        } catch (IOException e) {
+            // client gone
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    /** A path outside the API. */
+    private static final class NotFoundException extends RuntimeException {
+        NotFoundException() {
+            super("not found", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.lading.metadata;
+
+/**
+ * The source of truth for what the registry holds: repositories, tags, manifests and the content they
+ * reference, blob links, referrers and upload sessions. Blob bytes are not here (see lading-storage).
+ *
+ * <p>Every change runs in one transaction: {@link #write} either applies all of a unit of work or none of it,
+ * and write transactions are serialisable, which is what settles concurrent pushes of the same tag
+ * (the last commit wins, nothing is torn) with no lock on the request path above this store.
+ *
+ * <pre>{@code
+ * store.write(tx -> {
+ *     tx.putBlob(digest, size);
+ *     tx.linkBlob(repo, digest);
+ *     return null;
+ * });
+ * boolean linked = store.read(tx -> tx.hasBlob(repo, digest));
+ * }</pre>
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    /** Runs read-only work; it may see a snapshot that is slightly behind concurrent writes. */
+    <T> T read(Work<ReadTx, T> work);
+
+    /** Runs work in one serialisable transaction; if it throws, nothing of it is applied. */
+    <T> T write(Work<WriteTx, T> work);
+
+    /** Checks the store is reachable (health checks). */
+    void ping();
+
+    @Override
+    void close();
+
+    /** A unit of work inside a transaction. */
+    @FunctionalInterface
+    interface Work<X, T> {
+        T run(X tx);
+    }
+}

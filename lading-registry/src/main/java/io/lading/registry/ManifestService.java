@@ -1,0 +1,247 @@
+package io.lading.registry;
+
+import io.lading.core.Descriptor;
+import io.lading.core.Digest;
+import io.lading.core.ErrorCode;
+import io.lading.core.Manifest;
+import io.lading.core.RegistryException;
+import io.lading.core.Reference;
+import io.lading.core.RepositoryName;
+import io.lading.core.Tag;
+import io.lading.metadata.ManifestRecord;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.ReadTx;
+import io.lading.storage.BlobStore;
+import io.lading.storage.PathNotFoundException;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Manifests, tags, referrers and the catalog: push (verify, validate references, store bytes, record), pull by
+ * tag or digest, delete, and the listings. The bytes a client pushed are stored and served unchanged.
+ */
+public final class ManifestService {
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final RegistryOptions options;
+    private final Clock clock;
+
+    public ManifestService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock) {
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.options = options;
+        this.clock = clock;
+    }
+
+    /** The outcome of a push: the digest, the tags set, and the subject when the manifest had one. */
+    public record PushResult(Digest digest, List<Tag> tags, Optional<Digest> subject) {
+    }
+
+    /** A manifest to serve: what the store knows plus the exact bytes. */
+    public record Content(ManifestRecord record, byte[] bytes) {
+    }
+
+    /**
+     * Pushes a manifest under a tag or digest reference, plus any extra tags ({@code ?tag=}).
+     *
+     * @throws RegistryException DIGEST_INVALID when pushed by a digest the bytes do not hash to,
+     *                           MANIFEST_INVALID / SIZE_TOO_LARGE for bad bytes, MANIFEST_BLOB_UNKNOWN for
+     *                           references to content the repository does not have
+     */
+    public PushResult put(RepositoryName repository, Reference reference, byte[] bytes, String contentType,
+                          List<Tag> extraTags) {
+        Guards.writable(options);
+        Manifest manifest = Manifest.parse(bytes, contentType);
+        Digest digest;
+        List<Tag> tags = new ArrayList<>();
+        switch (reference) {
+            case Reference.ByDigest d -> {
+                digest = Digest.of(d.digest().algorithm(), bytes);
+                if (!digest.equals(d.digest())) {
+                    throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest content has digest " + digest
+                            + ", not " + d.digest(), Map.of("digest", d.digest().toString()));
+                }
+            }
+            case Reference.ByTag t -> {
+                digest = Digest.of(Digest.Algorithm.SHA256, bytes);
+                tags.add(t.tag());
+            }
+        }
+        for (Tag t : extraTags) {
+            if (!tags.contains(t)) {
+                tags.add(t);
+            }
+        }
+        Set<Digest> blobRefs = new LinkedHashSet<>();
+        Set<Digest> manifestRefs = new LinkedHashSet<>();
+        Set<Digest> required = new LinkedHashSet<>();
+        switch (manifest) {
+            case Manifest.Image img -> {
+                blobRefs.add(img.config().digest());
+                for (Descriptor layer : img.layers()) {
+                    if (!layer.isExternal()) {
+                        blobRefs.add(layer.digest());
+                    }
+                }
+            }
+            case Manifest.Index idx -> {
+                for (Descriptor child : idx.manifests()) {
+                    manifestRefs.add(child.digest());
+                    if (mustExist(child)) {
+                        required.add(child.digest());
+                    }
+                }
+            }
+        }
+        checkReferences(repository, blobRefs, required);
+        try {
+            blobs.putSmall(digest, bytes);
+        } catch (IOException e) {
+            throw StorageFailure.of("storing manifest " + digest, e);
+        }
+        ManifestRecord record = new ManifestRecord(digest, manifest.mediaType(), bytes.length,
+                manifest.subject().map(Descriptor::digest).orElse(null), manifest.referrerArtifactType(),
+                manifest.annotations(), clock.instant());
+        metadata.write(tx -> {
+            // Checked again inside the transaction: a blob unlinked since the first check must not be referenced.
+            checkReferences(tx, repository, blobRefs, required);
+            tx.putBlob(digest, bytes.length);
+            tx.linkBlob(repository, digest);
+            tx.putManifest(repository, record, blobRefs, manifestRefs);
+            for (Tag t : tags) {
+                tx.putTag(repository, t, digest);
+            }
+            return null;
+        });
+        return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
+    }
+
+    private boolean mustExist(Descriptor child) {
+        return switch (options.indexValidation()) {
+            case ALL -> true;
+            case NONE -> false;
+            case LIST -> child.platform() != null && options.indexPlatforms().stream().anyMatch(p ->
+                    p.os().equals(child.platform().os()) && p.architecture().equals(child.platform().architecture()));
+        };
+    }
+
+    private void checkReferences(RepositoryName repository, Set<Digest> blobRefs, Set<Digest> manifestRefs) {
+        metadata.read(tx -> {
+            checkReferences(tx, repository, blobRefs, manifestRefs);
+            return null;
+        });
+    }
+
+    private static void checkReferences(ReadTx tx, RepositoryName repository, Set<Digest> blobRefs,
+                                        Set<Digest> manifestRefs) {
+        List<String> missing = new ArrayList<>();
+        for (Digest d : blobRefs) {
+            if (!tx.hasBlob(repository, d)) {
+                missing.add(d.toString());
+            }
+        }
+        for (Digest d : manifestRefs) {
+            if (tx.manifest(repository, d).isEmpty()) {
+                missing.add(d.toString());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "manifest references content unknown in "
+                    + repository + ": " + String.join(", ", missing), Map.of("digests", missing));
+        }
+    }
+
+    /** What a reference resolves to, without the bytes (HEAD). @throws RegistryException MANIFEST_UNKNOWN */
+    public ManifestRecord stat(RepositoryName repository, Reference reference) {
+        return metadata.read(tx -> {
+            Optional<Digest> digest = switch (reference) {
+                case Reference.ByDigest d -> Optional.of(d.digest());
+                case Reference.ByTag t -> tx.tag(repository, t.tag());
+            };
+            return digest.flatMap(d -> tx.manifest(repository, d));
+        }).orElseThrow(() -> unknown(repository, reference));
+    }
+
+    /** A manifest with its bytes (GET). @throws RegistryException MANIFEST_UNKNOWN */
+    public Content get(RepositoryName repository, Reference reference) {
+        ManifestRecord record = stat(repository, reference);
+        try {
+            return new Content(record, blobs.readSmall(record.digest(), Manifest.MAX_BYTES));
+        } catch (PathNotFoundException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + record.digest()
+                    + " has no data in storage");
+        } catch (IOException e) {
+            throw StorageFailure.of("reading manifest " + record.digest(), e);
+        }
+    }
+
+    private static RegistryException unknown(RepositoryName repository, Reference reference) {
+        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is unknown in "
+                + repository);
+    }
+
+    /** Deletes a tag (untag: the manifest stays) or a manifest with every tag pointing to it. */
+    public void delete(RepositoryName repository, Reference reference) {
+        Guards.deletable(options);
+        boolean deleted = metadata.write(tx -> {
+            if (!tx.repositoryExists(repository)) {
+                throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is unknown");
+            }
+            return switch (reference) {
+                case Reference.ByTag t -> tx.deleteTag(repository, t.tag());
+                case Reference.ByDigest d -> tx.deleteManifest(repository, d.digest());
+            };
+        });
+        if (!deleted) {
+            throw unknown(repository, reference);
+        }
+    }
+
+    /** A page of tags; {@code hasMore} says whether a Link to the next page is due. */
+    public record Page(List<String> items, boolean hasMore) {
+    }
+
+    /**
+     * Tags of a repository in byte order, after {@code last}, at most {@code n} (or the configured maximum).
+     *
+     * @throws RegistryException NAME_UNKNOWN for a repository that has never received content
+     */
+    public Page tags(RepositoryName repository, String last, Integer n) {
+        int limit = n == null ? options.tagsMaxEntries() : Math.min(n, options.tagsMaxEntries());
+        return metadata.read(tx -> {
+            if (!tx.repositoryExists(repository)) {
+                throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is unknown");
+            }
+            if (limit == 0) {
+                return new Page(List.of(), false);
+            }
+            List<String> rows = tx.tags(repository, last, limit + 1);
+            return page(rows, limit);
+        });
+    }
+
+    /** Repository names in byte order, after {@code last}, at most {@code n} (default and cap: catalog.maxentries). */
+    public Page catalog(String last, Integer n) {
+        int limit = n == null ? options.catalogMaxEntries() : Math.min(n, options.catalogMaxEntries());
+        if (limit == 0) {
+            return new Page(List.of(), false);
+        }
+        return metadata.read(tx -> page(tx.repositories(last, limit + 1), limit));
+    }
+
+    private static Page page(List<String> rows, int limit) {
+        return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
+    }
+
+    /** Manifests of the repository whose subject is {@code subject}, optionally of one artifactType. */
+    public List<ManifestRecord> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType) {
+        List<ManifestRecord> all = metadata.read(tx -> tx.referrers(repository, subject));
+        return artifactType.map(t -> all.stream().filter(m -> t.equals(m.artifactType())).toList()).orElse(all);
+    }
+}

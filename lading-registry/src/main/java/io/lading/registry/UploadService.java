@@ -1,0 +1,260 @@
+package io.lading.registry;
+
+import io.lading.core.Digest;
+import io.lading.core.ErrorCode;
+import io.lading.core.RegistryException;
+import io.lading.core.RepositoryName;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.UploadRecord;
+import io.lading.storage.BlobStore;
+import io.lading.storage.StorageDriver;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blob upload sessions: start, append chunks, report status, complete with digest verification, cancel, purge.
+ *
+ * <p>A session's offset lives in the metadata store and is advanced only after the appended bytes are durable,
+ * so after {@code kill -9} a client resumes from the last acknowledged offset. The running hash is kept in
+ * memory for speed; when it is missing (after a restart) or suspect (after a failed append) it is rebuilt by
+ * re-reading the acknowledged bytes. Appends to one session are serialised by a per-session lock; different
+ * sessions never wait for each other.
+ */
+public final class UploadService {
+    private static final Logger LOG = LoggerFactory.getLogger(UploadService.class);
+
+    /** In-memory state of a session: its lock and, when trustworthy, the hash of its first {@code offset} bytes. */
+    private static final class Live {
+        final ReentrantLock lock = new ReentrantLock();
+        Digest.Digester digester;
+        long offset = -1;
+    }
+
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final RegistryOptions options;
+    private final Clock clock;
+    private final ConcurrentHashMap<UUID, Live> live = new ConcurrentHashMap<>();
+
+    public UploadService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock) {
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.options = options;
+        this.clock = clock;
+    }
+
+    /** Opens a session. */
+    public UploadRecord start(RepositoryName repository, Digest.Algorithm algorithm) {
+        Guards.writable(options);
+        Instant now = clock.instant();
+        UploadRecord u = new UploadRecord(UUID.randomUUID(), repository, 0, algorithm, now, now);
+        metadata.write(tx -> {
+            tx.putUpload(u);
+            return null;
+        });
+        return u;
+    }
+
+    /** The session as last acknowledged. @throws RegistryException BLOB_UPLOAD_UNKNOWN */
+    public UploadRecord status(RepositoryName repository, UUID id) {
+        Optional<UploadRecord> u = metadata.read(tx -> tx.upload(id));
+        if (u.isEmpty() || !u.get().repository().equals(repository)) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + id + " is unknown in " + repository);
+        }
+        return u.get();
+    }
+
+    /**
+     * Appends a chunk.
+     *
+     * @param rangeStart the first byte position the client says this chunk starts at (Content-Range), or null
+     * @param length     the chunk's length (Content-Length), or -1 when the body is chunk-encoded
+     * @throws UploadRangeException when {@code rangeStart} is not the session's offset (416)
+     */
+    public UploadRecord append(RepositoryName repository, UUID id, Long rangeStart, InputStream body, long length) {
+        Guards.writable(options);
+        Live l = live.computeIfAbsent(id, k -> new Live());
+        l.lock.lock();
+        try {
+            return appendLocked(repository, id, rangeStart, body, length, l);
+        } finally {
+            l.lock.unlock();
+        }
+    }
+
+    private UploadRecord appendLocked(RepositoryName repository, UUID id, Long rangeStart, InputStream body,
+                                      long length, Live l) {
+        UploadRecord u = status(repository, id);
+        if (rangeStart != null && rangeStart != u.offset()) {
+            throw new UploadRangeException(u, "chunk starts at " + rangeStart + " but the upload is at " + u.offset());
+        }
+        if (length == 0) {
+            return u;
+        }
+        Digest.Digester digester = digesterAt(u, l);
+        long size;
+        try {
+            size = blobs.append(id, u.offset(), body, length, digester);
+        } catch (EOFException e) {
+            forget(l);
+            throw new RegistryException(ErrorCode.SIZE_INVALID, "request body shorter than Content-Length", null, e);
+        } catch (IOException e) {
+            forget(l);
+            throw StorageFailure.of("appending to upload " + id, e);
+        } catch (RuntimeException e) {
+            forget(l);
+            throw e;
+        }
+        UploadRecord advanced = u.advanced(size, clock.instant());
+        metadata.write(tx -> {
+            tx.putUpload(advanced);
+            return null;
+        });
+        l.offset = size;
+        return advanced;
+    }
+
+    private Digest.Digester digesterAt(UploadRecord u, Live l) {
+        if (l.digester != null && l.offset == u.offset() && l.digester.algorithm() == u.algorithm()) {
+            return l.digester;
+        }
+        try {
+            l.digester = blobs.rehash(u.id(), u.offset(), u.algorithm());
+            l.offset = u.offset();
+            if (u.offset() > 0) {
+                LOG.info("upload {}: rebuilt hash state of {} bytes", u.id(), u.offset());
+            }
+            return l.digester;
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                    "upload " + u.id() + " lost its data and cannot continue; start a new upload", null, e);
+        }
+    }
+
+    private static void forget(Live l) {
+        l.digester = null;
+        l.offset = -1;
+    }
+
+    /**
+     * Appends an optional final chunk, verifies the whole upload against {@code digest}, and commits it as a blob
+     * linked to the repository. On a digest mismatch the session and its bytes are discarded (nothing is stored).
+     *
+     * @return the committed blob's size
+     */
+    public long complete(RepositoryName repository, UUID id, Digest digest, Long rangeStart, InputStream body,
+                         long length) {
+        Guards.writable(options);
+        Live l = live.computeIfAbsent(id, k -> new Live());
+        l.lock.lock();
+        try {
+            UploadRecord u = appendLocked(repository, id, rangeStart, body, length, l);
+            Digest actual;
+            if (digest.algorithm() == u.algorithm()) {
+                actual = digesterAt(u, l).digest();
+            } else {
+                try {
+                    actual = blobs.rehash(id, u.offset(), digest.algorithm()).digest();
+                } catch (IOException e) {
+                    throw StorageFailure.of("hashing upload " + id, e);
+                }
+            }
+            forget(l);
+            if (!actual.equals(digest)) {
+                discard(id);
+                throw new RegistryException(ErrorCode.DIGEST_INVALID, "upload content has digest " + actual
+                        + ", not " + digest, java.util.Map.of("digest", digest.toString()));
+            }
+            try {
+                blobs.commitUpload(id, digest);
+            } catch (IOException e) {
+                throw StorageFailure.of("committing upload " + id, e);
+            }
+            long size = u.offset();
+            metadata.write(tx -> {
+                tx.putBlob(digest, size);
+                tx.linkBlob(repository, digest);
+                tx.deleteUpload(id);
+                return null;
+            });
+            return size;
+        } finally {
+            l.lock.unlock();
+            live.remove(id);
+        }
+    }
+
+    /** Cancels a session and deletes its bytes. @throws RegistryException BLOB_UPLOAD_UNKNOWN */
+    public void cancel(RepositoryName repository, UUID id) {
+        status(repository, id);
+        discard(id);
+    }
+
+    private void discard(UUID id) {
+        metadata.write(tx -> tx.deleteUpload(id));
+        live.remove(id);
+        try {
+            blobs.deleteUpload(id);
+        } catch (IOException e) {
+            LOG.warn("upload {}: could not delete its data ({}); purging will retry", id, e.getMessage());
+        }
+    }
+
+    /**
+     * Deletes sessions idle for longer than {@code age}, and upload directories with no session (left by a crash)
+     * older than {@code age}. Returns how many were (or, with {@code dryRun}, would be) purged.
+     */
+    public int purge(Duration age, boolean dryRun) {
+        Instant cutoff = clock.instant().minus(age);
+        int purged = 0;
+        while (true) {
+            List<UploadRecord> old = metadata.write(tx -> tx.uploadsUpdatedBefore(cutoff, 500));
+            if (old.isEmpty() || dryRun) {
+                purged += old.size();
+                break;
+            }
+            for (UploadRecord u : old) {
+                LOG.info("purging upload {} of {} (idle since {})", u.id(), u.repository(), u.updated());
+                discard(u.id());
+                purged++;
+            }
+        }
+        try {
+            StorageDriver driver = blobs.driver();
+            for (String dir : driver.list("/uploads")) {
+                String name = dir.substring(dir.lastIndexOf('/') + 1);
+                UUID id;
+                try {
+                    id = UUID.fromString(name);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (metadata.read(tx -> tx.upload(id)).isPresent()) {
+                    continue;
+                }
+                StorageDriver.FileInfo info = driver.stat(dir);
+                if (info.modified().isBefore(cutoff)) {
+                    LOG.info("purging orphaned upload data {}", dir);
+                    purged++;
+                    if (!dryRun) {
+                        blobs.deleteUpload(id);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("upload purge could not scan storage: {}", e.getMessage());
+        }
+        return purged;
+    }
+}
