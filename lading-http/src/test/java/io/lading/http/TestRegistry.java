@@ -1,0 +1,90 @@
+package io.lading.http;
+
+import io.lading.core.Digest;
+import io.lading.metadata.sqlite.SqliteMetadataStore;
+import io.lading.registry.BlobService;
+import io.lading.registry.ManifestService;
+import io.lading.registry.RegistryOptions;
+import io.lading.registry.UploadService;
+import io.lading.storage.BlobStore;
+import io.lading.storage.InMemoryDriver;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/** A registry on an ephemeral loopback port (in-memory driver, in-memory SQLite) and an HTTP client for it. */
+final class TestRegistry implements AutoCloseable {
+    final RegistryOptions options;
+    final RegistryServer server;
+    final SqliteMetadataStore metadata;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final String base;
+
+    TestRegistry(RegistryOptions options) throws Exception {
+        this.options = options;
+        metadata = SqliteMetadataStore.inMemory();
+        BlobStore blobs = new BlobStore(new InMemoryDriver());
+        Clock clock = Clock.systemUTC();
+        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options),
+                new UploadService(metadata, blobs, options, clock), new ManifestService(metadata, blobs, options, clock),
+                options, "", Map.of());
+        server = new RegistryServer(handler, new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
+        server.start();
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    TestRegistry() throws Exception {
+        this(RegistryOptions.defaults());
+    }
+
+    HttpRequest.Builder request(String pathOrUrl) {
+        return HttpRequest.newBuilder(URI.create(pathOrUrl.startsWith("http") ? pathOrUrl : base + pathOrUrl));
+    }
+
+    HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder b = request(path).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return send(b);
+    }
+
+    /** Pushes a blob with POST + PUT into {@code repo}; returns its digest. */
+    Digest pushBlob(String repo, byte[] content) throws Exception {
+        Digest d = Digest.of(Digest.Algorithm.SHA256, content);
+        HttpResponse<byte[]> r = send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        String location = r.headers().firstValue("Location").orElseThrow();
+        HttpResponse<byte[]> put = send("PUT", location + "?digest=" + d, content);
+        if (put.statusCode() != 201) {
+            throw new AssertionError("blob push failed: " + put.statusCode() + " " + text(put));
+        }
+        return d;
+    }
+
+    /** Pushes a manifest under {@code reference}; returns the response. */
+    HttpResponse<byte[]> putManifest(String repo, String reference, String mediaType, String json) throws Exception {
+        return send("PUT", "/v2/" + repo + "/manifests/" + reference, json.getBytes(StandardCharsets.UTF_8),
+                "Content-Type", mediaType);
+    }
+
+    static String text(HttpResponse<byte[]> r) {
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+        metadata.close();
+    }
+}
