@@ -103,7 +103,9 @@ public final class ConfigLoader {
                     if (!(t.getKeyNode() instanceof ScalarNode k)) {
                         throw new ConfigException(origin + ": keys must be plain strings");
                     }
-                    map.put(k.getValue().toLowerCase(Locale.ROOT), convert(t.getValueNode()));
+                    // A key's errors point at the key's own line, not at where its value starts.
+                    ConfigNode v = convert(t.getValueNode());
+                    map.put(k.getValue(), new ConfigNode(v.value, fileName + " line " + (k.getStartMark().getLine() + 1)));
                 }
                 yield new ConfigNode(map, origin);
             }

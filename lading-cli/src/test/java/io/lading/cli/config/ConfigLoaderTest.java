@@ -1,0 +1,156 @@
+package io.lading.cli.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lading.registry.RegistryOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws Exception {
+        Path p = dir.resolve("config.yml");
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    @Test
+    void builtInDefaultsServeFromDataOnPort5000() {
+        LadingConfig c = ConfigLoader.load(null, Map.of(), null);
+        assertThat(c.http().addr()).isEqualTo(":5000");
+        assertThat(c.storage().driver()).isEqualTo("filesystem");
+        assertThat(c.storage().rootDirectory()).isEqualTo(Path.of("data"));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void debianDistributionConfigStartsUnchangedWithOneWarningList() throws Exception {
+        Path p = write("""
+                version: 0.1
+                log:
+                  fields:
+                    service: registry
+                storage:
+                  cache:
+                    blobdescriptor: inmemory
+                  filesystem:
+                    rootdirectory: /var/lib/docker-registry
+                  delete:
+                    enabled: true
+                http:
+                  addr: :5000
+                  headers:
+                    X-Content-Type-Options: [nosniff]
+                auth:
+                  htpasswd:
+                    realm: basic-realm
+                    path: /etc/docker/registry/htpasswd
+                health:
+                  storagedriver:
+                    enabled: true
+                    interval: 10s
+                    threshold: 3
+                """);
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        assertThat(c.storage().rootDirectory()).isEqualTo(Path.of("/var/lib/docker-registry"));
+        assertThat(c.storage().deleteEnabled()).isTrue();
+        assertThat(c.http().headers()).containsEntry("X-Content-Type-Options", java.util.List.of("nosniff"));
+        assertThat(c.warnings()).contains("log.fields", "storage.cache", "auth", "health");
+    }
+
+    @Test
+    void typoIsAnErrorNamingKeyAndLine() throws Exception {
+        Path p = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\nhttp:\n  adr: :5000\n");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 6").hasMessageContaining("http.adr");
+    }
+
+    @Test
+    void wrongTypeIsAnErrorNamingKeyAndLine() throws Exception {
+        Path p = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n  delete:\n    enabled: maybe\n");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null))
+                .hasMessageContaining("line 6").hasMessageContaining("storage.delete.enabled");
+        Path q = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n"
+                + "  maintenance:\n    uploadpurging:\n      age: forever\n");
+        assertThatThrownBy(() -> ConfigLoader.load(q, Map.of(), null))
+                .hasMessageContaining("line 7").hasMessageContaining("uploadpurging.age");
+    }
+
+    @Test
+    void environmentOverridesFileTheWayDistributionDoes() throws Exception {
+        Path p = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n");
+        LadingConfig c = ConfigLoader.load(p, Map.of("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", "/somewhere",
+                "REGISTRY_HTTP_ADDR", "127.0.0.1:6000", "REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_AGE", "2h",
+                "REGISTRY_STORAGE_DELETE_ENABLED", "true"), null);
+        assertThat(c.storage().rootDirectory()).isEqualTo(Path.of("/somewhere"));
+        assertThat(c.http().addr()).isEqualTo("127.0.0.1:6000");
+        assertThat(c.storage().uploadPurging().age()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.storage().deleteEnabled()).isTrue();
+    }
+
+    @Test
+    void badEnvironmentValueNamesTheVariable() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REGISTRY_STORAGE_DELETE_ENABLED", "sometimes"), null))
+                .hasMessageContaining("REGISTRY_STORAGE_DELETE_ENABLED");
+    }
+
+    @Test
+    void unavailableStorageDriverIsAnError() throws Exception {
+        Path p = write("version: 0.1\nstorage:\n  s3:\n    bucket: b\n");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null))
+                .hasMessageContaining("storage.s3").hasMessageContaining("line 3");
+    }
+
+    @Test
+    void ladingSectionAndValidationAreRead() throws Exception {
+        Path p = write("""
+                version: 0.1
+                storage:
+                  inmemory:
+                  maintenance:
+                    readonly:
+                      enabled: true
+                validation:
+                  manifests:
+                    indexes:
+                      platforms: list
+                      platformlist:
+                        - os: linux
+                          architecture: amd64
+                catalog:
+                  maxentries: 50
+                lading:
+                  uploads:
+                    chunkminlength: 1048576
+                """);
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        assertThat(c.storage().driver()).isEqualTo("inmemory");
+        assertThat(c.storage().readOnly()).isTrue();
+        assertThat(c.validation().indexes()).isEqualTo(RegistryOptions.IndexValidation.LIST);
+        assertThat(c.validation().platforms()).hasSize(1);
+        assertThat(c.catalogMaxEntries()).isEqualTo(50);
+        assertThat(c.lading().chunkMinLength()).isEqualTo(1048576);
+    }
+
+    @Test
+    void invalidYamlNamesTheLine() throws Exception {
+        Path p = write("version: 0.1\nhttp:\n  addr: [unclosed\n");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null)).hasMessageContaining("invalid YAML");
+    }
+
+    @Test
+    void goDurationsParse() {
+        assertThat(Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(Durations.parse("300ms")).isEqualTo(Duration.ofMillis(300));
+        assertThat(Durations.parse("168h")).isEqualTo(Duration.ofDays(7));
+        assertThat(Durations.parse("soon")).isNull();
+    }
+}
