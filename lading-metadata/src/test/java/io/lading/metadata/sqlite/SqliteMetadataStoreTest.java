@@ -1,0 +1,111 @@
+package io.lading.metadata.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lading.core.Digest;
+import io.lading.core.RepositoryName;
+import io.lading.core.Tag;
+import io.lading.metadata.ManifestRecord;
+import io.lading.metadata.UploadRecord;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteMetadataStoreTest {
+    private static final RepositoryName REPO = RepositoryName.of("lib/app");
+
+    private static Digest d(String s) {
+        return Digest.of(Digest.Algorithm.SHA256, s.getBytes());
+    }
+
+    private static ManifestRecord manifest(String seed, Digest subject) {
+        return new ManifestRecord(d(seed), "application/vnd.oci.image.manifest.v1+json", 100, subject,
+                "application/x", Map.of("k", seed), Instant.now());
+    }
+
+    @Test
+    void tagPagesAreKeysetScansInByteOrder() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.putManifest(REPO, manifest("m", null), List.of(), List.of());
+                for (String t : new String[]{"b", "A", "a", "c", "_"}) {
+                    tx.putTag(REPO, Tag.of(t), d("m"));
+                }
+                return null;
+            });
+            assertThat(store.<List<String>>read(tx -> tx.tags(REPO, null, 10))).containsExactly("A", "_", "a", "b", "c");
+            assertThat(store.<List<String>>read(tx -> tx.tags(REPO, "_", 2))).containsExactly("a", "b");
+            assertThat(store.<List<String>>read(tx -> tx.tags(RepositoryName.of("other"), null, 10))).isEmpty();
+        }
+    }
+
+    @Test
+    void retaggingMovesTheTagAndDeletingAManifestRemovesItsTags() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.putManifest(REPO, manifest("one", null), List.of(d("layer")), List.of());
+                tx.putManifest(REPO, manifest("two", null), List.of(), List.of());
+                tx.putTag(REPO, Tag.of("latest"), d("one"));
+                tx.putTag(REPO, Tag.of("latest"), d("two"));
+                tx.putTag(REPO, Tag.of("stable"), d("two"));
+                return null;
+            });
+            assertThat(store.<java.util.Optional<Digest>>read(tx -> tx.tag(REPO, Tag.of("latest")))).hasValue(d("two"));
+            assertThat(store.<Boolean>write(tx -> tx.deleteManifest(REPO, d("two")))).isTrue();
+            assertThat(store.<List<String>>read(tx -> tx.tags(REPO, null, 10))).isEmpty();
+            assertThat(store.<java.util.Optional<ManifestRecord>>read(tx -> tx.manifest(REPO, d("one")))).isPresent();
+            assertThat(store.<Boolean>write(tx -> tx.deleteManifest(REPO, d("two")))).isFalse();
+        }
+    }
+
+    @Test
+    void failedWorkIsRolledBackWhole() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            assertThatThrownBy(() -> store.write(tx -> {
+                tx.putBlob(d("x"), 1);
+                tx.linkBlob(REPO, d("x"));
+                throw new IllegalStateException("boom");
+            })).hasMessage("boom");
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.blobSize(d("x")))).isEmpty();
+            assertThat(store.<Boolean>read(tx -> tx.repositoryExists(REPO))).isFalse();
+        }
+    }
+
+    @Test
+    void referrersAreFoundBySubject() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.putManifest(REPO, manifest("sig", d("subject")), List.of(), List.of());
+                tx.putManifest(REPO, manifest("unrelated", null), List.of(), List.of());
+                return null;
+            });
+            List<ManifestRecord> refs = store.<List<ManifestRecord>>read(tx -> tx.referrers(REPO, d("subject")));
+            assertThat(refs).hasSize(1);
+            assertThat(refs.get(0).annotations()).containsEntry("k", "sig");
+        }
+    }
+
+    @Test
+    void uploadSessionsAndSchemaSurviveReopening(@TempDir Path dir) {
+        Path file = dir.resolve("metadata.db");
+        UUID id = UUID.randomUUID();
+        Instant old = Instant.now().minusSeconds(3600);
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {
+            store.write(tx -> {
+                tx.putUpload(new UploadRecord(id, REPO, 0, Digest.Algorithm.SHA256, old, old));
+                tx.putUpload(new UploadRecord(id, REPO, 42, Digest.Algorithm.SHA256, old, old));
+                return null;
+            });
+        }
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {
+            assertThat(store.<java.util.Optional<UploadRecord>>read(tx -> tx.upload(id)).orElseThrow().offset()).isEqualTo(42);
+            assertThat(store.<List<UploadRecord>>write(tx -> tx.uploadsUpdatedBefore(Instant.now().minusSeconds(60), 10))).hasSize(1);
+            assertThat(store.<List<UploadRecord>>write(tx -> tx.uploadsUpdatedBefore(old.minusSeconds(1), 10))).isEmpty();
+        }
+    }
+}

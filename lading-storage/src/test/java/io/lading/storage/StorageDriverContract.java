@@ -1,0 +1,118 @@
+package io.lading.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lading.core.Digest;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The behaviour every {@link StorageDriver} must have; each driver's test extends this. */
+abstract class StorageDriverContract {
+    protected StorageDriver driver;
+
+    protected abstract StorageDriver create() throws Exception;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        driver = new ValidatingDriver(create());
+    }
+
+    private String read(String path, long offset) throws Exception {
+        try (ReadableByteChannel ch = driver.reader(path, offset)) {
+            return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void write(String path, long offset, String text) throws Exception {
+        try (StorageDriver.FileWriter w = driver.writer(path, offset)) {
+            w.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            w.commit();
+        }
+    }
+
+    @Test
+    void writtenFileReadsBackFromAnyOffset() throws Exception {
+        write("/a/b/data", 0, "hello world");
+        assertThat(read("/a/b/data", 0)).isEqualTo("hello world");
+        assertThat(read("/a/b/data", 6)).isEqualTo("world");
+        assertThat(read("/a/b/data", 11)).isEmpty();
+        assertThat(driver.stat("/a/b/data").size()).isEqualTo(11);
+    }
+
+    @Test
+    void writerResumesAtOffsetAndDropsWhatFollowed() throws Exception {
+        write("/u/data", 0, "0123456789");
+        write("/u/data", 4, "xy");
+        assertThat(read("/u/data", 0)).isEqualTo("0123xy");
+    }
+
+    @Test
+    void offsetsPastTheEndAreRefused() throws Exception {
+        write("/f", 0, "abc");
+        assertThatThrownBy(() -> driver.reader("/f", 4)).isInstanceOf(InvalidOffsetException.class);
+        assertThatThrownBy(() -> driver.writer("/f", 4)).isInstanceOf(InvalidOffsetException.class);
+    }
+
+    @Test
+    void missingPathsAreReportedAsSuch() {
+        assertThatThrownBy(() -> driver.reader("/nope", 0)).isInstanceOf(PathNotFoundException.class);
+        assertThatThrownBy(() -> driver.stat("/nope")).isInstanceOf(PathNotFoundException.class);
+        assertThatThrownBy(() -> driver.delete("/nope")).isInstanceOf(PathNotFoundException.class);
+        assertThatThrownBy(() -> driver.move("/nope", "/x")).isInstanceOf(PathNotFoundException.class);
+    }
+
+    @Test
+    void moveReplacesDestinationAndDeleteIsRecursive() throws Exception {
+        write("/s/data", 0, "new");
+        write("/d/data", 0, "old");
+        driver.move("/s/data", "/d/data");
+        assertThat(read("/d/data", 0)).isEqualTo("new");
+        write("/tree/x/1", 0, "1");
+        write("/tree/y/2", 0, "2");
+        assertThat(driver.list("/tree")).containsExactlyInAnyOrder("/tree/x", "/tree/y");
+        driver.delete("/tree");
+        assertThatThrownBy(() -> driver.stat("/tree/x/1")).isInstanceOf(PathNotFoundException.class);
+        assertThat(driver.list("/tree")).isEmpty();
+    }
+
+    @Test
+    void cancelDiscardsTheFile() throws Exception {
+        try (StorageDriver.FileWriter w = driver.writer("/c", 0)) {
+            w.write(ByteBuffer.wrap(new byte[]{1, 2}));
+            w.cancel();
+        }
+        assertThatThrownBy(() -> driver.stat("/c")).isInstanceOf(PathNotFoundException.class);
+    }
+
+    @Test
+    void pathsOutsideTheGrammarAreRefused() {
+        for (String bad : new String[]{"", "relative", "/a/../b", "/a/./b", "/a//b", "/a/", "/a b", "/..", "/a/%2e%2e"}) {
+            assertThatThrownBy(() -> driver.stat(bad)).as(bad).isInstanceOf(InvalidStoragePathException.class);
+        }
+    }
+
+    @Test
+    void blobStoreCommitsOnlyVerifiedContentUnderItsDigest() throws Exception {
+        BlobStore store = new BlobStore(driver);
+        UUID id = UUID.randomUUID();
+        byte[] content = "some layer".getBytes(StandardCharsets.UTF_8);
+        Digest.Digester d = Digest.Algorithm.SHA256.digester();
+        long size = store.append(id, 0, new ByteArrayInputStream(content), content.length, d);
+        assertThat(size).isEqualTo(content.length);
+        Digest digest = d.digest();
+        assertThat(digest).isEqualTo(Digest.of(Digest.Algorithm.SHA256, content));
+        assertThat(store.rehash(id, size, Digest.Algorithm.SHA256).digest()).isEqualTo(digest);
+        store.commitUpload(id, digest);
+        assertThat(store.size(digest)).hasValue((long) content.length);
+        assertThat(BlobStore.blobPath(digest)).isEqualTo("/blobs/sha256/" + digest.hex().substring(0, 2) + "/"
+                + digest.hex() + "/data");
+        assertThat(driver.list("/uploads")).isEmpty();
+    }
+}
