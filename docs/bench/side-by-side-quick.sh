@@ -1,6 +1,7 @@
 #!/bin/bash
 # Side-by-side RegistryBench quick run: docker-registry 2.8.2 (Debian) then Lading, same machine, same session.
 set -u
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 JAR=/tmp/bench/target/registry-bench.jar
 OUT=/tmp/bench-out; rm -rf $OUT /tmp/benchreg /tmp/lading-bench; mkdir -p $OUT /tmp/benchreg
@@ -10,7 +11,7 @@ for i in $(seq 1 50); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5300
 $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5300 --quick --server-pid $DR --json-out $OUT/dr.jsonl > /dev/null 2> $OUT/dr.txt
 echo "dr rc=$?" >> $OUT/rc; grep -E 'VmHWM' /proc/$DR/status >> $OUT/dr.txt; kill $DR; wait $DR 2>/dev/null
 sleep 5
-LADING_JAVA_OPTS="-Xmx256m" /work/main/lading serve --listen 127.0.0.1:5400 --data /tmp/lading-bench > $OUT/lading.log 2>&1 &
+LADING_JAVA_OPTS="-Xmx256m" "$REPO/lading" serve --listen 127.0.0.1:5400 --data /tmp/lading-bench > $OUT/lading.log 2>&1 &
 for i in $(seq 1 100); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5400/v2/ && break; sleep 0.2; done
 LP=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
 $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 --quick --server-pid $LP --json-out $OUT/lading.jsonl > /dev/null 2> $OUT/lading.txt
