@@ -381,11 +381,15 @@ public final class RegistryHandler extends Handler.Abstract {
     }
 
     private void uploadHeaders(Call c, UploadRecord u) {
-        var h = c.response().getHeaders();
+        putUploadHeaders(c.response().getHeaders(), u);
+        c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+    }
+
+    /** Where an upload stands: its URL, the acknowledged range and its id (success replies and 416 alike). */
+    private void putUploadHeaders(org.eclipse.jetty.http.HttpFields.Mutable h, UploadRecord u) {
         h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + u.repository() + "/blobs/uploads/" + u.id());
         h.put(HttpHeader.RANGE, "0-" + Math.max(0, u.offset() - 1));
         h.put("Docker-Upload-UUID", u.id().toString());
-        h.put(HttpHeader.CONTENT_LENGTH, 0);
     }
 
     private void blobCreated(Call c, RepositoryName name, Digest digest) {
@@ -520,10 +524,7 @@ public final class RegistryHandler extends Handler.Abstract {
         }
         var h = response.getHeaders();
         if (failure instanceof UploadRangeException ure) {
-            UploadRecord u = ure.upload();
-            h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + u.repository() + "/blobs/uploads/" + u.id());
-            h.put(HttpHeader.RANGE, "0-" + Math.max(0, u.offset() - 1));
-            h.put("Docker-Upload-UUID", u.id().toString());
+            putUploadHeaders(h, ure.upload());
         }
         if (r.status() == 405) {
             h.put(HttpHeader.ALLOW, "GET, HEAD, PUT, POST, PATCH, DELETE");

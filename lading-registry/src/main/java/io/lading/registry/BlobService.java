@@ -58,8 +58,9 @@ public final class BlobService {
     public boolean mount(RepositoryName repository, Digest digest, Optional<RepositoryName> from) {
         Guards.writable(options);
         return metadata.write(tx -> {
-            boolean available = from.isPresent() ? tx.hasBlob(from.get(), digest) : tx.blobSize(digest).isPresent();
-            if (!available || tx.blobSize(digest).isEmpty()) {
+            boolean available = tx.blobSize(digest).isPresent()
+                    && (from.isEmpty() || tx.hasBlob(from.get(), digest));
+            if (!available) {
                 return false;
             }
             tx.linkBlob(repository, digest);
