@@ -49,7 +49,7 @@ public final class LadingApp implements AutoCloseable {
             metadata = config.lading().metadataPath() != null
                     ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory();
         } else {
-            driver = new FileSystemDriver(s.rootDirectory());
+            driver = new FileSystemDriver(s.rootDirectory(), config.lading().directWrites());
             Path db = config.lading().metadataPath() != null ? config.lading().metadataPath()
                     : s.rootDirectory().resolve("metadata.db");
             metadata = SqliteMetadataStore.open(db);

@@ -22,12 +22,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +31,10 @@ import java.util.Optional;
 import java.util.UUID;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -55,7 +53,7 @@ public final class RegistryHandler extends Handler.Abstract {
     private static final Logger ACCESS = LoggerFactory.getLogger("io.lading.access");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
-    private static final long MAP_CHUNK = 16L * 1024 * 1024;
+    private static final int SEND_BUFFER = 1024 * 1024;
 
     private final BlobService blobs;
     private final UploadService uploads;
@@ -234,48 +232,36 @@ public final class RegistryHandler extends Handler.Abstract {
         if (c.isHead() || length == 0) {
             return;
         }
-        Optional<Path> file = blobs.localFile(digest);
-        if (file.isPresent() && sendMapped(c, file.get(), start, length)) {
-            return;
-        }
         try (ReadableByteChannel ch = blobs.open(digest, start)) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
-            long left = length;
-            while (left > 0) {
-                buf.clear().limit((int) Math.min(buf.capacity(), left));
-                int n = ch.read(buf);
-                if (n < 0) {
-                    throw new IOException("blob " + digest + " ended early");
-                }
-                buf.flip();
-                left -= n;
-                blockingWrite(c.response(), left == 0, buf);
-            }
+            sendChannel(c, ch, length, digest);
         }
     }
 
     /**
-     * Sends a file range as memory-mapped slices: the kernel copies page cache to the socket, nothing passes
-     * through the Java heap. Returns false when the file is gone (the caller then reports it through the driver).
+     * Streams {@code length} bytes of a channel through one pooled direct buffer: memory per download is fixed
+     * and no blob bytes ever live on the heap. (Jetty 12 has no sendfile path; memory-mapping the file instead
+     * made every mapped page count as resident memory until the mapping was garbage collected.)
      */
-    private static boolean sendMapped(Call c, Path file, long start, long length) throws IOException {
-        FileChannel ch;
+    private static void sendChannel(Call c, ReadableByteChannel ch, long length, Digest digest) throws IOException {
+        ByteBufferPool pool = c.request().getComponents().getByteBufferPool();
+        RetainableByteBuffer pooled = pool.acquire((int) Math.min(SEND_BUFFER, length), true);
         try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            return false;
-        }
-        try (ch) {
-            long pos = start;
-            long end = start + length;
-            while (pos < end) {
-                long n = Math.min(MAP_CHUNK, end - pos);
-                ByteBuffer slice = ch.map(FileChannel.MapMode.READ_ONLY, pos, n);
-                pos += n;
-                blockingWrite(c.response(), pos == end, slice);
+            ByteBuffer buf = pooled.getByteBuffer();
+            long left = length;
+            while (left > 0) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("blob " + digest + " ended " + (left - buf.position()) + " bytes early");
+                    }
+                }
+                buf.flip();
+                left -= buf.remaining();
+                blockingWrite(c.response(), left == 0, buf);
             }
+        } finally {
+            pooled.release();
         }
-        return true;
     }
 
     private static void blockingWrite(Response response, boolean last, ByteBuffer buffer) throws IOException {

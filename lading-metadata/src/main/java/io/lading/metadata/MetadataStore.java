@@ -22,14 +22,35 @@ public interface MetadataStore extends AutoCloseable {
     /** Runs read-only work; it may see a snapshot that is slightly behind concurrent writes. */
     <T> T read(Work<ReadTx, T> work);
 
-    /** Runs work in one serialisable transaction; if it throws, nothing of it is applied. */
-    <T> T write(Work<WriteTx, T> work);
+    /**
+     * Runs work in one serialisable transaction; if it throws, nothing of it is applied. When this returns the
+     * change is durable: it survives a process crash, an OS crash and a power cut.
+     */
+    default <T> T write(Work<WriteTx, T> work) {
+        return write(Durability.DURABLE, work);
+    }
+
+    /** Runs work in one serialisable transaction with the given durability. */
+    <T> T write(Durability durability, Work<WriteTx, T> work);
 
     /** Checks the store is reachable (health checks). */
     void ping();
 
     @Override
     void close();
+
+    /** How far a committed change is guaranteed to survive. */
+    enum Durability {
+        /** On stable storage before {@code write} returns (an fsync): for everything a client was told is stored. */
+        DURABLE,
+        /**
+         * Visible to every reader and kept across a crash or {@code kill -9} of the registry, but an OS crash or
+         * power cut may roll back the latest such changes (they become durable with the next durable write). For
+         * state a client can rebuild, such as upload-session bookkeeping, where an fsync per request costs more
+         * than the rare retry.
+         */
+        PROCESS_CRASH_SAFE
+    }
 
     /** A unit of work inside a transaction. */
     @FunctionalInterface

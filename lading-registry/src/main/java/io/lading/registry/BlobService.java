@@ -9,7 +9,6 @@ import io.lading.storage.BlobStore;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -43,11 +42,6 @@ public final class BlobService {
         } catch (IOException e) {
             throw StorageFailure.of("reading blob " + digest, e);
         }
-    }
-
-    /** The local file of a blob, for zero-copy sends. */
-    public Optional<Path> localFile(Digest digest) {
-        return blobs.localFile(digest);
     }
 
     /**

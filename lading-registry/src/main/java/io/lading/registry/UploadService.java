@@ -5,6 +5,7 @@ import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.metadata.MetadataStore;
+import io.lading.metadata.MetadataStore.Durability;
 import io.lading.metadata.UploadRecord;
 import io.lading.storage.BlobStore;
 import io.lading.storage.StorageDriver;
@@ -59,7 +60,7 @@ public final class UploadService {
         Guards.writable(options);
         Instant now = clock.instant();
         UploadRecord u = new UploadRecord(UUID.randomUUID(), repository, 0, algorithm, now, now);
-        metadata.write(tx -> {
+        metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
             tx.putUpload(u);
             return null;
         });
@@ -87,14 +88,14 @@ public final class UploadService {
         Live l = live.computeIfAbsent(id, k -> new Live());
         l.lock.lock();
         try {
-            return appendLocked(repository, id, rangeStart, body, length, l);
+            return appendLocked(repository, id, rangeStart, body, length, l, true);
         } finally {
             l.lock.unlock();
         }
     }
 
     private UploadRecord appendLocked(RepositoryName repository, UUID id, Long rangeStart, InputStream body,
-                                      long length, Live l) {
+                                      long length, Live l, boolean recordOffset) {
         UploadRecord u = status(repository, id);
         if (rangeStart != null && rangeStart != u.offset()) {
             throw new UploadRangeException(u, "chunk starts at " + rangeStart + " but the upload is at " + u.offset());
@@ -117,10 +118,14 @@ public final class UploadService {
             throw e;
         }
         UploadRecord advanced = u.advanced(size, clock.instant());
-        metadata.write(tx -> {
-            tx.putUpload(advanced);
-            return null;
-        });
+        if (recordOffset) {
+            // The bytes are fsynced already; losing this offset to a power cut only makes the client resend from
+            // an earlier one (the next append truncates there).
+            metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
+                tx.putUpload(advanced);
+                return null;
+            });
+        }
         l.offset = size;
         return advanced;
     }
@@ -159,7 +164,9 @@ public final class UploadService {
         Live l = live.computeIfAbsent(id, k -> new Live());
         l.lock.lock();
         try {
-            UploadRecord u = appendLocked(repository, id, rangeStart, body, length, l);
+            // The final chunk's offset is not recorded: the session either ends below or the bytes past the
+            // recorded offset are overwritten by the client's next attempt.
+            UploadRecord u = appendLocked(repository, id, rangeStart, body, length, l, false);
             Digest actual;
             if (digest.algorithm() == u.algorithm()) {
                 actual = digesterAt(u, l).digest();
@@ -202,7 +209,7 @@ public final class UploadService {
     }
 
     private void discard(UUID id) {
-        metadata.write(tx -> tx.deleteUpload(id));
+        metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> tx.deleteUpload(id));
         live.remove(id);
         try {
             blobs.deleteUpload(id);

@@ -6,15 +6,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Content-addressed blob bytes over a {@link StorageDriver}, in distribution's layout:
  * <pre>
  *   /blobs/sha256/ab/abcdef…/data    one copy per digest, shared by every repository
- *   /uploads/&lt;id&gt;/data              bytes of an upload in progress
+ *   /uploads/&lt;id&gt;                   bytes of an upload in progress (a flat file: no directory to create
+ *                                    and remove per upload)
  * </pre>
  * Bytes reach a blob path only through {@link #commitUpload} after the caller has verified the digest, and only
  * after they are durable ({@link StorageDriver.FileWriter#commit()}). This class knows nothing of repositories
@@ -23,6 +27,8 @@ import java.util.UUID;
 public final class BlobStore {
     /** Read/hash/write buffer; bounds the memory one upload uses. */
     static final int BUFFER_SIZE = 256 * 1024;
+    /** Runs the storage writes of uploads, overlapping them with receiving and hashing (one virtual thread each). */
+    private static final ExecutorService WRITERS = Executors.newVirtualThreadPerTaskExecutor();
     private final StorageDriver driver;
 
     public BlobStore(StorageDriver driver) {
@@ -40,7 +46,7 @@ public final class BlobStore {
 
     /** Storage path of an upload's bytes. */
     public static String uploadPath(UUID id) {
-        return "/uploads/" + id + "/data";
+        return "/uploads/" + id;
     }
 
     /** Size of a stored blob, if its bytes exist. */
@@ -57,11 +63,6 @@ public final class BlobStore {
         return driver.reader(blobPath(digest), offset);
     }
 
-    /** The local file holding the blob, for zero-copy sends, when the driver has one. */
-    public Optional<Path> localFile(Digest digest) {
-        return driver.localFile(blobPath(digest));
-    }
-
     /**
      * Appends a request body to an upload, hashing as the bytes flow, and makes the result durable before
      * returning. On failure nothing past {@code offset} counts: the next append at {@code offset} overwrites it.
@@ -75,31 +76,79 @@ public final class BlobStore {
             throws IOException {
         StorageDriver.FileWriter writer = driver.writer(uploadPath(id), offset);
         boolean done = false;
+        // Two buffers: while one is being written to storage on another thread, the request thread reads the next
+        // part of the body into the other and hashes it, so receiving+hashing and writing overlap.
+        byte[][] buffers = {new byte[BUFFER_SIZE], new byte[BUFFER_SIZE]};
+        Future<?> pendingWrite = null;
         try {
-            byte[] buf = new byte[BUFFER_SIZE];
-            ByteBuffer wrapped = ByteBuffer.wrap(buf);
             long remaining = expected < 0 ? Long.MAX_VALUE : expected;
+            int which = 0;
             while (remaining > 0) {
-                int n = body.read(buf, 0, (int) Math.min(buf.length, remaining));
-                if (n < 0) {
+                byte[] buf = buffers[which];
+                which ^= 1;
+                int n = readFully(body, buf, (int) Math.min(buf.length, remaining));
+                if (n == 0) {
                     if (expected >= 0) {
                         throw new EOFException("body ended after " + (expected - remaining) + " of " + expected + " bytes");
                     }
                     break;
                 }
                 digester.update(buf, 0, n);
-                wrapped.clear().limit(n);
-                writer.write(wrapped);
                 remaining -= n;
+                awaitWrite(pendingWrite);
+                pendingWrite = WRITERS.submit(() -> writer.write(ByteBuffer.wrap(buf, 0, n)));
             }
+            awaitWrite(pendingWrite);
+            pendingWrite = null;
             long size = writer.size();
             writer.commit();
             done = true;
             return size;
         } finally {
             if (!done) {
+                if (pendingWrite != null) {
+                    pendingWrite.cancel(false);
+                    try {
+                        awaitWrite(pendingWrite);
+                    } catch (IOException | java.util.concurrent.CancellationException ignored) {
+                        // the append is failing anyway; the writer is closed next
+                    }
+                }
                 writer.close();
             }
+        }
+    }
+
+    /** Reads until {@code buf} holds {@code len} bytes or the stream ends; returns how many it read. */
+    private static int readFully(InputStream in, byte[] buf, int len) throws IOException {
+        int total = 0;
+        while (total < len) {
+            int n = in.read(buf, total, len - total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private static void awaitWrite(Future<?> write) throws IOException {
+        if (write == null) {
+            return;
+        }
+        try {
+            write.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while writing an upload");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
         }
     }
 
@@ -143,7 +192,7 @@ public final class BlobStore {
     /** Deletes an upload's bytes; absent uploads are fine. */
     public void deleteUpload(UUID id) throws IOException {
         try {
-            driver.delete("/uploads/" + id);
+            driver.delete(uploadPath(id));
         } catch (PathNotFoundException e) {
             // already gone
         }

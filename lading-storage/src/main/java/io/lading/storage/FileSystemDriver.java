@@ -16,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -25,9 +24,17 @@ import java.util.stream.Stream;
  */
 public final class FileSystemDriver implements StorageDriver {
     private final Path root;
+    private final boolean directWrites;
 
+    /** A driver that writes with O_DIRECT where the file system supports it (see {@link DirectFileWriter}). */
     public FileSystemDriver(Path root) throws IOException {
+        this(root, true);
+    }
+
+    /** @param directWrites false to write through the page cache even where O_DIRECT is available */
+    public FileSystemDriver(Path root, boolean directWrites) throws IOException {
         this.root = root.toAbsolutePath().normalize();
+        this.directWrites = directWrites;
         Files.createDirectories(this.root);
     }
 
@@ -64,7 +71,8 @@ public final class FileSystemDriver implements StorageDriver {
     public FileWriter writer(String path, long offset) throws IOException {
         Path p = resolve(path);
         Files.createDirectories(p.getParent());
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
         long size = ch.size();
         if (offset > size) {
             ch.close();
@@ -72,6 +80,19 @@ public final class FileSystemDriver implements StorageDriver {
         }
         if (size > offset) {
             ch.truncate(offset);
+        }
+        if (directWrites) {
+            DirectFileWriter direct;
+            try {
+                direct = DirectFileWriter.open(p, offset, ch);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            if (direct != null) {
+                ch.close();
+                return direct;
+            }
         }
         ch.position(offset);
         return new Writer(p, ch);
@@ -107,7 +128,7 @@ public final class FileSystemDriver implements StorageDriver {
     public void move(String source, String destination) throws IOException {
         Path from = resolve(source);
         Path to = resolve(destination);
-        Files.createDirectories(to.getParent());
+        createDirectoriesDurably(to.getParent());
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (NoSuchFileException e) {
@@ -143,9 +164,27 @@ public final class FileSystemDriver implements StorageDriver {
         });
     }
 
-    @Override
-    public Optional<Path> localFile(String path) {
-        return Optional.of(resolve(path));
+    /**
+     * Creates {@code dir} and its missing parents, and fsyncs the parent of each directory it created: without
+     * that, a power cut can drop the new directory entry (and the blob renamed into it) even though the blob's
+     * own directory was synced. Directories that already exist cost one stat.
+     */
+    private void createDirectoriesDurably(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (parent != null && parent.startsWith(root)) {
+            createDirectoriesDurably(parent);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return; // a concurrent move created it (and syncs its parent)
+        }
+        if (parent != null) {
+            syncDirectory(parent);
+        }
     }
 
     private static void syncDirectory(Path dir) throws IOException {

@@ -3,7 +3,6 @@ package io.lading.storage;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -22,11 +21,11 @@ import java.util.Optional;
  * </ul>
  *
  * <pre>{@code
- * try (FileWriter w = driver.writer("/uploads/u1/data", 0)) {
+ * try (FileWriter w = driver.writer("/uploads/u1", 0)) {
  *     w.write(buffer);
  *     w.commit();               // durable from here on
  * }
- * driver.move("/uploads/u1/data", "/blobs/sha256/ab/ab.../data");
+ * driver.move("/uploads/u1", "/blobs/sha256/ab/ab.../data");
  * }</pre>
  */
 public interface StorageDriver extends AutoCloseable {
@@ -64,11 +63,6 @@ public interface StorageDriver extends AutoCloseable {
 
     /** A URL a client can fetch the file from directly, when the backend offers one (object stores). */
     default Optional<URI> redirectUrl(String path, String method) {
-        return Optional.empty();
-    }
-
-    /** The local file behind {@code path}, when there is one, so the HTTP layer can send it zero-copy. */
-    default Optional<Path> localFile(String path) {
         return Optional.empty();
     }
 

@@ -3,7 +3,6 @@ package io.lading.storage;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -72,11 +71,6 @@ public final class ValidatingDriver implements StorageDriver {
     @Override
     public Optional<URI> redirectUrl(String path, String method) {
         return delegate.redirectUrl(check(path), method);
-    }
-
-    @Override
-    public Optional<Path> localFile(String path) {
-        return delegate.localFile(check(path));
     }
 
     @Override

@@ -54,6 +54,40 @@ abstract class StorageDriverContract {
     }
 
     @Test
+    void resumedWritesAtUnalignedOffsetsKeepEveryByte() throws Exception {
+        byte[] content = new byte[3 * 1024 * 1024 + 12345];
+        new java.util.Random(7).nextBytes(content);
+        // Pieces of odd sizes, each in a new writer resuming where the last commit ended, crossing block and
+        // buffer boundaries; then a rewrite from an unaligned offset inside the file.
+        int[] cuts = {0, 1, 4095, 4097, 70000, 1048576 + 3, 2500000, content.length};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+            try (StorageDriver.FileWriter w = driver.writer("/big", cuts[i])) {
+                int from = cuts[i];
+                while (from < cuts[i + 1]) {
+                    int n = Math.min(cuts[i + 1] - from, 65536 + 17);
+                    w.write(ByteBuffer.wrap(content, from, n));
+                    from += n;
+                }
+                assertThat(w.size()).isEqualTo(cuts[i + 1]);
+                w.commit();
+            }
+        }
+        assertThat(readBytes("/big")).isEqualTo(content);
+        try (StorageDriver.FileWriter w = driver.writer("/big", 5000)) {
+            w.write(ByteBuffer.wrap(content, 5000, 100));
+            w.commit();
+        }
+        assertThat(readBytes("/big")).isEqualTo(java.util.Arrays.copyOf(content, 5100));
+        assertThat(driver.stat("/big").size()).isEqualTo(5100);
+    }
+
+    private byte[] readBytes(String path) throws Exception {
+        try (ReadableByteChannel ch = driver.reader(path, 0)) {
+            return Channels.newInputStream(ch).readAllBytes();
+        }
+    }
+
+    @Test
     void offsetsPastTheEndAreRefused() throws Exception {
         write("/f", 0, "abc");
         assertThatThrownBy(() -> driver.reader("/f", 4)).isInstanceOf(InvalidOffsetException.class);

@@ -307,7 +307,8 @@ public final class ConfigLoader {
             metadataPath = Path.of(mp);
         }
         LadingConfig.Lading lading = new LadingConfig.Lading(metadataPath,
-                integer(root, "lading.uploads.chunkminlength", 0, 0));
+                integer(root, "lading.uploads.chunkminlength", 0, 0),
+                bool(root, "lading.storage.directwrites", false));
 
         collectUnknown(root, "", warnings);
         return new LadingConfig(log, http, storage, validation, catalogMax, lading, List.copyOf(warnings));

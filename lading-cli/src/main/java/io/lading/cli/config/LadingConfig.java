@@ -51,7 +51,8 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      *
      * @param metadataPath   lading.metadata.path: the SQLite file (default: metadata.db in the storage root)
      * @param chunkMinLength lading.uploads.chunkminlength: advertised OCI-Chunk-Min-Length (0: none)
+     * @param directWrites   lading.storage.directwrites: filesystem driver writes blobs with O_DIRECT
      */
-    public record Lading(Path metadataPath, long chunkMinLength) {
+    public record Lading(Path metadataPath, long chunkMinLength, boolean directWrites) {
     }
 }

@@ -50,6 +50,23 @@ final class SqliteTx implements WriteTx {
         exec("COMMIT");
     }
 
+    void synchronous(String mode) {
+        exec("PRAGMA synchronous = " + mode);
+    }
+
+    void savepoint() {
+        exec("SAVEPOINT work");
+    }
+
+    void releaseSavepoint() {
+        exec("RELEASE work");
+    }
+
+    void rollbackToSavepoint() {
+        exec("ROLLBACK TO work");
+        exec("RELEASE work");
+    }
+
     void rollback() {
         try {
             exec("ROLLBACK");

@@ -108,4 +108,57 @@ class SqliteMetadataStoreTest {
             assertThat(store.<List<UploadRecord>>write(tx -> tx.uploadsUpdatedBefore(old.minusSeconds(1), 10))).isEmpty();
         }
     }
+
+    @Test
+    void concurrentWritesCommitTogetherAndAFailingOneLeavesTheOthersApplied(@TempDir Path dir) throws Exception {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            int writers = 64;
+            List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            for (int i = 0; i < writers; i++) {
+                int n = i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        start.await();
+                        store.write(tx -> {
+                            tx.putBlob(d("blob" + n), n);
+                            tx.linkBlob(REPO, d("blob" + n));
+                            if (n % 8 == 0) {
+                                throw new IllegalStateException("refused " + n);
+                            }
+                            return null;
+                        });
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    }
+                }));
+            }
+            start.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            // Exactly the failing works failed, each with its own exception, and only their changes are missing.
+            assertThat(errors).hasSize(writers / 8).allSatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class));
+            for (int i = 0; i < writers; i++) {
+                int n = i;
+                assertThat(store.<Boolean>read(tx -> tx.hasBlob(REPO, d("blob" + n)))).as("blob %d", n).isEqualTo(n % 8 != 0);
+            }
+        }
+    }
+
+    @Test
+    void processCrashSafeWritesAreVisibleToReadersAndSurviveReopening(@TempDir Path dir) {
+        UploadRecord u = new UploadRecord(UUID.randomUUID(), REPO, 0, Digest.Algorithm.SHA256, Instant.now(), Instant.now());
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                tx.putUpload(u);
+                return null;
+            });
+            assertThat(store.<java.util.Optional<UploadRecord>>read(tx -> tx.upload(u.id()))).isPresent();
+        }
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            assertThat(store.<java.util.Optional<UploadRecord>>read(tx -> tx.upload(u.id()))).isPresent();
+        }
+    }
 }

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Side-by-side RegistryBench run: docker-registry 2.8.2 (Debian) then Lading, same machine, same session.
+#   docs/bench/side-by-side.sh [quick|full]     (default: full)
+# Needs: a copy of ../shared/bench built with its ./build.sh in /tmp/bench, and `apt-get install docker-registry`.
+# Lading runs with the launcher's default JVM settings (nothing passed in LADING_JAVA_OPTS).
+# Results: /tmp/bench-out/{dr,lading}.{txt,jsonl}
+set -u
+MODE=${1:-full}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+JDK=/usr/lib/jvm/temurin-25-jdk-amd64
+JAR=/tmp/bench/target/registry-bench.jar
+OUT=/tmp/bench-out; rm -rf $OUT /tmp/benchreg /tmp/lading-bench; mkdir -p $OUT /tmp/benchreg
+FLAG=""; [ "$MODE" = quick ] && FLAG=--quick
+
+vmhwm() { grep -E 'VmHWM' /proc/$1/status; }
+
+sed "s#rootdirectory: .*#rootdirectory: /tmp/benchreg#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
+docker-registry serve $OUT/dr.yml > $OUT/dr.log 2>&1 & DR=$!
+for i in $(seq 1 50); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5300/v2/ && break; sleep 0.2; done
+$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5300 $FLAG --server-pid $DR --json-out $OUT/dr.jsonl > /dev/null 2> $OUT/dr.txt
+echo "dr rc=$?" >> $OUT/rc; vmhwm $DR >> $OUT/dr.txt; kill $DR; wait $DR 2>/dev/null
+sleep 5
+unset LADING_JAVA_OPTS
+"$REPO/lading" serve --listen 127.0.0.1:5400 --data /tmp/lading-bench > $OUT/lading.log 2>&1 &
+for i in $(seq 1 150); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5400/v2/ && break; sleep 0.2; done
+LP=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
+$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 $FLAG --server-pid $LP --json-out $OUT/lading.jsonl > /dev/null 2> $OUT/lading.txt
+echo "lading rc=$?" >> $OUT/rc; vmhwm $LP >> $OUT/lading.txt; kill $LP; sleep 2
