@@ -1,12 +1,17 @@
 package io.lading.cli;
 
 import io.lading.cli.config.LadingConfig;
+import io.lading.http.AdminHandler;
+import io.lading.http.LadingHandler;
 import io.lading.http.RegistryHandler;
 import io.lading.http.RegistryServer;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.registry.BlobService;
+import io.lading.registry.GarbageCollector;
+import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
+import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadService;
 import io.lading.storage.BlobStore;
@@ -40,37 +45,62 @@ public final class LadingApp implements AutoCloseable {
     private final RegistryServer server;
     private final ScheduledExecutorService maintenance;
     private final LadingConfig config;
+    private final GarbageCollector collector;
+    private final MaintenanceService admin;
+    /** Blobs remembered as recently used by clients, for the collector (about 100 bytes each). */
+    private static final int RECENT_USE_CAPACITY = 200_000;
 
     public LadingApp(LadingConfig config) throws IOException {
         this.config = config;
         LadingConfig.Storage s = config.storage();
-        if (s.driver().equals("inmemory")) {
-            driver = new InMemoryDriver();
-            metadata = config.lading().metadataPath() != null
-                    ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory();
-        } else {
-            driver = new FileSystemDriver(s.rootDirectory(), config.lading().directWrites());
-            Path db = config.lading().metadataPath() != null ? config.lading().metadataPath()
-                    : s.rootDirectory().resolve("metadata.db");
-            metadata = SqliteMetadataStore.open(db);
-        }
+        Stores stores = Stores.open(config);
+        driver = stores.driver();
+        metadata = stores.metadata();
         BlobStore blobStore = new BlobStore(driver);
         RegistryOptions options = new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
-                config.catalogMaxEntries(), 100_000);
+                config.catalogMaxEntries(), 100_000, config.lading().referrers());
         Clock clock = Clock.systemUTC();
-        BlobService blobs = new BlobService(metadata, blobStore, options);
+        RecentUse recentUse = new RecentUse(clock, RECENT_USE_CAPACITY);
+        BlobService blobs = new BlobService(metadata, blobStore, options, recentUse);
         uploads = new UploadService(metadata, blobStore, options, clock);
         ManifestService manifests = new ManifestService(metadata, blobStore, options, clock);
+        collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
+        admin = new MaintenanceService(metadata, options, collector, config.lading().gc());
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);
-        server = new RegistryServer(handler, address(config.http().addr()), config.http().drainTimeout());
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin)), address(config.http().addr()),
+                config.http().drainTimeout());
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lading-maintenance");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The storage driver and metadata store a configuration names, opened (the metadata store migrated). */
+    record Stores(StorageDriver driver, MetadataStore metadata) implements AutoCloseable {
+        static Stores open(LadingConfig config) throws IOException {
+            LadingConfig.Storage s = config.storage();
+            if (s.driver().equals("inmemory")) {
+                return new Stores(new InMemoryDriver(), config.lading().metadataPath() != null
+                        ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory());
+            }
+            StorageDriver driver = new FileSystemDriver(s.rootDirectory(), config.lading().directWrites());
+            Path db = config.lading().metadataPath() != null ? config.lading().metadataPath()
+                    : s.rootDirectory().resolve("metadata.db");
+            return new Stores(driver, SqliteMetadataStore.open(db));
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                metadata.close();
+            } finally {
+                driver.close();
+            }
+        }
     }
 
     static InetSocketAddress address(String addr) {
@@ -84,7 +114,16 @@ public final class LadingApp implements AutoCloseable {
 
     /** Starts serving and the maintenance schedule. */
     public void start() throws Exception {
+        int recovered = collector.recover();
+        if (recovered > 0) {
+            LOG.info("gc: finished {} blob deletion(s) left by an interrupted collection", recovered);
+        }
         server.start();
+        MaintenanceService.GcSettings gc = config.lading().gc();
+        if (gc.enabled()) {
+            maintenance.scheduleWithFixedDelay(() -> admin.runGc(admin.gcOptions(false, null)),
+                    gc.interval().toMillis(), gc.interval().toMillis(), TimeUnit.MILLISECONDS);
+        }
         var purging = config.storage().uploadPurging();
         if (purging.enabled()) {
             long first = Math.min(purging.interval().toMillis(), Duration.ofMinutes(1).toMillis());

@@ -24,6 +24,12 @@ public enum ErrorCode {
     RANGE_INVALID(416, "invalid content range"),
     /** Not a spec code; answered for bodies over a limit (manifests over 4 MiB). */
     SIZE_TOO_LARGE(413, "payload too large"),
+    /**
+     * Not a spec code; a request that conflicts with what the registry holds: a delete of content others still
+     * need (a manifest an index lists, a subject with referrers, a blob a manifest references), or a garbage
+     * collection while one runs. Sent as DENIED, which clients already know.
+     */
+    CONFLICT(409, "the request conflicts with what the registry holds"),
     /** Not a spec code; answered for failures that are the registry's fault. */
     INTERNAL(500, "internal server error"),
     /** Not a spec code; the registry cannot serve right now (shutting down, store unavailable). */
@@ -47,10 +53,11 @@ public enum ErrorCode {
         return message;
     }
 
-    /** The code as it appears on the wire; the two non-spec codes use names clients already know. */
+    /** The code as it appears on the wire; the non-spec codes use names clients already know. */
     public String wireCode() {
         return switch (this) {
             case SIZE_TOO_LARGE -> "SIZE_INVALID";
+            case CONFLICT -> "DENIED";
             case INTERNAL, UNAVAILABLE -> "UNKNOWN";
             default -> name();
         };

@@ -38,7 +38,6 @@ import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
@@ -52,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class RegistryHandler extends Handler.Abstract {
     private static final Logger ACCESS = LoggerFactory.getLogger("io.lading.access");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String JSON_TYPE = "application/json";
+    private static final String JSON_TYPE = HttpOut.JSON_TYPE;
     private static final int SEND_BUFFER = 1024 * 1024;
 
     private final BlobService blobs;
@@ -265,10 +264,7 @@ public final class RegistryHandler extends Handler.Abstract {
     }
 
     private static void blockingWrite(Response response, boolean last, ByteBuffer buffer) throws IOException {
-        try (Blocker.Callback cb = Blocker.callback()) {
-            response.write(last, buffer, cb);
-            cb.block();
-        }
+        HttpOut.blockingWrite(response, last, buffer);
     }
 
     private void deleteBlob(Call c, RepositoryName name, Digest digest) {
@@ -515,14 +511,8 @@ public final class RegistryHandler extends Handler.Abstract {
         if (r.status() == 405) {
             h.put(HttpHeader.ALLOW, "GET, HEAD, PUT, POST, PATCH, DELETE");
         }
-        response.setStatus(r.status());
-        h.put(HttpHeader.CONTENT_TYPE, JSON_TYPE);
-        h.put(HttpHeader.CONTENT_LENGTH, r.body().length);
-        if (HttpMethod.HEAD.is(method)) {
-            return;
-        }
         try {
-            blockingWrite(response, true, ByteBuffer.wrap(r.body()));
+            HttpOut.json(response, r.status(), r.body(), HttpMethod.HEAD.is(method));
         } catch (IOException e) {
             // client gone
         }

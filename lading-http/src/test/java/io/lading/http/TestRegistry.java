@@ -3,7 +3,10 @@ package io.lading.http;
 import io.lading.core.Digest;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.registry.BlobService;
+import io.lading.registry.GarbageCollector;
+import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
+import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadService;
 import io.lading.storage.BlobStore;
@@ -23,18 +26,29 @@ final class TestRegistry implements AutoCloseable {
     final RegistryOptions options;
     final RegistryServer server;
     final SqliteMetadataStore metadata;
+    final BlobStore blobs;
+    final RecentUse recentUse;
+    final GarbageCollector collector;
+    final MaintenanceService maintenance;
+    final UploadService uploads;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final String base;
 
     TestRegistry(RegistryOptions options) throws Exception {
         this.options = options;
         metadata = SqliteMetadataStore.inMemory();
-        BlobStore blobs = new BlobStore(new InMemoryDriver());
+        blobs = new BlobStore(new InMemoryDriver());
         Clock clock = Clock.systemUTC();
-        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options),
-                new UploadService(metadata, blobs, options, clock), new ManifestService(metadata, blobs, options, clock),
+        recentUse = new RecentUse(clock, 10_000);
+        collector = new GarbageCollector(metadata, blobs, recentUse, clock);
+        maintenance = new MaintenanceService(metadata, options, collector,
+                new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false));
+        uploads = new UploadService(metadata, blobs, options, clock);
+        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse),
+                uploads, new ManifestService(metadata, blobs, options, clock),
                 options, "", Map.of());
-        server = new RegistryServer(handler, new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance)),
+                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
         server.start();
         base = "http://127.0.0.1:" + server.port();
     }

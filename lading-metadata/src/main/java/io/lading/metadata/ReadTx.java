@@ -9,8 +9,11 @@ import java.util.UUID;
 
 /** Queries inside a {@link MetadataStore} transaction. Pages are keyset scans: cost depends on the page, not the total. */
 public interface ReadTx {
-    /** The size of a blob whose bytes are committed to storage, if known. */
+    /** The size of a blob whose bytes are committed to storage, if known and not being deleted. */
     Optional<Long> blobSize(Digest digest);
+
+    /** True when the store has any record of the blob, including one the collector is deleting. */
+    boolean blobKnown(Digest digest);
 
     /** True when the blob is linked to (pushed to or mounted into) the repository. */
     boolean hasBlob(RepositoryName repository, Digest digest);
@@ -21,11 +24,17 @@ public interface ReadTx {
     /** A manifest of the repository. */
     Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest);
 
+    /** Up to {@code limit} manifest digests of the repository after {@code after} (null: from the start). */
+    List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit);
+
     /** What a tag points to. */
     Optional<Digest> tag(RepositoryName repository, Tag tag);
 
     /** Up to {@code limit} tag names after {@code after} (exclusive; null for the start), in byte order. */
     List<String> tags(RepositoryName repository, String after, int limit);
+
+    /** How many repositories there are. */
+    long repositoryCount();
 
     /** Up to {@code limit} repository names after {@code after} (exclusive; null for the start), in byte order. */
     List<String> repositories(String after, int limit);
@@ -35,4 +44,19 @@ public interface ReadTx {
 
     /** An upload session. */
     Optional<UploadRecord> upload(UUID id);
+
+    /** Index manifests of the repository that list {@code digest} among their manifests. */
+    List<Digest> indexesReferencing(RepositoryName repository, Digest digest);
+
+    /** True when a manifest of the repository references the blob (as config or layer). */
+    boolean blobReferenced(RepositoryName repository, Digest digest);
+
+    /** Storage a repository uses: what its blobs take, and what only it holds. Empty for an unknown repository. */
+    Optional<Usage> usage(RepositoryName repository);
+
+    /** Storage the whole registry uses, each blob counted once. */
+    Usage usage();
+
+    /** The most recent garbage collection, if any ran. */
+    Optional<GcRunRecord> lastGcRun();
 }

@@ -43,4 +43,63 @@ public interface WriteTx extends ReadTx {
 
     /** Upload sessions last touched before {@code cutoff}, oldest first. */
     List<UploadRecord> uploadsUpdatedBefore(Instant cutoff, int limit);
+
+    // ---- garbage collection (see docs/design/gc.md for the protocol) -------------------------------------------
+
+    /**
+     * Announces that a push is about to put the bytes of {@code digest} in place: records the blob (or refreshes
+     * its last use) so the collector leaves it alone for the grace period. Must commit before the bytes are moved
+     * into the blob's storage path. Returns the row's generation, for {@link #claimHolds}; empty while the
+     * collector is deleting the blob's bytes (try again once it has finished).
+     */
+    java.util.OptionalLong claimBlob(Digest digest, long size);
+
+    /**
+     * True when the blob's row is still the one a claim returned {@code generation} for and is not being deleted:
+     * then no collection has touched it since, and linking it is safe. Checked in the transaction that links it.
+     */
+    boolean claimHolds(Digest digest, long generation);
+
+    /**
+     * Manifests of the repository created before {@code cutoff} that no tag reaches, directly, as a child of a
+     * reachable index, or as a referrer whose subject is reachable.
+     */
+    List<Digest> unreachableManifests(RepositoryName repository, Instant cutoff, int limit);
+
+    /**
+     * Blob links of the repository made before {@code cutoff} that no manifest of the repository references and
+     * that are not manifests of the repository themselves, after {@code after} (null: from the start) in digest
+     * order.
+     */
+    List<Digest> unreferencedLinks(RepositoryName repository, Instant cutoff, Digest after, int limit);
+
+    /** Removes a repository that holds nothing (no link, manifest or tag); false when it still holds something. */
+    boolean removeRepositoryIfEmpty(RepositoryName repository);
+
+    /**
+     * Blobs no repository links and no manifest references, last claimed before {@code cutoff}, not already being
+     * deleted, after {@code after} (null: from the start) in digest order.
+     */
+    List<BlobRecord> collectableBlobs(Instant cutoff, Digest after, int limit);
+
+    /**
+     * Marks a blob as being deleted if it is still collectable (the check of {@link #collectableBlobs} repeated
+     * inside this transaction). Pushes of the digest wait while the mark stands.
+     */
+    boolean markDeleting(Digest digest, Instant cutoff);
+
+    /** Marks bytes found in storage with no record at all (left by a crash) as being deleted; false if recorded. */
+    boolean markOrphanDeleting(Digest digest);
+
+    /** Blobs marked as being deleted (by this collection, or by one that crashed). */
+    List<BlobRecord> blobsBeingDeleted(int limit);
+
+    /** Drops the record of a blob whose bytes are deleted; only a blob marked as being deleted is dropped. */
+    void forgetBlob(Digest digest);
+
+    /** Records the start of a garbage collection; returns its id. */
+    long startGcRun(boolean dryRun);
+
+    /** Records the end of a garbage collection. */
+    void finishGcRun(GcRunRecord run);
 }

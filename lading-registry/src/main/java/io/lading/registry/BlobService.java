@@ -19,18 +19,24 @@ public final class BlobService {
     private final MetadataStore metadata;
     private final BlobStore blobs;
     private final RegistryOptions options;
+    private final RecentUse recentUse;
 
-    public BlobService(MetadataStore metadata, BlobStore blobs, RegistryOptions options) {
+    public BlobService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, RecentUse recentUse) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.options = options;
+        this.recentUse = recentUse;
     }
 
-    /** The size of a blob of the repository. @throws RegistryException BLOB_UNKNOWN */
+    /** The size of a blob of the repository (HEAD and GET). @throws RegistryException BLOB_UNKNOWN */
     public long size(RepositoryName repository, Digest digest) {
         Optional<Long> size = metadata.read(tx -> tx.hasBlob(repository, digest) ? tx.blobSize(digest) : Optional.empty());
-        return size.orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UNKNOWN,
-                "blob " + digest + " is unknown in " + repository, java.util.Map.of("digest", digest.toString())));
+        if (size.isEmpty()) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown in " + repository,
+                    java.util.Map.of("digest", digest.toString()));
+        }
+        recentUse.touch(digest);
+        return size.get();
     }
 
     /** Opens a blob's bytes at {@code offset}; call {@link #size} first for the visibility check. */
@@ -51,6 +57,17 @@ public final class BlobService {
      */
     public boolean mount(RepositoryName repository, Digest digest, Optional<RepositoryName> from) {
         Guards.writable(options);
+        recentUse.touch(digest);
+        try {
+            // The bytes must be in place: a blob whose push claimed it but has not moved its bytes yet (or crashed
+            // doing so) is not mountable. Checked before the transaction; a collector that marks the blob after
+            // this check is seen by the transaction below (blobSize ignores blobs being deleted).
+            if (blobs.size(digest).isEmpty()) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw StorageFailure.of("looking up blob " + digest, e);
+        }
         return metadata.write(tx -> {
             boolean available = tx.blobSize(digest).isPresent()
                     && (from.isEmpty() || tx.hasBlob(from.get(), digest));
@@ -62,10 +79,27 @@ public final class BlobService {
         });
     }
 
-    /** Unlinks a blob from a repository (its bytes go when no repository holds them, by GC). */
+    /**
+     * Unlinks a blob from a repository (its bytes go when no repository holds them, by GC). Refused while a
+     * manifest of the repository references the blob or the blob is one of its manifests: deleting it would break
+     * that manifest, so the manifest has to go first.
+     *
+     * @throws RegistryException BLOB_UNKNOWN, or REFERENCED (409)
+     */
     public void delete(RepositoryName repository, Digest digest) {
         Guards.deletable(options);
-        if (!metadata.write(tx -> tx.unlinkBlob(repository, digest))) {
+        boolean unlinked = metadata.write(tx -> {
+            if (tx.manifest(repository, digest).isPresent()) {
+                throw new RegistryException(ErrorCode.CONFLICT, "blob " + digest + " is a manifest of " + repository
+                        + "; delete it through /v2/" + repository + "/manifests/" + digest);
+            }
+            if (tx.blobReferenced(repository, digest)) {
+                throw new RegistryException(ErrorCode.CONFLICT, "blob " + digest + " is referenced by a manifest of "
+                        + repository + "; delete the manifests that use it first");
+            }
+            return tx.unlinkBlob(repository, digest);
+        });
+        if (!unlinked) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown in " + repository);
         }
     }

@@ -11,6 +11,7 @@ import io.lading.core.Tag;
 import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ReadTx;
+import io.lading.metadata.WriteTx;
 import io.lading.storage.BlobStore;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
@@ -100,25 +101,23 @@ public final class ManifestService {
             }
         }
         checkReferences(repository, blobRefs, required);
-        try {
-            blobs.putSmall(digest, bytes);
-        } catch (IOException e) {
-            throw StorageFailure.of("storing manifest " + digest, e);
-        }
         ManifestRecord record = new ManifestRecord(digest, manifest.mediaType(), bytes.length,
                 manifest.subject().map(Descriptor::digest).orElse(null), manifest.referrerArtifactType(),
                 manifest.annotations(), clock.instant());
-        metadata.write(tx -> {
-            // Checked again inside the transaction: a blob unlinked since the first check must not be referenced.
-            checkReferences(tx, repository, blobRefs, required);
-            tx.putBlob(digest, bytes.length);
-            tx.linkBlob(repository, digest);
-            tx.putManifest(repository, record, blobRefs, manifestRefs);
-            for (Tag t : tags) {
-                tx.putTag(repository, t, digest);
-            }
-            return null;
-        });
+        try {
+            BlobClaims.store(metadata, digest, bytes.length, attempt -> blobs.putSmall(digest, bytes), tx -> {
+                // Checked again inside the transaction: a blob unlinked since the first check must not be referenced.
+                checkReferences(tx, repository, blobRefs, required);
+                tx.linkBlob(repository, digest);
+                tx.putManifest(repository, record, blobRefs, manifestRefs);
+                for (Tag t : tags) {
+                    tx.putTag(repository, t, digest);
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw StorageFailure.of("storing manifest " + digest, e);
+        }
         return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
     }
 
@@ -186,7 +185,14 @@ public final class ManifestService {
                 + repository);
     }
 
-    /** Deletes a tag (untag: the manifest stays) or a manifest with every tag pointing to it. */
+    /**
+     * Deletes a tag (untag: the manifest stays) or a manifest with every tag pointing to it. A manifest that an
+     * index of the repository lists cannot be deleted (delete the index first). A manifest with referrers is
+     * refused too, unless {@link RegistryOptions#referrers()} is CASCADE: then its referrers, and theirs, go with it.
+     * What the deleted manifests referenced stays until the collector finds it unreferenced.
+     *
+     * @throws RegistryException NAME_UNKNOWN, MANIFEST_UNKNOWN, or REFERENCED (409)
+     */
     public void delete(RepositoryName repository, Reference reference) {
         Guards.deletable(options);
         boolean deleted = metadata.write(tx -> {
@@ -195,12 +201,52 @@ public final class ManifestService {
             }
             return switch (reference) {
                 case Reference.ByTag t -> tx.deleteTag(repository, t.tag());
-                case Reference.ByDigest d -> tx.deleteManifest(repository, d.digest());
+                case Reference.ByDigest d -> deleteManifest(tx, repository, d.digest());
             };
         });
         if (!deleted) {
             throw unknown(repository, reference);
         }
+    }
+
+    private boolean deleteManifest(WriteTx tx, RepositoryName repository, Digest digest) {
+        if (tx.manifest(repository, digest).isEmpty()) {
+            return false;
+        }
+        List<Digest> parents = tx.indexesReferencing(repository, digest);
+        if (!parents.isEmpty()) {
+            throw new RegistryException(ErrorCode.CONFLICT, "manifest " + digest + " is listed by index "
+                    + join(parents) + " in " + repository + "; delete the index first",
+                    Map.of("indexes", parents.stream().map(Digest::toString).toList()));
+        }
+        // The manifest and, with CASCADE, every referrer below it, deepest first.
+        List<Digest> doomed = new ArrayList<>();
+        collectReferrers(tx, repository, digest, doomed, new LinkedHashSet<>());
+        if (!doomed.isEmpty() && options.referrers() == RegistryOptions.ReferrersOnDelete.REFUSE) {
+            throw new RegistryException(ErrorCode.CONFLICT, "manifest " + digest + " has " + doomed.size()
+                    + " referrer(s) in " + repository + " (" + join(doomed) + "); delete them first, or set"
+                    + " lading.deletes.referrers: cascade", Map.of("referrers",
+                    doomed.stream().map(Digest::toString).toList()));
+        }
+        for (Digest d : doomed) {
+            tx.deleteManifest(repository, d);
+        }
+        return tx.deleteManifest(repository, digest);
+    }
+
+    private static void collectReferrers(ReadTx tx, RepositoryName repository, Digest subject, List<Digest> out,
+                                         Set<Digest> seen) {
+        for (ManifestRecord r : tx.referrers(repository, subject)) {
+            if (seen.add(r.digest())) {
+                collectReferrers(tx, repository, r.digest(), out, seen);
+                out.add(r.digest());
+            }
+        }
+    }
+
+    private static String join(List<Digest> digests) {
+        List<String> shown = digests.stream().limit(5).map(Digest::toString).toList();
+        return String.join(", ", shown) + (digests.size() > 5 ? " and " + (digests.size() - 5) + " more" : "");
     }
 
     /** A page of tags; {@code hasMore} says whether a Link to the next page is due. */

@@ -14,22 +14,32 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param indexPlatforms   validation.manifests.indexes.platformlist (for {@link IndexValidation#LIST})
  * @param chunkMinLength   advertised as OCI-Chunk-Min-Length when &gt; 0
  * @param catalogMaxEntries catalog.maxentries: the page size of a catalog request without {@code n}, and the cap on n
+ * @param referrers        lading.deletes.referrers: what deleting a manifest that has referrers does
  */
 public record RegistryOptions(boolean deleteEnabled, AtomicBoolean readOnly, IndexValidation indexValidation,
                               List<Descriptor.Platform> indexPlatforms, long chunkMinLength,
-                              int catalogMaxEntries, int tagsMaxEntries) {
+                              int catalogMaxEntries, int tagsMaxEntries, ReferrersOnDelete referrers) {
+
+    /** Deleting a manifest that is the subject of referrers: refuse (409), or delete the referrers with it. */
+    public enum ReferrersOnDelete { REFUSE, CASCADE }
 
     /** How much of an index's children must exist when the index is pushed. */
     public enum IndexValidation { ALL, NONE, LIST }
 
     /** Defaults of an embedded registry: deletes on, writable, every index child must exist. */
     public static RegistryOptions defaults() {
-        return new RegistryOptions(true, new AtomicBoolean(false), IndexValidation.ALL, List.of(), 0, 1000, 100_000);
+        return new RegistryOptions(true, new AtomicBoolean(false), IndexValidation.ALL, List.of(), 0, 1000, 100_000,
+                ReferrersOnDelete.REFUSE);
     }
 
     public RegistryOptions withDelete(boolean enabled) {
         return new RegistryOptions(enabled, readOnly, indexValidation, indexPlatforms, chunkMinLength,
-                catalogMaxEntries, tagsMaxEntries);
+                catalogMaxEntries, tagsMaxEntries, referrers);
+    }
+
+    public RegistryOptions withReferrersOnDelete(ReferrersOnDelete rule) {
+        return new RegistryOptions(deleteEnabled, readOnly, indexValidation, indexPlatforms, chunkMinLength,
+                catalogMaxEntries, tagsMaxEntries, rule);
     }
 
     /** Age after which idle upload sessions are purged. */

@@ -183,18 +183,28 @@ public final class UploadService {
                 throw new RegistryException(ErrorCode.DIGEST_INVALID, "upload content has digest " + actual
                         + ", not " + digest, java.util.Map.of("digest", digest.toString()));
             }
+            long size = u.offset();
             try {
-                blobs.commitUpload(id, digest);
+                BlobClaims.store(metadata, digest, size, attempt -> {
+                    if (attempt == 1) {
+                        blobs.commitUpload(id, digest);
+                    } else if (blobs.size(digest).isEmpty()) {
+                        // A collection deleted the bytes this upload had moved into place: they are gone.
+                        throw new RegistryException(ErrorCode.UNAVAILABLE, "blob " + digest + " was garbage"
+                                + " collected while it was being stored (the push took longer than the grace"
+                                + " period); push it again");
+                    }
+                }, tx -> {
+                    tx.linkBlob(repository, digest);
+                    tx.deleteUpload(id);
+                    return null;
+                });
             } catch (IOException e) {
                 throw StorageFailure.of("committing upload " + id, e);
+            } catch (RegistryException e) {
+                discard(id); // its bytes went to the blob path; the session cannot continue
+                throw e;
             }
-            long size = u.offset();
-            metadata.write(tx -> {
-                tx.putBlob(digest, size);
-                tx.linkBlob(repository, digest);
-                tx.deleteUpload(id);
-                return null;
-            });
             return size;
         } finally {
             l.lock.unlock();

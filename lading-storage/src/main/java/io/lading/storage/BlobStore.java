@@ -198,6 +198,56 @@ public final class BlobStore {
         }
     }
 
+    /** Deletes a blob's bytes (its directory); absent blobs are fine. */
+    public void deleteBlob(Digest digest) throws IOException {
+        String path = blobPath(digest);
+        try {
+            driver.delete(path.substring(0, path.length() - "/data".length()));
+        } catch (PathNotFoundException e) {
+            // already gone (a collection that crashed after deleting, before recording it)
+        }
+    }
+
+    /** A blob found in storage: its digest and when its bytes were last written. */
+    public record StoredBlob(Digest digest, java.time.Instant modified) {
+    }
+
+    /**
+     * Calls {@code visitor} for every blob in storage, directory by directory (two-hex-digit fan-out, so memory
+     * stays bounded). Entries that are not blob directories are skipped.
+     */
+    public void forEachStoredBlob(java.util.function.Consumer<StoredBlob> visitor) throws IOException {
+        for (String algDir : driver.list("/blobs")) {
+            String alg = algDir.substring(algDir.lastIndexOf('/') + 1);
+            for (String fanout : driver.list(algDir)) {
+                for (String dir : driver.list(fanout)) {
+                    String hex = dir.substring(dir.lastIndexOf('/') + 1);
+                    Digest digest;
+                    try {
+                        digest = Digest.parse(alg + ":" + hex);
+                    } catch (RuntimeException e) {
+                        continue;
+                    }
+                    // A directory without data is a crash between mkdir and rename, or a blob being deleted now.
+                    Optional<StorageDriver.FileInfo> info = statIfPresent(dir + "/data").or(() -> statIfPresent(dir));
+                    if (info.isPresent()) {
+                        visitor.accept(new StoredBlob(digest, info.get().modified()));
+                    }
+                }
+            }
+        }
+    }
+
+    private Optional<StorageDriver.FileInfo> statIfPresent(String path) {
+        try {
+            return Optional.of(driver.stat(path));
+        } catch (PathNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Stores small content (a manifest) under its digest, durably, via a staged upload. */
     public void putSmall(Digest digest, byte[] bytes) throws IOException {
         if (exists(blobPath(digest))) {

@@ -1,6 +1,7 @@
 package io.lading.cli.config;
 
 import io.lading.core.Descriptor;
+import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
 import java.io.IOException;
 import java.io.Reader;
@@ -306,9 +307,23 @@ public final class ConfigLoader {
         if (mp != null) {
             metadataPath = Path.of(mp);
         }
+        MaintenanceService.GcSettings gcDefaults = MaintenanceService.GcSettings.defaults();
+        MaintenanceService.GcSettings gc = new MaintenanceService.GcSettings(
+                bool(root, "lading.gc.enabled", gcDefaults.enabled()),
+                duration(root, "lading.gc.interval", gcDefaults.interval()),
+                duration(root, "lading.gc.grace", gcDefaults.grace()),
+                bool(root, "lading.gc.deleteuntagged", gcDefaults.deleteUntagged()));
+        if (gc.interval().isZero() || gc.interval().isNegative()) {
+            throw new ConfigException(at(root, "lading.gc.interval").origin + ": lading.gc.interval must be positive");
+        }
+        if (gc.grace().isNegative()) {
+            throw new ConfigException(at(root, "lading.gc.grace").origin + ": lading.gc.grace must not be negative");
+        }
         LadingConfig.Lading lading = new LadingConfig.Lading(metadataPath,
                 integer(root, "lading.uploads.chunkminlength", 0, 0),
-                bool(root, "lading.storage.directwrites", false));
+                bool(root, "lading.storage.directwrites", false), gc,
+                choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
+                        RegistryOptions.ReferrersOnDelete.REFUSE));
 
         collectUnknown(root, "", warnings);
         return new LadingConfig(log, http, storage, validation, catalogMax, lading, List.copyOf(warnings));

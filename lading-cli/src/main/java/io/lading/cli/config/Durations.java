@@ -5,14 +5,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses durations the way distribution's Go config does: {@code 300ms}, {@code 60s}, {@code 1h30m}, {@code 168h}. */
-final class Durations {
+public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
     private Durations() {
     }
 
     /** @return null when {@code text} is not a duration */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         if (text == null || text.isEmpty()) {
             return null;
         }

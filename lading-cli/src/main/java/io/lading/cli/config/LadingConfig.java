@@ -1,6 +1,7 @@
 package io.lading.cli.config;
 
 import io.lading.core.Descriptor;
+import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +53,10 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param metadataPath   lading.metadata.path: the SQLite file (default: metadata.db in the storage root)
      * @param chunkMinLength lading.uploads.chunkminlength: advertised OCI-Chunk-Min-Length (0: none)
      * @param directWrites   lading.storage.directwrites: filesystem driver writes blobs with O_DIRECT
+     * @param gc             lading.gc.*: the online garbage collector
+     * @param referrers      lading.deletes.referrers: refuse (default) or cascade when a deleted manifest has referrers
      */
-    public record Lading(Path metadataPath, long chunkMinLength, boolean directWrites) {
+    public record Lading(Path metadataPath, long chunkMinLength, boolean directWrites,
+                         MaintenanceService.GcSettings gc, RegistryOptions.ReferrersOnDelete referrers) {
     }
 }

@@ -85,6 +85,39 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ladingSectionConfiguresTheCollectorAndDeleteRules() throws Exception {
+        Path p = write("""
+                version: 0.1
+                storage:
+                  filesystem:
+                    rootdirectory: /x
+                lading:
+                  gc:
+                    interval: 10m
+                    grace: 2h
+                    deleteuntagged: true
+                  deletes:
+                    referrers: cascade
+                  storage:
+                    directwrites: true
+                """);
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        assertThat(c.lading().gc()).isEqualTo(new io.lading.registry.MaintenanceService.GcSettings(true,
+                Duration.ofMinutes(10), Duration.ofHours(2), true));
+        assertThat(c.lading().referrers()).isEqualTo(io.lading.registry.RegistryOptions.ReferrersOnDelete.CASCADE);
+        assertThat(c.lading().directWrites()).isTrue();
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().gc())
+                .isEqualTo(io.lading.registry.MaintenanceService.GcSettings.defaults());
+
+        Path bad = write("version: 0.1\nlading:\n  gc:\n    interval: 0s\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 4").hasMessageContaining("lading.gc.interval");
+        Path rule = write("version: 0.1\nlading:\n  deletes:\n    referrers: sometimes\n");
+        assertThatThrownBy(() -> ConfigLoader.load(rule, Map.of(), Path.of("/x")))
+                .hasMessageContaining("lading.deletes.referrers").hasMessageContaining("cascade");
+    }
+
+    @Test
     void environmentOverridesFileTheWayDistributionDoes() throws Exception {
         Path p = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n");
         LadingConfig c = ConfigLoader.load(p, Map.of("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", "/somewhere",

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lading.core.Digest;
 import io.lading.core.RepositoryName;
 import io.lading.core.Tag;
+import io.lading.metadata.BlobRecord;
+import io.lading.metadata.GcRunRecord;
 import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.MetadataException;
 import io.lading.metadata.UploadRecord;
+import io.lading.metadata.Usage;
 import io.lading.metadata.WriteTx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -178,7 +181,12 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public Optional<Long> blobSize(Digest digest) {
-        return one("SELECT size FROM blobs WHERE digest = ?", rs -> rs.getLong(1), digest.toString());
+        return one("SELECT size FROM blobs WHERE digest = ? AND deleting = 0", rs -> rs.getLong(1), digest.toString());
+    }
+
+    @Override
+    public boolean blobKnown(Digest digest) {
+        return one("SELECT 1 FROM blobs WHERE digest = ?", rs -> true, digest.toString()).isPresent();
     }
 
     @Override
@@ -234,6 +242,18 @@ final class SqliteTx implements WriteTx {
     }
 
     @Override
+    public List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit) {
+        return query("SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id"
+                        + " WHERE r.name = ? AND m.digest > ? ORDER BY m.digest LIMIT ?",
+                rs -> Digest.parse(rs.getString(1)), repository.value(), after == null ? "" : after.toString(), limit);
+    }
+
+    @Override
+    public long repositoryCount() {
+        return one("SELECT COUNT(*) FROM repositories", rs -> rs.getLong(1)).orElse(0L);
+    }
+
+    @Override
     public List<String> repositories(String after, int limit) {
         return query("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
                 rs -> rs.getString(1), after == null ? "" : after, limit);
@@ -262,15 +282,17 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public void putBlob(Digest digest, long size) {
-        update("INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                digest.toString(), size, now());
+        long now = now();
+        update("INSERT INTO blobs (digest, size, created_at, touched_at, generation) VALUES (?, ?, ?, ?, random())"
+                + " ON CONFLICT (digest) DO NOTHING", digest.toString(), size, now, now);
     }
 
     @Override
     public void linkBlob(RepositoryName repository, Digest digest) {
         long id = ensureRepository(repository);
+        // created_at is when the link was last made: linking again (a re-push, a mount) restarts its grace period.
         update("INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?)"
-                + " ON CONFLICT DO NOTHING", id, digest.toString(), now());
+                + " ON CONFLICT DO UPDATE SET created_at = excluded.created_at", id, digest.toString(), now());
     }
 
     @Override
@@ -356,5 +378,175 @@ final class SqliteTx implements WriteTx {
     public List<UploadRecord> uploadsUpdatedBefore(Instant cutoff, int limit) {
         return query("SELECT id, repository, \"offset\", algorithm, started_at, updated_at FROM uploads"
                 + " WHERE updated_at < ? ORDER BY updated_at LIMIT ?", SqliteTx::upload, cutoff.toEpochMilli(), limit);
+    }
+
+    // ---- deletes and garbage collection -----------------------------------------------------------------------
+
+    @Override
+    public List<Digest> indexesReferencing(RepositoryName repository, Digest digest) {
+        return query("SELECT r.manifest_digest FROM manifest_references r JOIN repositories p ON p.id = r.repository_id"
+                        + " WHERE r.child_digest = ? AND p.name = ? AND r.kind = 'm' ORDER BY r.manifest_digest",
+                rs -> Digest.parse(rs.getString(1)), digest.toString(), repository.value());
+    }
+
+    @Override
+    public boolean blobReferenced(RepositoryName repository, Digest digest) {
+        return one("SELECT 1 FROM manifest_references r JOIN repositories p ON p.id = r.repository_id"
+                + " WHERE r.child_digest = ? AND p.name = ? AND r.kind = 'b' LIMIT 1", rs -> true,
+                digest.toString(), repository.value()).isPresent();
+    }
+
+    @Override
+    public Optional<Usage> usage(RepositoryName repository) {
+        Optional<Long> id = repositoryId(repository);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        return one("SELECT COUNT(*), COALESCE(SUM(b.size), 0),"
+                        + " COALESCE(SUM(CASE WHEN o.digest IS NULL THEN 1 ELSE 0 END), 0),"
+                        + " COALESCE(SUM(CASE WHEN o.digest IS NULL THEN b.size ELSE 0 END), 0)"
+                        + " FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest"
+                        + " LEFT JOIN (SELECT DISTINCT digest FROM repository_blobs WHERE repository_id != ?) o"
+                        + " ON o.digest = rb.digest WHERE rb.repository_id = ?",
+                rs -> new Usage(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)), id.get(), id.get());
+    }
+
+    @Override
+    public Usage usage() {
+        return one("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE deleting = 0",
+                rs -> new Usage(rs.getLong(1), rs.getLong(2), rs.getLong(1), rs.getLong(2))).orElseThrow();
+    }
+
+    private static final String GC_RUN_COLUMNS = "id, started_at, finished_at, dry_run, manifests_deleted,"
+            + " links_removed, blobs_deleted, bytes_reclaimed, error";
+
+    @Override
+    public Optional<GcRunRecord> lastGcRun() {
+        return one("SELECT " + GC_RUN_COLUMNS + " FROM gc_runs ORDER BY id DESC LIMIT 1", rs -> {
+            long finished = rs.getLong(3);
+            boolean running = rs.wasNull();
+            return new GcRunRecord(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)),
+                    running ? null : Instant.ofEpochMilli(finished), rs.getInt(4) != 0, rs.getLong(5), rs.getLong(6),
+                    rs.getLong(7), rs.getLong(8), rs.getString(9));
+        });
+    }
+
+    @Override
+    public java.util.OptionalLong claimBlob(Digest digest, long size) {
+        String d = digest.toString();
+        long now = now();
+        update("INSERT INTO blobs (digest, size, created_at, touched_at, generation) VALUES (?, ?, ?, ?, random())"
+                + " ON CONFLICT (digest) DO UPDATE SET touched_at = excluded.touched_at WHERE deleting = 0",
+                d, size, now, now);
+        return one("SELECT generation FROM blobs WHERE digest = ? AND deleting = 0", rs -> rs.getLong(1), d)
+                .map(java.util.OptionalLong::of).orElse(java.util.OptionalLong.empty());
+    }
+
+    @Override
+    public boolean claimHolds(Digest digest, long generation) {
+        return one("SELECT 1 FROM blobs WHERE digest = ? AND deleting = 0 AND generation = ?", rs -> true,
+                digest.toString(), generation).isPresent();
+    }
+
+    @Override
+    public List<Digest> unreachableManifests(RepositoryName repository, Instant cutoff, int limit) {
+        Optional<Long> id = repositoryId(repository);
+        if (id.isEmpty()) {
+            return List.of();
+        }
+        long r = id.get();
+        // Roots are the tagged manifests; index children and referrers of a live manifest are live too.
+        return query("WITH RECURSIVE live(digest) AS ("
+                        + " SELECT digest FROM tags WHERE repository_id = ?"
+                        + " UNION SELECT c.child_digest FROM manifest_references c JOIN live l ON c.manifest_digest = l.digest"
+                        + "   WHERE c.repository_id = ? AND c.kind = 'm'"
+                        + " UNION SELECT m.digest FROM manifests m JOIN live l ON m.subject = l.digest"
+                        + "   WHERE m.repository_id = ?)"
+                        + " SELECT m.digest FROM manifests m WHERE m.repository_id = ? AND m.created_at <= ?"
+                        + " AND m.digest NOT IN (SELECT digest FROM live)"
+                        // Indexes first, so that an index never outlives its children even between two batches.
+                        + " ORDER BY EXISTS (SELECT 1 FROM manifest_references c WHERE c.repository_id = m.repository_id"
+                        + "   AND c.manifest_digest = m.digest AND c.kind = 'm') DESC, m.digest LIMIT ?",
+                rs -> Digest.parse(rs.getString(1)), r, r, r, r, cutoff.toEpochMilli(), limit);
+    }
+
+    @Override
+    public List<Digest> unreferencedLinks(RepositoryName repository, Instant cutoff, Digest after, int limit) {
+        Optional<Long> id = repositoryId(repository);
+        if (id.isEmpty()) {
+            return List.of();
+        }
+        return query("SELECT rb.digest FROM repository_blobs rb WHERE rb.repository_id = ? AND rb.created_at <= ?"
+                        + " AND rb.digest > ?"
+                        + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = rb.repository_id"
+                        + "   AND m.digest = rb.digest)"
+                        + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = rb.digest"
+                        + "   AND r.repository_id = rb.repository_id)"
+                        + " ORDER BY rb.digest LIMIT ?",
+                rs -> Digest.parse(rs.getString(1)), id.get(), cutoff.toEpochMilli(),
+                after == null ? "" : after.toString(), limit);
+    }
+
+    @Override
+    public boolean removeRepositoryIfEmpty(RepositoryName repository) {
+        return update("DELETE FROM repositories WHERE name = ?"
+                + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE repository_id = repositories.id)"
+                + " AND NOT EXISTS (SELECT 1 FROM manifests WHERE repository_id = repositories.id)"
+                + " AND NOT EXISTS (SELECT 1 FROM tags WHERE repository_id = repositories.id)", repository.value()) > 0;
+    }
+
+    /**
+     * The conditions under which a blob may go: old enough, linked to no repository, referenced by no manifest
+     * and not itself a manifest anywhere.
+     */
+    private static final String COLLECTABLE = "b.deleting = 0 AND b.touched_at <= ?"
+            + " AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.digest)";
+
+    @Override
+    public List<BlobRecord> collectableBlobs(Instant cutoff, Digest after, int limit) {
+        return query("SELECT b.digest, b.size FROM blobs b WHERE b.digest > ? AND " + COLLECTABLE
+                        + " ORDER BY b.digest LIMIT ?",
+                rs -> new BlobRecord(Digest.parse(rs.getString(1)), rs.getLong(2)),
+                after == null ? "" : after.toString(), cutoff.toEpochMilli(), limit);
+    }
+
+    @Override
+    public boolean markDeleting(Digest digest, Instant cutoff) {
+        return update("UPDATE blobs AS b SET deleting = 1 WHERE b.digest = ? AND " + COLLECTABLE,
+                digest.toString(), cutoff.toEpochMilli()) > 0;
+    }
+
+    @Override
+    public boolean markOrphanDeleting(Digest digest) {
+        long now = now();
+        return update("INSERT INTO blobs (digest, size, created_at, touched_at, deleting) VALUES (?, 0, ?, ?, 1)"
+                + " ON CONFLICT (digest) DO NOTHING", digest.toString(), now, now) > 0;
+    }
+
+    @Override
+    public List<BlobRecord> blobsBeingDeleted(int limit) {
+        return query("SELECT digest, size FROM blobs WHERE deleting = 1 ORDER BY digest LIMIT ?",
+                rs -> new BlobRecord(Digest.parse(rs.getString(1)), rs.getLong(2)), limit);
+    }
+
+    @Override
+    public void forgetBlob(Digest digest) {
+        update("DELETE FROM blobs WHERE digest = ? AND deleting = 1", digest.toString());
+    }
+
+    @Override
+    public long startGcRun(boolean dryRun) {
+        update("INSERT INTO gc_runs (started_at, dry_run) VALUES (?, ?)", now(), dryRun ? 1 : 0);
+        return one("SELECT last_insert_rowid()", rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    @Override
+    public void finishGcRun(GcRunRecord run) {
+        update("UPDATE gc_runs SET finished_at = ?, manifests_deleted = ?, links_removed = ?, blobs_deleted = ?,"
+                        + " bytes_reclaimed = ?, error = ? WHERE id = ?",
+                run.finished() == null ? now() : run.finished().toEpochMilli(), run.manifestsDeleted(),
+                run.linksRemoved(), run.blobsDeleted(), run.bytesReclaimed(), run.error(), run.id());
     }
 }

@@ -1,0 +1,69 @@
+package io.lading.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lading.cli.config.ConfigLoader;
+import io.lading.core.Digest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code lading gc} on a data directory a registry wrote: dry run, real run, and a second run with nothing left. */
+class GcCommandTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run gc(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = new CommandLine(new GcCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).execute(args);
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Digest push(String base, String repo, String content) throws Exception {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo
+                + "/blobs/uploads/?digest=" + d)).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(201);
+        return d;
+    }
+
+    @Test
+    void dryRunListsWhatARealRunThenDeletes(@TempDir Path data) throws Exception {
+        Digest stray;
+        try (LadingApp app = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"), data))) {
+            app.start();
+            String base = "http://127.0.0.1:" + app.port();
+            stray = push(base, "app", "never referenced");
+        }
+
+        Run dry = gc("--data", data.toString(), "--dry-run");
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("app: blob link " + stray + " eligible for deletion")
+                .contains("blob " + stray + " (16 B) eligible for deletion")
+                .contains("0 manifests, 1 blob links and 1 blobs (16 B) would be deleted");
+
+        Run real = gc("--data", data.toString());
+        assertThat(real.exit()).as(real.err()).isZero();
+        assertThat(real.out()).contains("1 blob links and 1 blobs (16 B) deleted");
+        assertThat(data.resolve("blobs/sha256/" + stray.hex().substring(0, 2) + "/" + stray.hex())).doesNotExist();
+
+        Run again = gc("--data", data.toString(), "--quiet");
+        assertThat(again.out()).contains("0 manifests, 0 blob links and 0 blobs (0 B) deleted");
+        assertThat(gc("--data", data.toString(), "--grace", "soon").exit()).isEqualTo(2);
+    }
+}

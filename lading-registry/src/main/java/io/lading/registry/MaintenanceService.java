@@ -1,0 +1,113 @@
+package io.lading.registry;
+
+import io.lading.core.ErrorCode;
+import io.lading.core.RegistryException;
+import io.lading.core.RepositoryName;
+import io.lading.metadata.GcRunRecord;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.Usage;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's switches behind {@code /lading/v1}: read-only mode at runtime, garbage collections on demand
+ * and their status, and storage usage from the metadata store.
+ */
+public final class MaintenanceService {
+    private static final Logger LOG = LoggerFactory.getLogger(MaintenanceService.class);
+
+    /**
+     * lading.gc.*: the online collector.
+     *
+     * @param enabled        collect every {@code interval}
+     * @param interval       time between the end of one collection and the start of the next
+     * @param grace          nothing younger than this is collected
+     * @param deleteUntagged also delete manifests no tag reaches
+     */
+    public record GcSettings(boolean enabled, Duration interval, Duration grace, boolean deleteUntagged) {
+        public static GcSettings defaults() {
+            return new GcSettings(true, Duration.ofHours(1), Duration.ofHours(24), false);
+        }
+    }
+
+    /** Whether a collection is running, and the last one recorded. */
+    public record GcStatus(boolean running, Optional<GcRunRecord> last) {
+    }
+
+    private final MetadataStore metadata;
+    private final RegistryOptions options;
+    private final GarbageCollector collector;
+    private final GcSettings gc;
+
+    public MaintenanceService(MetadataStore metadata, RegistryOptions options, GarbageCollector collector,
+                              GcSettings gc) {
+        this.metadata = metadata;
+        this.options = options;
+        this.collector = collector;
+        this.gc = gc;
+    }
+
+    public GcSettings gcSettings() {
+        return gc;
+    }
+
+    public boolean readOnly() {
+        return options.readOnly().get();
+    }
+
+    /** Switches read-only mode; writes get 405 UNSUPPORTED while it is on. Returns the new state. */
+    public boolean setReadOnly(boolean on) {
+        boolean was = options.readOnly().getAndSet(on);
+        if (was != on) {
+            LOG.warn("read-only mode switched {} at runtime", on ? "ON: pushes and deletes are refused" : "off");
+        }
+        return on;
+    }
+
+    /** Storage used by the whole registry, each blob counted once. */
+    public Usage usage() {
+        return metadata.read(tx -> tx.usage());
+    }
+
+    /** Storage used by one repository. @throws RegistryException NAME_UNKNOWN */
+    public Usage usage(RepositoryName repository) {
+        return metadata.read(tx -> tx.usage(repository)).orElseThrow(() ->
+                new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is unknown"));
+    }
+
+    public GcStatus gcStatus() {
+        return new GcStatus(collector.isRunning(), collector.last());
+    }
+
+    /** The options of a collection with the configured grace, as the online collector runs it. */
+    public GarbageCollector.Options gcOptions(boolean dryRun, Boolean deleteUntagged) {
+        return new GarbageCollector.Options(gc.grace(), deleteUntagged == null ? gc.deleteUntagged() : deleteUntagged,
+                dryRun, GarbageCollector.Orphans.SKIP);
+    }
+
+    /** Starts a collection in the background; false when one is already running. */
+    public boolean startGc(boolean dryRun, Boolean deleteUntagged) {
+        if (collector.isRunning()) {
+            return false;
+        }
+        GarbageCollector.Options o = gcOptions(dryRun, deleteUntagged);
+        Thread.ofVirtual().name("lading-gc-manual").start(() -> runGc(o));
+        return true;
+    }
+
+    /** Runs a collection on the calling thread, logging instead of throwing; false when one was running. */
+    public boolean runGc(GarbageCollector.Options o) {
+        try {
+            collector.run(o, new GarbageCollector.Listener() {
+            });
+            return true;
+        } catch (GarbageCollector.AlreadyRunningException e) {
+            return false;
+        } catch (RuntimeException e) {
+            LOG.error("gc: collection failed", e);
+            return true;
+        }
+    }
+}
