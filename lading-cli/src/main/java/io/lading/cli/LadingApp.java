@@ -2,6 +2,7 @@ package io.lading.cli;
 
 import io.lading.cli.config.LadingConfig;
 import io.lading.http.AdminHandler;
+import io.lading.http.DebugServer;
 import io.lading.http.LadingHandler;
 import io.lading.http.RegistryHandler;
 import io.lading.http.RegistryServer;
@@ -47,6 +48,8 @@ public final class LadingApp implements AutoCloseable {
     private final LadingConfig config;
     private final GarbageCollector collector;
     private final MaintenanceService admin;
+    private final Metrics metrics;
+    private final DebugServer debugServer;
     /** Blobs remembered as recently used by clients, for the collector (about 100 bytes each). */
     private static final int RECENT_USE_CAPACITY = 200_000;
 
@@ -72,6 +75,20 @@ public final class LadingApp implements AutoCloseable {
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin)), address(config.http().addr()),
                 config.http().drainTimeout());
+        LadingConfig.Debug debug = config.http().debug();
+        if (debug != null) {
+            Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
+            if (debug.prometheus()) {
+                metrics = new Metrics(admin, collector);
+                pages.put(debug.prometheusPath(), new DebugServer.Page(Metrics.CONTENT_TYPE, metrics::scrape));
+            } else {
+                metrics = null;
+            }
+            debugServer = new DebugServer(address(debug.addr()), pages);
+        } else {
+            metrics = null;
+            debugServer = null;
+        }
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lading-maintenance");
             t.setDaemon(true);
@@ -119,6 +136,11 @@ public final class LadingApp implements AutoCloseable {
             LOG.info("gc: finished {} blob deletion(s) left by an interrupted collection", recovered);
         }
         server.start();
+        if (debugServer != null) {
+            debugServer.start();
+            LOG.info("debug listener on {} (port {}){}", config.http().debug().addr(), debugServer.port(),
+                    metrics != null ? ", Prometheus metrics at " + config.http().debug().prometheusPath() : "");
+        }
         MaintenanceService.GcSettings gc = config.lading().gc();
         if (gc.enabled()) {
             maintenance.scheduleWithFixedDelay(() -> admin.runGc(admin.gcOptions(false, null)),
@@ -151,6 +173,11 @@ public final class LadingApp implements AutoCloseable {
         return server.port();
     }
 
+    /** The debug listener's port, or -1 when http.debug.addr is not set. */
+    public int debugPort() {
+        return debugServer == null ? -1 : debugServer.port();
+    }
+
     public void join() throws InterruptedException {
         server.join();
     }
@@ -161,6 +188,12 @@ public final class LadingApp implements AutoCloseable {
         maintenance.shutdownNow();
         try {
             server.stop();
+            if (debugServer != null) {
+                debugServer.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
         } finally {
             metadata.close();
             driver.close();

@@ -40,6 +40,8 @@ public final class MaintenanceService {
     private final RegistryOptions options;
     private final GarbageCollector collector;
     private final GcSettings gc;
+    private volatile java.util.function.BiConsumer<GarbageCollector.Result, RuntimeException> observer = (r, e) -> {
+    };
 
     public MaintenanceService(MetadataStore metadata, RegistryOptions options, GarbageCollector collector,
                               GcSettings gc) {
@@ -97,16 +99,23 @@ public final class MaintenanceService {
         return true;
     }
 
+    /** Called after every collection this service runs: its result, or the failure (metrics). */
+    public void observeRuns(java.util.function.BiConsumer<GarbageCollector.Result, RuntimeException> observer) {
+        this.observer = observer;
+    }
+
     /** Runs a collection on the calling thread, logging instead of throwing; false when one was running. */
     public boolean runGc(GarbageCollector.Options o) {
         try {
-            collector.run(o, new GarbageCollector.Listener() {
+            GarbageCollector.Result r = collector.run(o, new GarbageCollector.Listener() {
             });
+            observer.accept(r, null);
             return true;
         } catch (GarbageCollector.AlreadyRunningException e) {
             return false;
         } catch (RuntimeException e) {
             LOG.error("gc: collection failed", e);
+            observer.accept(null, e);
             return true;
         }
     }

@@ -288,15 +288,27 @@ public final class ConfigLoader {
                     + " supported yet), not '" + net + "'");
         }
         String addr = string(root, "http.addr", ":5000");
-        checkAddress(root, addr);
+        checkAddress(root, addr, "http.addr");
         String host = string(root, "http.host", "");
         if (!host.isEmpty() && !host.matches("https?://[^/\\s]+(/.*)?")) {
             throw new ConfigException(at(root, "http.host").origin + ": http.host must be an absolute http(s) URL, not '"
                     + host + "'");
         }
         bool(root, "http.relativeurls", false);
+        LadingConfig.Debug debug = null;
+        String debugAddr = string(root, "http.debug.addr", null);
+        boolean prometheus = bool(root, "http.debug.prometheus.enabled", false);
+        String prometheusPath = string(root, "http.debug.prometheus.path", "/metrics");
+        if (debugAddr != null) {
+            checkAddress(root, debugAddr, "http.debug.addr");
+            if (!prometheusPath.startsWith("/")) {
+                throw new ConfigException(at(root, "http.debug.prometheus.path").origin
+                        + ": http.debug.prometheus.path must start with /, not '" + prometheusPath + "'");
+            }
+            debug = new LadingConfig.Debug(debugAddr, prometheus, prometheusPath);
+        }
         LadingConfig.Http http = new LadingConfig.Http(addr, host, string(root, "http.secret", ""),
-                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)));
+                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug);
 
         LadingConfig.Storage storage = storage(root, fromFile, dataDir);
         LadingConfig.Validation validation = validation(root);
@@ -329,7 +341,7 @@ public final class ConfigLoader {
         return new LadingConfig(log, http, storage, validation, catalogMax, lading, List.copyOf(warnings));
     }
 
-    private void checkAddress(ConfigNode root, String addr) {
+    private void checkAddress(ConfigNode root, String addr, String key) {
         int colon = addr.lastIndexOf(':');
         boolean ok = colon >= 0;
         if (ok) {
@@ -341,9 +353,9 @@ public final class ConfigLoader {
             }
         }
         if (!ok) {
-            ConfigNode n = at(root, "http.addr");
-            throw new ConfigException((n == null ? "--listen" : n.origin) + ": http.addr must be host:port or :port, not '"
-                    + addr + "'");
+            ConfigNode n = at(root, key);
+            throw new ConfigException((n == null ? "--listen" : n.origin) + ": " + key
+                    + " must be host:port or :port, not '" + addr + "'");
         }
     }
 

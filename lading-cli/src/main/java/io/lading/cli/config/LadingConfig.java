@@ -28,9 +28,20 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param addr    host:port to listen on (":5000" means all interfaces)
      * @param host    external base URL for Location headers, or "" for relative locations
      * @param headers extra response headers
+     * @param debug   http.debug: the operators' listener, or null when http.debug.addr is not set
      */
     public record Http(String addr, String host, String secret, Map<String, List<String>> headers,
-                       Duration drainTimeout) {
+                       Duration drainTimeout, Debug debug) {
+    }
+
+    /**
+     * http.debug.*
+     *
+     * @param addr           host:port of the debug listener
+     * @param prometheus     http.debug.prometheus.enabled: serve metrics in the Prometheus text format
+     * @param prometheusPath http.debug.prometheus.path (/metrics)
+     */
+    public record Debug(String addr, boolean prometheus, String prometheusPath) {
     }
 
     /**

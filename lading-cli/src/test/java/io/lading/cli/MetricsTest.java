@@ -1,0 +1,61 @@
+package io.lading.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lading.cli.config.ConfigLoader;
+import io.lading.core.Digest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Prometheus metrics on the debug listener (http.debug.addr), scraped after a push and a collection. */
+class MetricsTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> send(String method, String url, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).method(method, body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void collectionFiguresStorageUseAndJvmFiguresAreScrapeable(@TempDir Path data) throws Exception {
+        var config = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
+                "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true",
+                "REGISTRY_LADING_GC_GRACE", "0s"), data);
+        try (LadingApp app = new LadingApp(config)) {
+            app.start();
+            String base = "http://127.0.0.1:" + app.port();
+            String metrics = "http://127.0.0.1:" + app.debugPort() + "/metrics";
+            byte[] other = "4 by".getBytes(StandardCharsets.UTF_8);
+            byte[] stray = "a stray blob of 27 bytes...".getBytes(StandardCharsets.UTF_8);
+            for (byte[] b : new byte[][]{other, stray}) {
+                assertThat(send("POST", base + "/v2/app/blobs/uploads/?digest="
+                        + Digest.of(Digest.Algorithm.SHA256, b), b).statusCode()).isEqualTo(201);
+            }
+            String before = send("GET", metrics, null).body();
+            assertThat(before).contains("lading_storage_blobs 2.0").contains("lading_gc_running 0.0")
+                    .contains("jvm_memory_used_bytes");
+
+            assertThat(send("POST", base + "/lading/v1/gc", null).statusCode()).isEqualTo(202);
+            String after = "";
+            for (int i = 0; i < 100 && !after.contains("lading_gc_runs_total{result=\"ok\"} 1.0"); i++) {
+                Thread.sleep(50);
+                after = send("GET", metrics, null).body();
+            }
+            assertThat(after).contains("lading_gc_runs_total{result=\"ok\"} 1.0")
+                    .contains("lading_gc_blobs_deleted_total 2.0")
+                    .contains("lading_gc_links_removed_total 2.0")
+                    .contains("lading_gc_reclaimed_bytes_total 31.0")
+                    .contains("lading_gc_duration_seconds_count 1");
+            assertThat(send("GET", "http://127.0.0.1:" + app.debugPort() + "/nothing", null).statusCode())
+                    .isEqualTo(404);
+        }
+    }
+}
