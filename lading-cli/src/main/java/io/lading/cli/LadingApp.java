@@ -50,8 +50,8 @@ public final class LadingApp implements AutoCloseable {
     private final MaintenanceService admin;
     private final Metrics metrics;
     private final DebugServer debugServer;
-    /** Blobs remembered as recently used by clients, for the collector (about 100 bytes each). */
-    private static final int RECENT_USE_CAPACITY = 200_000;
+    /** Blobs remembered as recently used by clients, for the collector (about 150 bytes of heap each). */
+    private static final int RECENT_USE_CAPACITY = 50_000;
 
     public LadingApp(LadingConfig config) throws IOException {
         this.config = config;

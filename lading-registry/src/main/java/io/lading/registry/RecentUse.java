@@ -21,6 +21,7 @@ public final class RecentUse {
     private final Clock clock;
     private final int capacity;
     private volatile Duration keep = Duration.ofHours(1);
+    private volatile long lastPrune;
 
     public RecentUse(Clock clock, int capacity) {
         this.clock = clock;
@@ -35,7 +36,11 @@ public final class RecentUse {
     /** Records that a client used the blob now. */
     public void touch(Digest digest) {
         if (lastUse.size() >= capacity && !lastUse.containsKey(digest)) {
-            prune();
+            long now = clock.millis();
+            if (now - lastPrune >= 1000) { // a full map is scanned at most once a second, not per request
+                lastPrune = now;
+                prune();
+            }
             if (lastUse.size() >= capacity) {
                 return;
             }
