@@ -1,0 +1,319 @@
+package io.lading.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.Jib;
+import com.google.cloud.tools.jib.api.JibContainer;
+import com.google.cloud.tools.jib.api.RegistryImage;
+import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
+import io.lading.cli.config.ConfigLoader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real clients against a real registry (in this JVM, on a loopback port): podman, buildah, docker (a dockerd
+ * started by the test), containerd's ctr (a containerd started by the test) and Jib. Each scenario prints one
+ * line, and the suite a closing "N passed, N failed" line. A client that is not installed fails its scenario:
+ * `.ci/run` installs them all from Debian (Jib comes from Maven Central).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(ClientsEndToEndTest.Report.class)
+class ClientsEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Path tmp;
+    private LadingApp app;
+    private String host;
+    private List<String> podman;
+    private List<String> buildah;
+    private Map<String, String> containersEnv;
+
+    /** Prints one line per scenario and the closing count. */
+    static final class Report implements TestWatcher, AfterAllCallback {
+        private static final AtomicInteger PASSED = new AtomicInteger();
+        private static final AtomicInteger FAILED = new AtomicInteger();
+
+        @Override
+        public void testSuccessful(ExtensionContext context) {
+            PASSED.incrementAndGet();
+            System.out.println("PASS clients: " + context.getDisplayName());
+        }
+
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            FAILED.incrementAndGet();
+            String why = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
+            System.out.println("FAIL clients: " + context.getDisplayName() + ": " + why);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            System.out.println("clients: " + PASSED.get() + " passed, " + FAILED.get() + " failed");
+        }
+    }
+
+    @BeforeAll
+    void start(@TempDir Path tmp) throws Exception {
+        this.tmp = tmp;
+        app = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
+                "REGISTRY_STORAGE_DELETE_ENABLED", "true"), tmp.resolve("data")));
+        app.start();
+        host = "127.0.0.1:" + app.port();
+        Path conf = tmp.resolve("containers.conf");
+        // This sandbox has no CAP_SYS_RESOURCE, so the runtime must not set rlimits; runc copes with its cgroups.
+        Files.writeString(conf, "[containers]\ndefault_ulimits = []\n");
+        containersEnv = Map.of("CONTAINERS_CONF", conf.toString());
+        List<String> storage = List.of("--root", tmp.resolve("containers").toString(), "--runroot",
+                tmp.resolve("containers-run").toString(), "--storage-driver", "vfs");
+        podman = new ArrayList<>(List.of("podman"));
+        podman.addAll(storage);
+        buildah = new ArrayList<>(List.of("buildah"));
+        buildah.addAll(storage);
+        Path ctx = tmp.resolve("ctx");
+        Files.createDirectories(ctx);
+        Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
+        Files.writeString(ctx.resolve("Containerfile"),
+                "FROM scratch\nCOPY busybox /busybox\nCMD [\"/busybox\", \"echo\", \"hello from lading\"]\n");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private Result exec(Map<String, String> env, List<String> cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new AssertionError(cmd.get(0) + " is not installed (.ci/run installs it): " + e.getMessage());
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " timed out");
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    private String ok(Map<String, String> env, List<String> base, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(base);
+        cmd.addAll(List.of(args));
+        Result r = exec(env, cmd);
+        assertThat(r.exit()).as("%s\n%s", String.join(" ", cmd), r.output()).isZero();
+        return r.output();
+    }
+
+    private String podman(String... args) throws Exception {
+        return ok(containersEnv, podman, args);
+    }
+
+    private HttpResponse<String> get(String path, String accept) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + host + path)).header("Accept", accept).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static final String ALL_TYPES = "application/vnd.oci.image.manifest.v1+json,"
+            + "application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.v2+json,"
+            + "application/vnd.docker.distribution.manifest.list.v2+json";
+
+    @Test
+    @Order(1)
+    void podmanBuildsPushesInBothFormatsPullsAndRuns() throws Exception {
+        String image = host + "/clients/podman:v1";
+        podman("build", "-t", image, tmp.resolve("ctx").toString());
+        podman("push", "--tls-verify=false", "--format", "v2s2", image, "docker://" + host + "/clients/podman:v2s2");
+        podman("push", "--tls-verify=false", "--format", "oci", image, "docker://" + host + "/clients/podman:oci");
+        assertThat(get("/v2/clients/podman/manifests/v2s2", ALL_TYPES).headers().firstValue("Content-Type"))
+                .hasValue("application/vnd.docker.distribution.manifest.v2+json");
+        assertThat(get("/v2/clients/podman/manifests/oci", ALL_TYPES).headers().firstValue("Content-Type"))
+                .hasValue("application/vnd.oci.image.manifest.v1+json");
+        podman("rmi", "-a", "-f");
+        for (String tag : List.of("v2s2", "oci")) {
+            String ref = host + "/clients/podman:" + tag;
+            podman("pull", "--tls-verify=false", ref);
+            assertThat(podman("--runtime", "runc", "run", "--rm", ref)).contains("hello from lading");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void podmanPushesAManifestListWithAllItsImages() throws Exception {
+        String list = host + "/clients/list:v1";
+        for (String arch : List.of("amd64", "arm64")) {
+            podman("build", "--arch", arch, "--label", "arch=" + arch, "-t", host + "/clients/list:" + arch,
+                    tmp.resolve("ctx").toString());
+        }
+        podman("manifest", "create", list);
+        for (String arch : List.of("amd64", "arm64")) {
+            podman("manifest", "add", "--arch", arch, list, "containers-storage:" + host + "/clients/list:" + arch);
+        }
+        podman("manifest", "push", "--all", "--tls-verify=false", list, "docker://" + list);
+        JsonNode index = JSON.readTree(get("/v2/clients/list/manifests/v1", ALL_TYPES).body());
+        assertThat(index.get("manifests")).hasSize(2);
+        for (JsonNode child : index.get("manifests")) {
+            assertThat(get("/v2/clients/list/manifests/" + child.get("digest").asText(), ALL_TYPES).statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void buildahCommitsFromScratchAndPushes() throws Exception {
+        String container = ok(containersEnv, buildah, "from", "scratch").strip();
+        container = container.lines().reduce((a, b) -> b).orElseThrow();
+        ok(containersEnv, buildah, "copy", container, tmp.resolve("ctx/busybox").toString(), "/busybox");
+        ok(containersEnv, buildah, "config", "--cmd", "/busybox echo built by buildah", container);
+        ok(containersEnv, buildah, "commit", container, "clients-buildah");
+        ok(containersEnv, buildah, "push", "--tls-verify=false", "clients-buildah",
+                "docker://" + host + "/clients/buildah:v1");
+        Result inspect = exec(Map.of(), List.of("skopeo", "inspect", "--tls-verify=false",
+                "docker://" + host + "/clients/buildah:v1"));
+        assertThat(inspect.exit()).as(inspect.output()).isZero();
+        assertThat(inspect.output()).contains("\"Layers\"");
+    }
+
+    @Test
+    @Order(4)
+    void dockerPullsTagsPushesRunsAndPushesAManifestList() throws Exception {
+        Path root = tmp.resolve("docker");
+        String sock = "unix://" + root.resolve("docker.sock");
+        Process dockerd = new ProcessBuilder("dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none",
+                "--storage-driver", "vfs", "--data-root", root.resolve("data").toString(), "--exec-root",
+                root.resolve("exec").toString(), "--pidfile", root.resolve("pid").toString(), "-H", sock)
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("dockerd.log").toFile()).start();
+        try {
+            Map<String, String> env = Map.of("DOCKER_HOST", sock, "DOCKER_CONFIG", root.resolve("cli").toString());
+            List<String> docker = List.of("docker");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (exec(env, List.of("docker", "version")).exit() != 0) {
+                assertThat(dockerd.isAlive()).as(Files.readString(tmp.resolve("dockerd.log"))).isTrue();
+                assertThat(System.nanoTime()).as("dockerd did not start in 60 s").isLessThan(deadline);
+                Thread.sleep(250);
+            }
+            // 127.0.0.0/8 is an insecure registry for docker by default: plain HTTP, no flag needed.
+            ok(env, docker, "pull", host + "/clients/podman:v2s2");
+            ok(env, docker, "tag", host + "/clients/podman:v2s2", host + "/clients/docker:v1");
+            ok(env, docker, "push", host + "/clients/docker:v1");
+            ok(env, docker, "rmi", host + "/clients/docker:v1", host + "/clients/podman:v2s2");
+            ok(env, docker, "pull", host + "/clients/docker:v1");
+            assertThat(ok(env, docker, "run", "--rm", host + "/clients/docker:v1")).contains("hello from lading");
+            ok(env, docker, "manifest", "create", "--insecure", host + "/clients/docker-list:v1",
+                    host + "/clients/docker:v1");
+            ok(env, docker, "manifest", "push", "--insecure", host + "/clients/docker-list:v1");
+            JsonNode list = JSON.readTree(get("/v2/clients/docker-list/manifests/v1", ALL_TYPES).body());
+            assertThat(list.get("mediaType").asText())
+                    .isEqualTo("application/vnd.docker.distribution.manifest.list.v2+json");
+        } finally {
+            dockerd.destroy();
+            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {
+                dockerd.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    void containerdPushesAMultiPlatformIndexAndPullsIt() throws Exception {
+        Path root = tmp.resolve("containerd");
+        Files.createDirectories(root);
+        Path config = root.resolve("config.toml");
+        Files.writeString(config, "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n");
+        String address = root.resolve("containerd.sock").toString();
+        Process containerd = new ProcessBuilder("containerd", "--config", config.toString(), "--root",
+                root.resolve("root").toString(), "--state", root.resolve("state").toString(), "--address", address)
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("containerd.log").toFile()).start();
+        try {
+            List<String> ctr = List.of("ctr", "--address", address);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (exec(Map.of(), List.of("ctr", "--address", address, "version")).exit() != 0) {
+                assertThat(containerd.isAlive()).as(Files.readString(tmp.resolve("containerd.log"))).isTrue();
+                assertThat(System.nanoTime()).as("containerd did not start in 60 s").isLessThan(deadline);
+                Thread.sleep(250);
+            }
+            String source = host + "/clients/list:v1";
+            String target = host + "/clients/ctr-list:v1";
+            ok(Map.of(), ctr, "images", "pull", "--plain-http", "--all-platforms", source);
+            ok(Map.of(), ctr, "images", "tag", source, target);
+            // containerd pushes the index's children before the index itself.
+            ok(Map.of(), ctr, "images", "push", "--plain-http", target);
+            ok(Map.of(), ctr, "images", "rm", source, target);
+            ok(Map.of(), ctr, "images", "pull", "--plain-http", "--all-platforms", target);
+            assertThat(get("/v2/clients/ctr-list/manifests/v1", ALL_TYPES).body())
+                    .isEqualTo(get("/v2/clients/list/manifests/v1", ALL_TYPES).body());
+        } finally {
+            containerd.destroy();
+            if (!containerd.waitFor(30, TimeUnit.SECONDS)) {
+                containerd.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void jibBuildsOntoTheRegistryAndMountsBaseLayersIntoAnotherRepository() throws Exception {
+        Path app = tmp.resolve("jib/app.txt");
+        Files.createDirectories(app.getParent());
+        Files.writeString(app, "a file Jib put in a layer\n");
+        JibContainer base = Jib.fromScratch()
+                .addLayer(List.of(app), AbsoluteUnixPath.get("/app"))
+                .setEntrypoint("/app/app.txt")
+                .containerize(Containerizer.to(RegistryImage.named(host + "/clients/jib-base:v1"))
+                        .setAllowInsecureRegistries(true));
+        Result inspect = exec(Map.of(), List.of("skopeo", "inspect", "--raw", "--tls-verify=false",
+                "docker://" + host + "/clients/jib-base:v1"));
+        assertThat(inspect.exit()).as(inspect.output()).isZero();
+        String layer = JSON.readTree(inspect.output()).get("layers").get(0).get("digest").asText();
+        assertThat(base.getDigest().toString()).startsWith("sha256:");
+
+        Path extra = tmp.resolve("jib/extra.txt");
+        Files.writeString(extra, "and one more\n");
+        Jib.from(RegistryImage.named(host + "/clients/jib-base:v1"))
+                .addLayer(List.of(extra), AbsoluteUnixPath.get("/extra"))
+                .containerize(Containerizer.to(RegistryImage.named(host + "/clients/jib-app:v1"))
+                        .setAllowInsecureRegistries(true));
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create("http://" + host
+                + "/v2/clients/jib-app/blobs/" + layer)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        Result copy = exec(new HashMap<>(), List.of("skopeo", "copy", "--src-tls-verify=false",
+                "docker://" + host + "/clients/jib-app:v1", "oci:" + tmp.resolve("jib/layout") + ":v1"));
+        assertThat(copy.exit()).as(copy.output()).isZero();
+    }
+}
