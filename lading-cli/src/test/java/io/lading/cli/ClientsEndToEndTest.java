@@ -316,4 +316,89 @@ class ClientsEndToEndTest {
                 "docker://" + host + "/clients/jib-app:v1", "oci:" + tmp.resolve("jib/layout") + ":v1"));
         assertThat(copy.exit()).as(copy.output()).isZero();
     }
+
+    @Test
+    @Order(7)
+    void skopeoCopiesASingleArchImageOutToALayoutAndBackByteExact() throws Exception {
+        String layout = "oci:" + tmp.resolve("skopeo-layout") + ":v1";
+        ok(Map.of(), List.of("skopeo"), "copy", "--src-tls-verify=false", "docker://" + host + "/clients/podman:oci",
+                layout);
+        ok(Map.of(), List.of("skopeo"), "copy", "--dest-tls-verify=false", layout,
+                "docker://" + host + "/clients/skopeo-single:v1");
+        String original = ok(Map.of(), List.of("skopeo"), "inspect", "--raw", "--tls-verify=false",
+                "docker://" + host + "/clients/podman:oci");
+        String copied = ok(Map.of(), List.of("skopeo"), "inspect", "--raw", "--tls-verify=false",
+                "docker://" + host + "/clients/skopeo-single:v1");
+        assertThat(copied).isEqualTo(original);
+    }
+
+    @Test
+    @Order(8)
+    void aOneGibLayerGoesInAndOutWithSkopeoByteForByte() throws Exception {
+        Path layout = tmp.resolve("big-layout");
+        Path blobs = layout.resolve("blobs/sha256");
+        Files.createDirectories(blobs);
+        // 1 GiB of never-repeating bytes, written and hashed in 1 MiB steps (never whole in memory).
+        Path staging = layout.resolve("layer.tmp");
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(chunk);
+        long size = 1L << 30;
+        try (var out = Files.newOutputStream(staging)) {
+            for (long written = 0; written < size; written += chunk.length) {
+                java.nio.ByteBuffer.wrap(chunk).putLong(written);
+                sha.update(chunk);
+                out.write(chunk);
+            }
+        }
+        String layer = java.util.HexFormat.of().formatHex(sha.digest());
+        Files.move(staging, blobs.resolve(layer));
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+                .getBytes(StandardCharsets.UTF_8);
+        String configDigest = writeBlob(blobs, config);
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:"
+                + configDigest + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:" + layer + "\",\"size\":" + size
+                + "}]}";
+        byte[] manifestBytes = manifest.getBytes(StandardCharsets.UTF_8);
+        String manifestDigest = writeBlob(blobs, manifestBytes);
+        Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + manifestDigest
+                + "\",\"size\":" + manifestBytes.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":"
+                + "\"v1\"}}]}");
+
+        ok(Map.of(), List.of("skopeo"), "copy", "--dest-tls-verify=false", "oci:" + layout + ":v1",
+                "docker://" + host + "/clients/big:v1");
+        Path back = tmp.resolve("big-back");
+        ok(Map.of(), List.of("skopeo"), "copy", "--src-tls-verify=false", "docker://" + host + "/clients/big:v1",
+                "oci:" + back + ":v1");
+        // skopeo may compress an uncompressed layer on its way to a registry; either way the layer it pulls back
+        // must hold exactly the bytes that went in.
+        JsonNode index = JSON.readTree(back.resolve("index.json").toFile());
+        String pulledManifest = index.get("manifests").get(0).get("digest").asText().substring("sha256:".length());
+        JsonNode pulledLayer = JSON.readTree(back.resolve("blobs/sha256/" + pulledManifest).toFile())
+                .get("layers").get(0);
+        Path pulled = back.resolve("blobs/sha256/" + pulledLayer.get("digest").asText().substring("sha256:".length()));
+        java.security.MessageDigest again = java.security.MessageDigest.getInstance("SHA-256");
+        long total = 0;
+        try (var in = pulledLayer.get("mediaType").asText().endsWith("gzip")
+                ? new java.util.zip.GZIPInputStream(Files.newInputStream(pulled), 1 << 16) : Files.newInputStream(pulled)) {
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                again.update(chunk, 0, n);
+                total += n;
+            }
+        }
+        assertThat(total).isEqualTo(size);
+        assertThat(java.util.HexFormat.of().formatHex(again.digest())).isEqualTo(layer);
+        Files.delete(pulled);
+        Files.delete(blobs.resolve(layer));
+    }
+
+    private static String writeBlob(Path dir, byte[] content) throws Exception {
+        String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        Files.write(dir.resolve(hex), content);
+        return hex;
+    }
 }
