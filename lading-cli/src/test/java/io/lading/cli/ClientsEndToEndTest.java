@@ -107,6 +107,12 @@ class ClientsEndToEndTest {
 
     @AfterAll
     void stop() throws Exception {
+        if (dockerd != null) {
+            dockerd.destroy();
+            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {
+                dockerd.destroyForcibly();
+            }
+        }
         if (app != null) {
             app.close();
         }
@@ -212,40 +218,47 @@ class ClientsEndToEndTest {
     @Test
     @Order(4)
     void dockerPullsTagsPushesRunsAndPushesAManifestList() throws Exception {
+        Map<String, String> env = dockerd();
+        List<String> docker = List.of("docker");
+        // 127.0.0.0/8 is an insecure registry for docker by default: plain HTTP, no flag needed.
+        ok(env, docker, "pull", host + "/clients/podman:v2s2");
+        ok(env, docker, "tag", host + "/clients/podman:v2s2", host + "/clients/docker:v1");
+        ok(env, docker, "push", host + "/clients/docker:v1");
+        ok(env, docker, "rmi", host + "/clients/docker:v1", host + "/clients/podman:v2s2");
+        ok(env, docker, "pull", host + "/clients/docker:v1");
+        assertThat(ok(env, docker, "run", "--rm", host + "/clients/docker:v1")).contains("hello from lading");
+        ok(env, docker, "manifest", "create", "--insecure", host + "/clients/docker-list:v1",
+                host + "/clients/docker:v1");
+        ok(env, docker, "manifest", "push", "--insecure", host + "/clients/docker-list:v1");
+        JsonNode list = JSON.readTree(get("/v2/clients/docker-list/manifests/v1", ALL_TYPES).body());
+        assertThat(list.get("mediaType").asText())
+                .isEqualTo("application/vnd.docker.distribution.manifest.list.v2+json");
+    }
+
+    private Process dockerd;
+
+    /** Starts a dockerd of the test's own (no bridge, no iptables, own data root) once; returns the CLI's env. */
+    private Map<String, String> dockerd() throws Exception {
         Path root = tmp.resolve("docker");
         String sock = "unix://" + root.resolve("docker.sock");
-        Process dockerd = new ProcessBuilder("dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none",
-                "--storage-driver", "vfs", "--data-root", root.resolve("data").toString(), "--exec-root",
-                root.resolve("exec").toString(), "--pidfile", root.resolve("pid").toString(), "-H", sock)
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("dockerd.log").toFile()).start();
-        try {
-            Map<String, String> env = Map.of("DOCKER_HOST", sock, "DOCKER_CONFIG", root.resolve("cli").toString());
-            List<String> docker = List.of("docker");
+        Map<String, String> env = Map.of("DOCKER_HOST", sock, "DOCKER_CONFIG", root.resolve("cli").toString());
+        if (dockerd == null) {
+            try {
+                dockerd = new ProcessBuilder("dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none",
+                        "--storage-driver", "vfs", "--data-root", root.resolve("data").toString(), "--exec-root",
+                        root.resolve("exec").toString(), "--pidfile", root.resolve("pid").toString(), "-H", sock)
+                        .redirectErrorStream(true).redirectOutput(tmp.resolve("dockerd.log").toFile()).start();
+            } catch (IOException e) {
+                throw new AssertionError("dockerd is not installed (.ci/run installs docker.io): " + e.getMessage());
+            }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (exec(env, List.of("docker", "version")).exit() != 0) {
                 assertThat(dockerd.isAlive()).as(Files.readString(tmp.resolve("dockerd.log"))).isTrue();
                 assertThat(System.nanoTime()).as("dockerd did not start in 60 s").isLessThan(deadline);
                 Thread.sleep(250);
             }
-            // 127.0.0.0/8 is an insecure registry for docker by default: plain HTTP, no flag needed.
-            ok(env, docker, "pull", host + "/clients/podman:v2s2");
-            ok(env, docker, "tag", host + "/clients/podman:v2s2", host + "/clients/docker:v1");
-            ok(env, docker, "push", host + "/clients/docker:v1");
-            ok(env, docker, "rmi", host + "/clients/docker:v1", host + "/clients/podman:v2s2");
-            ok(env, docker, "pull", host + "/clients/docker:v1");
-            assertThat(ok(env, docker, "run", "--rm", host + "/clients/docker:v1")).contains("hello from lading");
-            ok(env, docker, "manifest", "create", "--insecure", host + "/clients/docker-list:v1",
-                    host + "/clients/docker:v1");
-            ok(env, docker, "manifest", "push", "--insecure", host + "/clients/docker-list:v1");
-            JsonNode list = JSON.readTree(get("/v2/clients/docker-list/manifests/v1", ALL_TYPES).body());
-            assertThat(list.get("mediaType").asText())
-                    .isEqualTo("application/vnd.docker.distribution.manifest.list.v2+json");
-        } finally {
-            dockerd.destroy();
-            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {
-                dockerd.destroyForcibly();
-            }
         }
+        return env;
     }
 
     @Test
@@ -400,5 +413,102 @@ class ClientsEndToEndTest {
         String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
         Files.write(dir.resolve(hex), content);
         return hex;
+    }
+
+    @Test
+    @Order(9)
+    void aPushInterruptedByARestartIsCompletedByDockersRetryWithoutResendingFinishedLayers() throws Exception {
+        Map<String, String> env = new HashMap<>(dockerd());
+        env.put("DOCKER_BUILDKIT", "0"); // the classic builder: FROM scratch needs no network and no buildx
+        Path ctx = tmp.resolve("resume-ctx");
+        Files.createDirectories(ctx);
+        Files.write(ctx.resolve("small"), "a small layer\n".getBytes(StandardCharsets.UTF_8));
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(3).nextBytes(chunk);
+        try (var out = Files.newOutputStream(ctx.resolve("big"))) {
+            for (long written = 0; written < (512L << 20); written += chunk.length) {
+                java.nio.ByteBuffer.wrap(chunk).putLong(written);
+                out.write(chunk);
+            }
+        }
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY small /small\nCOPY big /big\n");
+        int port = ServerProcess.freePort();
+        String target = "127.0.0.1:" + port;
+        String image = target + "/clients/resume:v1";
+        ok(env, List.of("docker"), "build", "-t", image, ctx.toString());
+
+        ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger("io.lading.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> requests =
+                new ch.qos.logback.core.read.ListAppender<>();
+        requests.start();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        access.addAppender(requests);
+        Map<String, String> registryEnv = Map.of("REGISTRY_HTTP_ADDR", target, "REGISTRY_HTTP_DRAINTIMEOUT", "0s");
+        Path data = tmp.resolve("resume-data");
+        LadingApp first = new LadingApp(ConfigLoader.load(null, registryEnv, data));
+        first.start();
+        ProcessBuilder pb = new ProcessBuilder("docker", "push", image).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("docker-push.log").toFile());
+        pb.environment().putAll(env);
+        Process push = pb.start();
+        LadingApp second = null;
+        try {
+            // Wait until docker reports one layer pushed (it has the 201) while the big one is in flight, then take
+            // the registry away.
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!Files.readString(tmp.resolve("docker-push.log")).contains(": Pushed")) {
+                assertThat(push.isAlive()).as(Files.readString(tmp.resolve("docker-push.log"))).isTrue();
+                assertThat(System.nanoTime()).as("no layer upload completed").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            assertThat(Files.readString(tmp.resolve("docker-push.log")).split(": Pushed", -1)).hasSize(2);
+            first.close();
+            int before;
+            synchronized (requests) {
+                before = requests.list.size();
+            }
+            long doneBefore = completedUploads(requests, 0);
+            Thread.sleep(1000);
+            second = new LadingApp(ConfigLoader.load(null, registryEnv, data));
+            second.start();
+            assertThat(push.waitFor(5, TimeUnit.MINUTES)).isTrue();
+            String log = Files.readString(tmp.resolve("docker-push.log"));
+            assertThat(push.exitValue()).as(log).isZero();
+            // docker retried the interrupted layer; what had completed before was not sent again: after the
+            // restart at most the big layer and the config are uploaded (3 uploads would mean a re-send).
+            long after = completedUploads(requests, before);
+            assertThat(doneBefore + after).as(log).isEqualTo(3);
+            assertThat(after).isBetween(1L, 2L);
+            assertThat(log).contains("Retrying in");
+            HttpResponse<String> manifest = http.send(HttpRequest.newBuilder(URI.create("http://" + target
+                    + "/v2/clients/resume/manifests/v1")).header("Accept", ALL_TYPES).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(manifest.statusCode()).isEqualTo(200);
+            for (JsonNode layer : JSON.readTree(manifest.body()).get("layers")) {
+                HttpResponse<Void> head = http.send(HttpRequest.newBuilder(URI.create("http://" + target
+                        + "/v2/clients/resume/blobs/" + layer.get("digest").asText()))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+                assertThat(head.statusCode()).isEqualTo(200);
+            }
+        } finally {
+            push.destroyForcibly();
+            access.detachAppender(requests);
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    /** Blob uploads completed (PUT 201 on an upload session) in the access log from entry {@code from} on. */
+    private static long completedUploads(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log,
+                                         int from) {
+        List<ch.qos.logback.classic.spi.ILoggingEvent> events;
+        synchronized (log) { // AppenderBase appends while holding the appender's lock
+            events = List.copyOf(log.list);
+        }
+        return events.subList(Math.min(from, events.size()), events.size()).stream()
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(l -> l.contains(" PUT /v2/clients/resume/blobs/uploads/") && l.contains(" 201 ")).count();
     }
 }
