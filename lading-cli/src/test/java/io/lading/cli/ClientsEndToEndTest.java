@@ -416,6 +416,66 @@ class ClientsEndToEndTest {
     }
 
     @Test
+    @Order(10)
+    void anArtifactWithASubjectIsFoundThroughTheReferrersApiAndTheTagSchemaFallback() throws Exception {
+        HttpResponse<String> subject = get("/v2/clients/podman/manifests/oci", ALL_TYPES);
+        String subjectDigest = subject.headers().firstValue("Docker-Content-Digest").orElseThrow();
+        // A signature-like artifact pushed with the JDK client: empty config, one layer, subject = the image.
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] sig = "signature bytes".getBytes(StandardCharsets.UTF_8);
+        String emptyDigest = pushBlob("clients/podman", empty);
+        String sigDigest = pushBlob("clients/podman", sig);
+        String artifact = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"artifactType\":\"application/vnd.example.signature\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest + "\",\"size\":2},"
+                + "\"layers\":[{\"mediaType\":\"application/vnd.example.signature\",\"digest\":\"" + sigDigest
+                + "\",\"size\":" + sig.length + "}],\"subject\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + subjectDigest + "\",\"size\":"
+                + subject.body().length() + "}}";
+        String artifactDigest = sha256(artifact.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://" + host
+                        + "/v2/clients/podman/manifests/" + artifactDigest))
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString(artifact)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        assertThat(put.headers().firstValue("OCI-Subject")).hasValue(subjectDigest);
+
+        JsonNode referrers = JSON.readTree(get("/v2/clients/podman/referrers/" + subjectDigest
+                + "?artifactType=application/vnd.example.signature", "application/vnd.oci.image.index.v1+json").body());
+        assertThat(referrers.get("manifests")).hasSize(1);
+        assertThat(referrers.get("manifests").get(0).get("digest").asText()).isEqualTo(artifactDigest);
+
+        // The tag-schema fallback (for registries without the API): an index tagged sha256-<hex> lists referrers.
+        String fallback = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                + "\"manifests\":[" + referrers.get("manifests").get(0) + "]}";
+        String tag = subjectDigest.replace(':', '-');
+        HttpResponse<String> index = http.send(HttpRequest.newBuilder(URI.create("http://" + host
+                        + "/v2/clients/podman/manifests/" + tag))
+                .header("Content-Type", "application/vnd.oci.image.index.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString(fallback)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(index.statusCode()).as(index.body()).isEqualTo(201);
+        String viaSkopeo = ok(Map.of(), List.of("skopeo"), "inspect", "--raw", "--tls-verify=false",
+                "docker://" + host + "/clients/podman:" + tag);
+        assertThat(viaSkopeo).isEqualTo(fallback);
+        assertThat(ok(Map.of(), List.of("skopeo"), "list-tags", "--tls-verify=false",
+                "docker://" + host + "/clients/podman")).contains(tag);
+    }
+
+    private String pushBlob(String repo, byte[] content) throws Exception {
+        String digest = sha256(content);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/" + repo
+                + "/blobs/uploads/?digest=" + digest)).POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return digest;
+    }
+
+    private static String sha256(byte[] content) throws Exception {
+        return "sha256:" + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    @Test
     @Order(9)
     void aPushInterruptedByARestartIsCompletedByDockersRetryWithoutResendingFinishedLayers() throws Exception {
         Map<String, String> env = new HashMap<>(dockerd());
