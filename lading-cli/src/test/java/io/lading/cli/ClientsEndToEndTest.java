@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,10 +31,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@ExtendWith(ClientsEndToEndTest.Report.class)
+@ExtendWith(ClientScenarioReport.class)
 class ClientsEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -56,30 +52,6 @@ class ClientsEndToEndTest {
     private List<String> podman;
     private List<String> buildah;
     private Map<String, String> containersEnv;
-
-    /** Prints one line per scenario and the closing count. */
-    static final class Report implements TestWatcher, AfterAllCallback {
-        private static final AtomicInteger PASSED = new AtomicInteger();
-        private static final AtomicInteger FAILED = new AtomicInteger();
-
-        @Override
-        public void testSuccessful(ExtensionContext context) {
-            PASSED.incrementAndGet();
-            System.out.println("PASS clients: " + context.getDisplayName());
-        }
-
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            FAILED.incrementAndGet();
-            String why = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
-            System.out.println("FAIL clients: " + context.getDisplayName() + ": " + why);
-        }
-
-        @Override
-        public void afterAll(ExtensionContext context) {
-            System.out.println("clients: " + PASSED.get() + " passed, " + FAILED.get() + " failed");
-        }
-    }
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
@@ -201,7 +173,7 @@ class ClientsEndToEndTest {
 
     @Test
     @Order(3)
-    void buildahCommitsFromScratchAndPushes() throws Exception {
+    void buildahCommitsFromScratchBuildsAContainerfileAndPushes() throws Exception {
         String container = ok(containersEnv, buildah, "from", "scratch").strip();
         container = container.lines().reduce((a, b) -> b).orElseThrow();
         ok(containersEnv, buildah, "copy", container, tmp.resolve("ctx/busybox").toString(), "/busybox");
@@ -209,6 +181,10 @@ class ClientsEndToEndTest {
         ok(containersEnv, buildah, "commit", container, "clients-buildah");
         ok(containersEnv, buildah, "push", "--tls-verify=false", "clients-buildah",
                 "docker://" + host + "/clients/buildah:v1");
+        // And from the Containerfile, with buildah's own builder.
+        ok(containersEnv, buildah, "bud", "-t", host + "/clients/buildah:bud", tmp.resolve("ctx").toString());
+        ok(containersEnv, buildah, "push", "--tls-verify=false", host + "/clients/buildah:bud");
+        assertThat(get("/v2/clients/buildah/manifests/bud", ALL_TYPES).statusCode()).isEqualTo(200);
         Result inspect = exec(Map.of(), List.of("skopeo", "inspect", "--tls-verify=false",
                 "docker://" + host + "/clients/buildah:v1"));
         assertThat(inspect.exit()).as(inspect.output()).isZero();

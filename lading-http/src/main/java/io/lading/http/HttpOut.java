@@ -3,6 +3,7 @@ package io.lading.http;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 
@@ -18,6 +19,19 @@ final class HttpOut {
         try (Blocker.Callback cb = Blocker.callback()) {
             response.write(last, buffer, cb);
             cb.block();
+        }
+    }
+
+    /**
+     * Marks an error response to a request that carries a body as the connection's last. The handler may have
+     * refused the request before reading its body (a 416, an unknown upload); Jetty then cannot reuse the
+     * connection and closes it after the response, and a client that was not told so sends its next request
+     * into a closed socket (seen as "header parser received no bytes" by the JDK client). Saying
+     * {@code Connection: close} lets every client open a new connection instead.
+     */
+    static void closeIfRequestHasBody(Request request, Response response) {
+        if (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
     }
 

@@ -511,6 +511,7 @@ public final class RegistryHandler extends Handler.Abstract {
         if (r.status() == 405) {
             h.put(HttpHeader.ALLOW, "GET, HEAD, PUT, POST, PATCH, DELETE");
         }
+        HttpOut.closeIfRequestHasBody(request, response);
         try {
             HttpOut.json(response, r.status(), r.body(), HttpMethod.HEAD.is(method));
         } catch (IOException e) {

@@ -53,6 +53,31 @@ class BlobApiTest {
     }
 
     @Test
+    void anErrorBeforeTheBodyWasReadClosesTheConnectionAndSaysSo() throws Exception {
+        // A PATCH to an unknown upload is refused before its body is read, so the connection cannot carry another
+        // request: the response must say Connection: close, or a keep-alive client sends its next request into a
+        // socket the server is closing.
+        String port = reg.base.substring(reg.base.lastIndexOf(':') + 1);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            out.write(("PATCH /v2/app/blobs/uploads/" + java.util.UUID.randomUUID() + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[1000]);
+            out.flush();
+            byte[] response = socket.getInputStream().readAllBytes(); // returns when the server closes the socket
+            String head = new String(response, StandardCharsets.ISO_8859_1);
+            assertThat(head).startsWith("HTTP/1.1 404").containsIgnoringCase("Connection: close")
+                    .contains("BLOB_UPLOAD_UNKNOWN");
+        }
+        // A refused request without a body keeps the connection.
+        HttpResponse<byte[]> r = reg.send("GET", "/v2/app/blobs/uploads/" + java.util.UUID.randomUUID(), null);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.headers().firstValue("Connection")).isEmpty();
+    }
+
+    @Test
     void monolithicPostThenPutStoresBlob() throws Exception {
         byte[] content = random(100_000);
         Digest d = reg.pushBlob("monolithic-post-then-put-stores-blob/a/b", content);

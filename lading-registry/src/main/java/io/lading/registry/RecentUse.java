@@ -48,10 +48,10 @@ public final class RecentUse {
         lastUse.put(digest, clock.millis());
     }
 
-    /** True when the blob was used at or after {@code since}. */
+    /** True when the blob was used after {@code since} (a use exactly at the cutoff is as old as the grace period). */
     public boolean usedSince(Digest digest, Instant since) {
         Long t = lastUse.get(digest);
-        return t != null && t >= since.toEpochMilli();
+        return t != null && t > since.toEpochMilli();
     }
 
     /** Forgets uses older than the keep period. */

@@ -38,8 +38,8 @@ class RecentUseTest {
         RecentUse uses = new RecentUse(clock, 3);
         uses.keepFor(Duration.ofSeconds(10));
         uses.touch(d(1));
-        assertThat(uses.usedSince(d(1), Instant.ofEpochMilli(now.get()))).isTrue();
-        assertThat(uses.usedSince(d(1), Instant.ofEpochMilli(now.get() + 1))).isFalse();
+        assertThat(uses.usedSince(d(1), Instant.ofEpochMilli(now.get() - 1))).isTrue();
+        assertThat(uses.usedSince(d(1), Instant.ofEpochMilli(now.get()))).isFalse(); // as old as the cutoff
         assertThat(uses.usedSince(d(2), Instant.EPOCH)).isFalse();
 
         uses.touch(d(2));
@@ -51,6 +51,6 @@ class RecentUseTest {
         now.addAndGet(11_000); // everything is older than the grace period now
         uses.touch(d(5));
         assertThat(uses.size()).isEqualTo(1);
-        assertThat(uses.usedSince(d(5), Instant.ofEpochMilli(now.get()))).isTrue();
+        assertThat(uses.usedSince(d(5), Instant.ofEpochMilli(now.get() - 1))).isTrue();
     }
 }
