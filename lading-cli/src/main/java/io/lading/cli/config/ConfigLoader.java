@@ -486,16 +486,17 @@ public final class ConfigLoader {
         }
         for (Map.Entry<String, ConfigNode> e : node.map().entrySet()) {
             String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            boolean usedHere = used.contains(key);
+            boolean usedBelow = used.stream().anyMatch(u -> u.startsWith(key + "."));
+            if (usedHere || usedBelow) {
+                collectUnknown(e.getValue(), key, warnings);
+                continue;
+            }
             if (KNOWN_UNIMPLEMENTED.stream().anyMatch(k -> key.equals(k) || key.startsWith(k + "."))) {
                 warnings.add(key);
                 continue;
             }
-            boolean usedHere = used.contains(key);
-            boolean usedBelow = used.stream().anyMatch(u -> u.startsWith(key + "."));
-            if (!usedHere && !usedBelow) {
-                throw new ConfigException(e.getValue().origin + ": unknown configuration key " + key);
-            }
-            collectUnknown(e.getValue(), key, warnings);
+            throw new ConfigException(e.getValue().origin + ": unknown configuration key " + key);
         }
     }
 }

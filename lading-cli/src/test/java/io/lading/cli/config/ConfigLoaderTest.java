@@ -118,6 +118,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void debugListenerKeysAreUsedAndItsOtherKeysStillWarn() throws Exception {
+        Path p = write("version: 0.1\nstorage:\n  inmemory: {}\nhttp:\n  debug:\n    addr: :5001\n"
+                + "    prometheus:\n      enabled: true\n    tls:\n      certificate: /c.pem\n");
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        assertThat(c.http().debug()).isEqualTo(new LadingConfig.Debug(":5001", true, "/metrics"));
+        assertThat(c.warnings()).containsExactly("http.debug.tls");
+    }
+
+    @Test
     void environmentOverridesFileTheWayDistributionDoes() throws Exception {
         Path p = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n");
         LadingConfig c = ConfigLoader.load(p, Map.of("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", "/somewhere",
