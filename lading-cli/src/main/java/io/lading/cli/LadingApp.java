@@ -78,9 +78,11 @@ public final class LadingApp implements AutoCloseable {
         LadingConfig.Debug debug = config.http().debug();
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
+            Health health = new Health(driver, metadata);
+            pages.put("/debug/health", new DebugServer.Page("application/json", health::render));
             if (debug.prometheus()) {
                 metrics = new Metrics(admin, collector);
-                pages.put(debug.prometheusPath(), new DebugServer.Page(Metrics.CONTENT_TYPE, metrics::scrape));
+                pages.put(debug.prometheusPath(), DebugServer.Page.ok(Metrics.CONTENT_TYPE, metrics::scrape));
             } else {
                 metrics = null;
             }

@@ -56,6 +56,9 @@ class MetricsTest {
                     .contains("lading_gc_duration_seconds_count 1");
             assertThat(send("GET", "http://127.0.0.1:" + app.debugPort() + "/nothing", null).statusCode())
                     .isEqualTo(404);
+            HttpResponse<String> health = send("GET", "http://127.0.0.1:" + app.debugPort() + "/debug/health", null);
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("{\"storage\":\"ok\",\"metadata\":\"ok\"}");
         }
     }
 }

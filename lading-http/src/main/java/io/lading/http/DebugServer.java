@@ -21,7 +21,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class DebugServer implements AutoCloseable {
     /** A page: its content type and how to render it. */
-    public record Page(String contentType, Supplier<String> body) {
+    public record Page(String contentType, Supplier<Rendered> render) {
+        /** A page that always answers 200. */
+        public static Page ok(String contentType, Supplier<String> body) {
+            return new Page(contentType, () -> new Rendered(200, body.get()));
+        }
+    }
+
+    /** A rendered page: status and body. */
+    public record Rendered(int status, String body) {
     }
 
     private final Server server;
@@ -51,8 +59,9 @@ public final class DebugServer implements AutoCloseable {
                     response.setStatus(405);
                     body = new byte[0];
                 } else {
-                    response.setStatus(200);
-                    body = page.body().get().getBytes(StandardCharsets.UTF_8);
+                    Rendered r = page.render().get();
+                    response.setStatus(r.status());
+                    body = r.body().getBytes(StandardCharsets.UTF_8);
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, page.contentType());
                 }
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
