@@ -1,5 +1,6 @@
 package io.lading.cli;
 
+import io.lading.auth.Htpasswd;
 import io.lading.cli.config.LadingConfig;
 import io.lading.http.AdminHandler;
 import io.lading.http.DebugServer;
@@ -73,8 +74,10 @@ public final class LadingApp implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin)), address(config.http().addr()),
-                config.http().drainTimeout());
+        Htpasswd htpasswd = config.auth().htpasswdPath() == null ? null
+                : new Htpasswd(config.auth().htpasswdPath(), config.auth().htpasswdRealm(), clock);
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin), htpasswd),
+                address(config.http().addr()), config.http().drainTimeout());
         LadingConfig.Debug debug = config.http().debug();
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();

@@ -59,10 +59,12 @@ public final class Main implements Runnable {
             if (!cfg.warnings().isEmpty()) {
                 log.warn("configuration keys not implemented by Lading yet, ignored: {}", String.join(", ", cfg.warnings()));
             }
-            if (cfg.warnings().stream().anyMatch(k -> k.equals("auth") || k.startsWith("auth."))) {
-                log.warn("the configuration asks for authentication (auth), which Lading does not implement yet:"
-                        + " this registry serves WITHOUT authentication; keep it on a private network or behind an"
-                        + " authenticating proxy");
+            if (cfg.auth().htpasswdPath() == null
+                    && cfg.warnings().stream().anyMatch(k -> k.equals("auth") || k.startsWith("auth."))) {
+                log.warn("the configuration asks for an authentication Lading does not implement yet ({}): this"
+                        + " registry serves WITHOUT authentication; keep it on a private network or behind an"
+                        + " authenticating proxy", String.join(", ", cfg.warnings().stream()
+                        .filter(k -> k.startsWith("auth")).toList()));
             }
             LadingApp app = new LadingApp(cfg);
             CountDownLatch stopped = new CountDownLatch(1);

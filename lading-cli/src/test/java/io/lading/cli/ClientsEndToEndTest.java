@@ -547,4 +547,44 @@ class ClientsEndToEndTest {
                 .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
                 .filter(l -> l.contains(" PUT /v2/clients/resume/blobs/uploads/") && l.contains(" 201 ")).count();
     }
+
+    @Test
+    @Order(11)
+    void podmanSkopeoAndDockerLogInToAnHtpasswdProtectedRegistry() throws Exception {
+        Path htpasswd = tmp.resolve("htpasswd");
+        Files.writeString(htpasswd, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
+                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
+                StandardCharsets.UTF_8) + "\n");
+        int port = ServerProcess.freePort();
+        String secured = "127.0.0.1:" + port;
+        try (LadingApp protectedApp = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", secured,
+                "REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.toString(), "REGISTRY_AUTH_HTPASSWD_REALM", "Lading"),
+                tmp.resolve("secured-data")))) {
+            protectedApp.start();
+            String authfile = tmp.resolve("auth.json").toString();
+            Files.writeString(Path.of(authfile), "{\"auths\":{}}");
+            Result denied = exec(containersEnv, concat(podman, "push", "--tls-verify=false", "--authfile", authfile,
+                    host + "/clients/podman:oci", "docker://" + secured + "/secure/app:v1"));
+            assertThat(denied.exit()).as(denied.output()).isNotZero();
+            assertThat(denied.output()).containsIgnoringCase("unauthorized");
+            Result wrong = exec(containersEnv, concat(podman, "login", "--tls-verify=false", "--authfile", authfile,
+                    "-u", "ann", "-p", "wrong", secured));
+            assertThat(wrong.exit()).as(wrong.output()).isNotZero();
+            podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "ann", "-p", "s3cret", secured);
+            podman("push", "--tls-verify=false", "--authfile", authfile, host + "/clients/podman:oci",
+                    "docker://" + secured + "/secure/app:v1");
+            podman("pull", "--tls-verify=false", "--authfile", authfile, secured + "/secure/app:v1");
+            ok(Map.of(), List.of("skopeo"), "inspect", "--tls-verify=false", "--creds", "ann:s3cret",
+                    "docker://" + secured + "/secure/app:v1");
+            Map<String, String> env = dockerd();
+            ok(env, List.of("docker"), "login", "-u", "ann", "-p", "s3cret", secured);
+            ok(env, List.of("docker"), "pull", secured + "/secure/app:v1");
+        }
+    }
+
+    private static List<String> concat(List<String> base, String... args) {
+        List<String> cmd = new ArrayList<>(base);
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
 }

@@ -1,5 +1,8 @@
 package io.lading.http;
 
+import io.lading.auth.Htpasswd;
+import io.lading.core.ErrorCode;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -9,10 +12,17 @@ import org.eclipse.jetty.util.Callback;
 /** The whole HTTP surface of one listener: {@code /lading/v1/...} goes to the admin API, everything else to /v2. */
 public final class LadingHandler extends Handler.Wrapper {
     private final AdminHandler admin;
+    private final Htpasswd htpasswd;
 
     public LadingHandler(RegistryHandler registry, AdminHandler admin) {
+        this(registry, admin, null);
+    }
+
+    /** @param htpasswd when not null, every request needs HTTP Basic credentials it accepts (auth.htpasswd) */
+    public LadingHandler(RegistryHandler registry, AdminHandler admin, Htpasswd htpasswd) {
         super(registry);
         this.admin = admin;
+        this.htpasswd = htpasswd;
         installBean(admin);
     }
 
@@ -24,6 +34,16 @@ public final class LadingHandler extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (htpasswd != null && htpasswd.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION)).isEmpty()) {
+            // As distribution: the challenge on every path, /v2/ included, so clients know to log in.
+            response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, htpasswd.challenge());
+            HttpOut.closeIfRequestHasBody(request, response);
+            HttpOut.json(response, ErrorCode.UNAUTHORIZED.status(), ErrorResponses.body(ErrorCode.UNAUTHORIZED,
+                    "authentication required", null), request.getMethod().equals("HEAD"));
+            callback.succeeded();
+            return true;
+        }
         if (request.getHttpURI().getPath().startsWith(AdminHandler.PREFIX)) {
             return admin.handle(request, response, callback);
         }

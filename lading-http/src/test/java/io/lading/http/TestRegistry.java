@@ -35,6 +35,11 @@ final class TestRegistry implements AutoCloseable {
     final String base;
 
     TestRegistry(RegistryOptions options) throws Exception {
+        this(options, null);
+    }
+
+    /** @param htpasswd when not null, the registry requires its credentials (auth.htpasswd) */
+    TestRegistry(RegistryOptions options, io.lading.auth.Htpasswd htpasswd) throws Exception {
         this.options = options;
         metadata = SqliteMetadataStore.inMemory();
         blobs = new BlobStore(new InMemoryDriver());
@@ -47,7 +52,7 @@ final class TestRegistry implements AutoCloseable {
         RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse),
                 uploads, new ManifestService(metadata, blobs, options, clock),
                 options, "", Map.of());
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance)),
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance), htpasswd),
                 new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
         server.start();
         base = "http://127.0.0.1:" + server.port();

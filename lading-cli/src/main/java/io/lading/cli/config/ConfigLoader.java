@@ -337,8 +337,19 @@ public final class ConfigLoader {
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE));
 
+        LadingConfig.Auth auth = LadingConfig.Auth.none();
+        if (at(root, "auth.htpasswd") != null && at(root, "auth.htpasswd").value != null) {
+            String path = string(root, "auth.htpasswd.path", null);
+            String realm = string(root, "auth.htpasswd.realm", null);
+            if (path == null || realm == null) {
+                throw new ConfigException(at(root, "auth.htpasswd").origin + ": auth.htpasswd needs both realm and"
+                        + " path");
+            }
+            auth = new LadingConfig.Auth(Path.of(path), realm);
+        }
+
         collectUnknown(root, "", warnings);
-        return new LadingConfig(log, http, storage, validation, catalogMax, lading, List.copyOf(warnings));
+        return new LadingConfig(log, http, storage, validation, catalogMax, lading, auth, List.copyOf(warnings));
     }
 
     private void checkAddress(ConfigNode root, String addr, String key) {

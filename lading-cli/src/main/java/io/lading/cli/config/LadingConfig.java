@@ -16,7 +16,19 @@ import java.util.Map;
  * @param warnings keys that distribution knows and Lading does not implement yet (reported once at start-up)
  */
 public record LadingConfig(Log log, Http http, Storage storage, Validation validation, int catalogMaxEntries,
-                           Lading lading, List<String> warnings) {
+                           Lading lading, Auth auth, List<String> warnings) {
+
+    /**
+     * auth.* (only htpasswd so far).
+     *
+     * @param htpasswdPath  auth.htpasswd.path, or null when no htpasswd authentication is configured
+     * @param htpasswdRealm auth.htpasswd.realm
+     */
+    public record Auth(Path htpasswdPath, String htpasswdRealm) {
+        public static Auth none() {
+            return new Auth(null, null);
+        }
+    }
 
     /** log.* */
     public record Log(String level, String formatter, boolean accessLogDisabled) {

@@ -62,7 +62,8 @@ class ConfigLoaderTest {
         assertThat(c.storage().rootDirectory()).isEqualTo(Path.of("/var/lib/docker-registry"));
         assertThat(c.storage().deleteEnabled()).isTrue();
         assertThat(c.http().headers()).containsEntry("X-Content-Type-Options", java.util.List.of("nosniff"));
-        assertThat(c.warnings()).contains("log.fields", "storage.cache", "auth", "health");
+        assertThat(c.warnings()).contains("log.fields", "storage.cache", "health").doesNotContain("auth");
+        assertThat(c.auth()).isEqualTo(new LadingConfig.Auth(Path.of("/etc/docker/registry/htpasswd"), "basic-realm"));
     }
 
     @Test
