@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *   GET  /lading/v1/usage                         storage used by the registry
  *   GET  /lading/v1/usage/&lt;repository&gt;            storage used by one repository
  * </pre>
- * Until authentication exists, only clients on the loopback interface may call it (403 DENIED otherwise).
+ * Only clients on the loopback interface may call it (403 DENIED otherwise), and with htpasswd on they need
+ * credentials like every other path; a proper admin grant comes with access rules.
  */
 public final class AdminHandler extends Handler.Abstract {
     static final String PREFIX = "/lading/v1/";
