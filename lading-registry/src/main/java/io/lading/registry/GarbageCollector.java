@@ -130,6 +130,14 @@ public final class GarbageCollector {
         if (!running.tryLock()) {
             throw new AlreadyRunningException();
         }
+        try {
+            return runLocked(options, listener);
+        } finally {
+            running.unlock();
+        }
+    }
+
+    private Result runLocked(Options options, Listener listener) {
         long runId = metadata.write(tx -> tx.startGcRun(options.dryRun()));
         Instant started = clock.instant();
         Counts counts = new Counts();
@@ -175,13 +183,16 @@ public final class GarbageCollector {
         } finally {
             Result partial = counts.result(options.dryRun(), Duration.between(started, clock.instant()));
             String err = error;
-            metadata.write(tx -> {
-                tx.finishGcRun(new GcRunRecord(runId, started, clock.instant(), options.dryRun(),
-                        partial.manifestsDeleted(), partial.linksRemoved(), partial.blobsDeleted(),
-                        partial.bytesReclaimed(), err));
-                return null;
-            });
-            running.unlock();
+            try {
+                metadata.write(tx -> {
+                    tx.finishGcRun(new GcRunRecord(runId, started, clock.instant(), options.dryRun(),
+                            partial.manifestsDeleted(), partial.linksRemoved(), partial.blobsDeleted(),
+                            partial.bytesReclaimed(), err));
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("gc: could not record the end of collection {}: {}", runId, e.getMessage());
+            }
         }
     }
 
