@@ -193,7 +193,7 @@ public final class SqliteMetadataStore implements MetadataStore {
         queue.add(mine);
         writeLock.lock();
         try {
-            if (!mine.done) {
+            while (!mine.done) { // more than MAX_GROUP may be queued ahead of this one
                 commitQueued();
             }
         } finally {
@@ -217,7 +217,10 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             writer.begin();
         } catch (RuntimeException e) {
-            batch.forEach(p -> p.fail(e));
+            batch.forEach(p -> {
+                p.fail(e);
+                p.done = true;
+            });
             return;
         }
         boolean committed = false;

@@ -112,7 +112,7 @@ class SqliteMetadataStoreTest {
     @Test
     void concurrentWritesCommitTogetherAndAFailingOneLeavesTheOthersApplied(@TempDir Path dir) throws Exception {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
-            int writers = 64;
+            int writers = 400; // more than one group (128) can hold
             List<Thread> threads = new java.util.ArrayList<>();
             java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -159,6 +159,43 @@ class SqliteMetadataStoreTest {
         }
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
             assertThat(store.<java.util.Optional<UploadRecord>>read(tx -> tx.upload(u.id()))).isPresent();
+        }
+    }
+
+    @Test
+    void everyWriterGetsItsOwnResultEvenWhenMoreAreQueuedThanOneGroupHolds(@TempDir Path dir) throws Exception {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread blocker = Thread.ofVirtual().start(() -> store.write(tx -> {
+                holding.countDown();
+                try {
+                    release.await(); // keeps the write lock while the others queue up behind it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }));
+            holding.await();
+            int writers = 300;
+            Integer[] results = new Integer[writers];
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                int n = i;
+                threads.add(Thread.ofVirtual().start(() -> results[n] = store.<Integer>write(tx -> {
+                    tx.putBlob(d("queued" + n), n);
+                    return n;
+                })));
+            }
+            Thread.sleep(300); // all of them are queued now
+            release.countDown();
+            blocker.join();
+            for (Thread t : threads) {
+                t.join();
+            }
+            for (int i = 0; i < writers; i++) {
+                assertThat(results[i]).as("writer %d", i).isEqualTo(i);
+            }
         }
     }
 }
