@@ -24,7 +24,7 @@ final class BlobClaims {
     }
 
     /**
-     * Claims the digest; returns the claim's generation, to check with {@link #holds} in the transaction that
+     * Claims the digest; returns the claim's generation, which {@link #store} checks in the transaction that
      * links the blob. @throws RegistryException UNAVAILABLE when a deletion of the digest does not finish in 30 s
      */
     private static long claim(MetadataStore metadata, Digest digest, long size) {

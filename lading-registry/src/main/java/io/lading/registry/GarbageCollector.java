@@ -242,55 +242,30 @@ public final class GarbageCollector {
         long totalRepositories = txs.write(tx -> tx.repositoryCount());
         if (o.deleteUntagged()) {
             listener.phase(Phase.MANIFESTS);
-            long done = 0;
-            for (String after = null; ; ) {
-                String from = after;
-                List<String> page = txs.write(tx -> tx.repositories(from, BATCH));
-                for (String name : page) {
-                    RepositoryName repository = RepositoryName.of(name);
-                    deleteUnreachableManifests(txs, repository, cutoff, listener, counts);
-                    listener.progress(Phase.MANIFESTS, ++done, totalRepositories);
-                }
-                if (page.size() < BATCH) {
-                    break;
-                }
-                after = page.get(page.size() - 1);
-            }
+            forEachRepository(txs, Phase.MANIFESTS, totalRepositories, listener,
+                    repository -> deleteUnreachableManifests(txs, repository, cutoff, listener, counts));
         }
 
         listener.phase(Phase.LINKS);
-        long done = 0;
-        for (String after = null; ; ) {
-            String from = after;
-            List<String> page = txs.write(tx -> tx.repositories(from, BATCH));
-            for (String name : page) {
-                RepositoryName repository = RepositoryName.of(name);
-                removeUnreferencedLinks(txs, repository, cutoff, listener, counts);
-                txs.write(tx -> tx.removeRepositoryIfEmpty(repository));
-                counts.repositories++;
-                listener.progress(Phase.LINKS, ++done, totalRepositories);
-            }
-            if (page.size() < BATCH) {
-                break;
-            }
-            after = page.get(page.size() - 1);
-        }
+        forEachRepository(txs, Phase.LINKS, totalRepositories, listener, repository -> {
+            removeUnreferencedLinks(txs, repository, cutoff, listener, counts);
+            txs.write(tx -> tx.removeRepositoryIfEmpty(repository));
+            counts.repositories++;
+        });
 
         listener.phase(Phase.BLOBS);
         long totalBlobs = txs.write(tx -> tx.usage().blobs());
         for (Digest after = null; ; ) {
             Digest from = after;
-            List<BlobRecord> candidates = txs.write(tx -> tx.collectableBlobs(cutoff, from, BATCH));
-            counts.blobsScanned += candidates.size();
-            List<BlobRecord> marked = txs.write(tx -> {
-                List<BlobRecord> ok = new ArrayList<>();
-                for (BlobRecord b : candidates) {
-                    if (tx.markDeleting(b.digest(), cutoff)) {
-                        ok.add(b);
-                    }
-                }
-                return ok;
+            // Listed and marked in one transaction: the mark's own conditions are the collectable ones.
+            Batch<BlobRecord> batch = txs.write(tx -> {
+                List<BlobRecord> candidates = tx.collectableBlobs(cutoff, from, BATCH);
+                return new Batch<>(candidates, candidates.stream()
+                        .filter(b -> tx.markDeleting(b.digest(), cutoff)).toList());
             });
+            List<BlobRecord> candidates = batch.page();
+            List<BlobRecord> marked = batch.acted();
+            counts.blobsScanned += candidates.size();
             for (BlobRecord b : marked) {
                 listener.blobMarked(b.digest(), b.size());
                 if (!dry) {
@@ -342,20 +317,38 @@ public final class GarbageCollector {
                                          Counts counts) {
         for (Digest after = null; ; ) {
             Digest from = after;
-            List<Digest> page = txs.write(tx -> {
+            Batch<Digest> batch = txs.write(tx -> {
                 List<Digest> unreferenced = tx.unreferencedLinks(repository, cutoff, from, BATCH);
-                for (Digest d : unreferenced) {
-                    if (recentUse == null || !recentUse.usedSince(d, cutoff)) {
-                        tx.unlinkBlob(repository, d);
-                    }
-                }
-                return unreferenced;
+                List<Digest> removed = unreferenced.stream()
+                        .filter(d -> recentUse == null || !recentUse.usedSince(d, cutoff)).toList();
+                removed.forEach(d -> tx.unlinkBlob(repository, d));
+                return new Batch<>(unreferenced, removed);
             });
-            for (Digest d : page) {
-                if (recentUse == null || !recentUse.usedSince(d, cutoff)) {
-                    listener.linkRemoved(repository, d);
-                    counts.links++;
-                }
+            for (Digest d : batch.acted()) {
+                listener.linkRemoved(repository, d);
+                counts.links++;
+            }
+            if (batch.page().size() < BATCH) {
+                return;
+            }
+            after = batch.page().get(batch.page().size() - 1);
+        }
+    }
+
+    /** A page a collection step looked at, and the part of it the step acted on. */
+    private record Batch<T>(List<T> page, List<T> acted) {
+    }
+
+    /** Calls {@code step} for every repository, a page of names at a time, reporting progress. */
+    private void forEachRepository(Txs txs, Phase phase, long total, Listener listener,
+                                   java.util.function.Consumer<RepositoryName> step) {
+        long done = 0;
+        for (String after = null; ; ) {
+            String from = after;
+            List<String> page = txs.write(tx -> tx.repositories(from, BATCH));
+            for (String name : page) {
+                step.accept(RepositoryName.of(name));
+                listener.progress(phase, ++done, total);
             }
             if (page.size() < BATCH) {
                 return;
