@@ -65,12 +65,7 @@ public final class AdminHandler extends Handler.Abstract {
             ErrorResponses.Rendered r = failure instanceof IllegalArgumentException iae
                     ? new ErrorResponses.Rendered(400, ErrorResponses.body(ErrorCode.UNSUPPORTED, iae.getMessage(), null))
                     : ErrorResponses.render(failure, method, path);
-            HttpOut.closeIfRequestHasBody(request, response);
-            try {
-                HttpOut.json(response, r.status(), r.body(), method.equals("HEAD"));
-            } catch (IOException e) {
-                // client gone
-            }
+            HttpOut.error(request, response, r.status(), r.body());
         }
         callback.succeeded();
         ACCESS.info("{} {} {} {}", Request.getRemoteAddr(request), method, path, response.getStatus());

@@ -3,6 +3,7 @@ package io.lading.http;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
@@ -29,9 +30,22 @@ final class HttpOut {
      * into a closed socket (seen as "header parser received no bytes" by the JDK client). Saying
      * {@code Connection: close} lets every client open a new connection instead.
      */
-    static void closeIfRequestHasBody(Request request, Response response) {
+    private static void closeIfRequestHasBody(Request request, Response response) {
         if (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+    }
+
+    /**
+     * Sends an error's JSON body (headers only for HEAD), closing the connection after it when the request carried
+     * a body (see {@link #closeIfRequestHasBody}). A client that has gone away is not an error of its own.
+     */
+    static void error(Request request, Response response, int status, byte[] body) {
+        closeIfRequestHasBody(request, response);
+        try {
+            json(response, status, body, HttpMethod.HEAD.is(request.getMethod()));
+        } catch (IOException e) {
+            // the client went away; nothing more can be said to it
         }
     }
 

@@ -38,9 +38,8 @@ public final class LadingHandler extends Handler.Wrapper {
             // As distribution: the challenge on every path, /v2/ included, so clients know to log in.
             response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, htpasswd.challenge());
-            HttpOut.closeIfRequestHasBody(request, response);
-            HttpOut.json(response, ErrorCode.UNAUTHORIZED.status(), ErrorResponses.body(ErrorCode.UNAUTHORIZED,
-                    "authentication required", null), request.getMethod().equals("HEAD"));
+            HttpOut.error(request, response, ErrorCode.UNAUTHORIZED.status(),
+                    ErrorResponses.body(ErrorCode.UNAUTHORIZED, "authentication required", null));
             callback.succeeded();
             return true;
         }

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
@@ -511,12 +510,7 @@ public final class RegistryHandler extends Handler.Abstract {
         if (r.status() == 405) {
             h.put(HttpHeader.ALLOW, "GET, HEAD, PUT, POST, PATCH, DELETE");
         }
-        HttpOut.closeIfRequestHasBody(request, response);
-        try {
-            HttpOut.json(response, r.status(), r.body(), HttpMethod.HEAD.is(method));
-        } catch (IOException e) {
-            // client gone
-        }
+        HttpOut.error(request, response, r.status(), r.body());
     }
 
     private static String abbreviate(String s) {
