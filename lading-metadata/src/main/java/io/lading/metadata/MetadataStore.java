@@ -10,7 +10,7 @@ package io.lading.metadata;
  *
  * <pre>{@code
  * store.write(tx -> {
- *     tx.putBlob(digest, size);
+ *     tx.claimBlob(digest, size);
  *     tx.linkBlob(repo, digest);
  *     return null;
  * });

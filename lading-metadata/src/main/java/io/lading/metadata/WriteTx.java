@@ -10,9 +10,6 @@ import java.util.UUID;
 
 /** Changes inside a {@link MetadataStore} write transaction (which also reads). */
 public interface WriteTx extends ReadTx {
-    /** Records that a blob's bytes are committed to storage (idempotent). */
-    void putBlob(Digest digest, long size);
-
     /** Links a known blob to a repository, creating the repository on first content (idempotent). */
     void linkBlob(RepositoryName repository, Digest digest);
 

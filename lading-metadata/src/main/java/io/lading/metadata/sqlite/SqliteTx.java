@@ -281,13 +281,6 @@ final class SqliteTx implements WriteTx {
     // ---- writes ---------------------------------------------------------------------------------------------
 
     @Override
-    public void putBlob(Digest digest, long size) {
-        long now = now();
-        update("INSERT INTO blobs (digest, size, created_at, touched_at, generation) VALUES (?, ?, ?, ?, random())"
-                + " ON CONFLICT (digest) DO NOTHING", digest.toString(), size, now, now);
-    }
-
-    @Override
     public void linkBlob(RepositoryName repository, Digest digest) {
         long id = ensureRepository(repository);
         // created_at is when the link was last made: linking again (a re-push, a mount) restarts its grace period.

@@ -67,7 +67,7 @@ class SqliteMetadataStoreTest {
     void failedWorkIsRolledBackWhole() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             assertThatThrownBy(() -> store.write(tx -> {
-                tx.putBlob(d("x"), 1);
+                tx.claimBlob(d("x"), 1);
                 tx.linkBlob(REPO, d("x"));
                 throw new IllegalStateException("boom");
             })).hasMessage("boom");
@@ -122,7 +122,7 @@ class SqliteMetadataStoreTest {
                     try {
                         start.await();
                         store.write(tx -> {
-                            tx.putBlob(d("blob" + n), n);
+                            tx.claimBlob(d("blob" + n), n);
                             tx.linkBlob(REPO, d("blob" + n));
                             if (n % 8 == 0) {
                                 throw new IllegalStateException("refused " + n);
@@ -183,7 +183,7 @@ class SqliteMetadataStoreTest {
             for (int i = 0; i < writers; i++) {
                 int n = i;
                 threads.add(Thread.ofVirtual().start(() -> results[n] = store.<Integer>write(tx -> {
-                    tx.putBlob(d("queued" + n), n);
+                    tx.claimBlob(d("queued" + n), n);
                     return n;
                 })));
             }
