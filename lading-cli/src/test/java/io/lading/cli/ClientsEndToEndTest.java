@@ -438,17 +438,13 @@ class ClientsEndToEndTest {
     }
 
     private String pushBlob(String repo, byte[] content) throws Exception {
-        String digest = sha256(content);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/" + repo
-                + "/blobs/uploads/?digest=" + digest)).POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = BlobPush.monolithic(http, "http://" + host, repo, content);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return digest;
+        return sha256(content);
     }
 
-    private static String sha256(byte[] content) throws Exception {
-        return "sha256:" + java.util.HexFormat.of().formatHex(
-                java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    private static String sha256(byte[] content) {
+        return io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, content).toString();
     }
 
     @Test

@@ -6,10 +6,7 @@ import io.lading.cli.config.ConfigLoader;
 import io.lading.core.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -34,12 +31,8 @@ class GcCommandTest {
 
     private Digest push(String base, String repo, String content) throws Exception {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/" + repo
-                + "/blobs/uploads/?digest=" + d)).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(201);
-        return d;
+        assertThat(BlobPush.monolithic(http, base, repo, bytes).statusCode()).isEqualTo(201);
+        return Digest.of(Digest.Algorithm.SHA256, bytes);
     }
 
     @Test

@@ -44,10 +44,9 @@ class GcKillTest {
      * answered 503 (push again), never 201: then this returns null.
      */
     private Digest pushBlob(String base, String repo, byte[] bytes) throws Exception {
-        Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
-        HttpResponse<byte[]> post = send("POST", base + "/v2/" + repo + "/blobs/uploads/?digest=" + d, bytes);
-        assertThat(post.statusCode()).as(new String(post.body(), StandardCharsets.UTF_8)).isIn(201, 503);
-        return post.statusCode() == 201 ? d : null;
+        HttpResponse<String> post = BlobPush.monolithic(http, base, repo, bytes);
+        assertThat(post.statusCode()).as(post.body()).isIn(201, 503);
+        return post.statusCode() == 201 ? Digest.of(Digest.Algorithm.SHA256, bytes) : null;
     }
 
     @Test

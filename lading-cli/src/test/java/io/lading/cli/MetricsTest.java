@@ -3,7 +3,6 @@ package io.lading.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lading.cli.config.ConfigLoader;
-import io.lading.core.Digest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,8 +35,7 @@ class MetricsTest {
             byte[] other = "4 by".getBytes(StandardCharsets.UTF_8);
             byte[] stray = "a stray blob of 27 bytes...".getBytes(StandardCharsets.UTF_8);
             for (byte[] b : new byte[][]{other, stray}) {
-                assertThat(send("POST", base + "/v2/app/blobs/uploads/?digest="
-                        + Digest.of(Digest.Algorithm.SHA256, b), b).statusCode()).isEqualTo(201);
+                assertThat(BlobPush.monolithic(http, base, "app", b).statusCode()).isEqualTo(201);
             }
             String before = send("GET", metrics, null).body();
             assertThat(before).contains("lading_storage_blobs 2.0").contains("lading_gc_running 0.0")
