@@ -59,4 +59,7 @@ public interface ReadTx {
 
     /** The most recent garbage collection, if any ran. */
     Optional<GcRunRecord> lastGcRun();
+
+    /** The events outbox. */
+    OutboxView outbox();
 }

@@ -99,4 +99,8 @@ public interface WriteTx extends ReadTx {
 
     /** Records the end of a garbage collection. */
     void finishGcRun(GcRunRecord run);
+
+    /** The events outbox, for appending events in this transaction and for their delivery. */
+    @Override
+    Outbox outbox();
 }

@@ -38,6 +38,7 @@ final class SqliteTx implements WriteTx {
 
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final SqliteOutbox outbox = new SqliteOutbox(this);
 
     SqliteTx(Connection connection) {
         this.connection = connection;
@@ -111,7 +112,7 @@ final class SqliteTx implements WriteTx {
     }
 
     /** A query with bound parameters, mapped row by row. */
-    private <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+    <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
         try {
             PreparedStatement ps = prepare(sql);
             bind(ps, params);
@@ -127,12 +128,12 @@ final class SqliteTx implements WriteTx {
         }
     }
 
-    private <T> Optional<T> one(String sql, RowMapper<T> mapper, Object... params) {
+    <T> Optional<T> one(String sql, RowMapper<T> mapper, Object... params) {
         List<T> rows = query(sql, mapper, params);
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
-    private int update(String sql, Object... params) {
+    int update(String sql, Object... params) {
         try {
             PreparedStatement ps = prepare(sql);
             bind(ps, params);
@@ -156,7 +157,7 @@ final class SqliteTx implements WriteTx {
     }
 
     @FunctionalInterface
-    private interface RowMapper<T> {
+    interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
     }
 
@@ -541,5 +542,10 @@ final class SqliteTx implements WriteTx {
                         + " bytes_reclaimed = ?, error = ? WHERE id = ?",
                 run.finished() == null ? now() : run.finished().toEpochMilli(), run.manifestsDeleted(),
                 run.linksRemoved(), run.blobsDeleted(), run.bytesReclaimed(), run.error(), run.id());
+    }
+
+    @Override
+    public SqliteOutbox outbox() {
+        return outbox;
     }
 }
