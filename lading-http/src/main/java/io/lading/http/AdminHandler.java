@@ -8,7 +8,11 @@ import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.metadata.GcRunRecord;
 import io.lading.metadata.Usage;
+import io.lading.metadata.DeadLetter;
 import io.lading.registry.MaintenanceService;
+import io.lading.registry.events.Notifier;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -20,8 +24,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /lading/v1}: Lading's own JSON API for operators.
@@ -32,20 +34,30 @@ import org.slf4j.LoggerFactory;
  *   POST /lading/v1/gc[?dryRun=true][&amp;deleteUntagged=true]   starts a collection (202), 409 if one runs
  *   GET  /lading/v1/usage                         storage used by the registry
  *   GET  /lading/v1/usage/&lt;repository&gt;            storage used by one repository
+ *   GET  /lading/v1/notifications                 endpoints: backlog, dead letters, failures
+ *   GET  /lading/v1/notifications/&lt;endpoint&gt;/deadletters[?last=&lt;seq&gt;][&amp;n=100]   a page of dead letters
+ *   POST /lading/v1/notifications/&lt;endpoint&gt;/deadletters/replay[?seq=&lt;seq&gt;...]  requeues them (all without seq)
  * </pre>
  * Only clients on the loopback interface may call it (403 DENIED otherwise), and with htpasswd on they need
  * credentials like every other path; a proper admin grant comes with access rules.
  */
 public final class AdminHandler extends Handler.Abstract {
     static final String PREFIX = "/lading/v1/";
-    private static final Logger ACCESS = LoggerFactory.getLogger("io.lading.access");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 4096;
 
+    private static final int MAX_PAGE = 1000;
+
     private final MaintenanceService maintenance;
+    private final Notifier notifier;
 
     public AdminHandler(MaintenanceService maintenance) {
+        this(maintenance, Notifier.none());
+    }
+
+    public AdminHandler(MaintenanceService maintenance, Notifier notifier) {
         this.maintenance = maintenance;
+        this.notifier = notifier;
     }
 
     @Override
@@ -58,8 +70,9 @@ public final class AdminHandler extends Handler.Abstract {
                         + " until authentication is configured");
             }
             Fields query = Request.extractQueryParameters(request);
-            JsonNode body = dispatch(request, method, path.substring(PREFIX.length()), query);
-            int status = method.equals("POST") ? 202 : 200;
+            String rest = path.substring(PREFIX.length());
+            JsonNode body = dispatch(request, method, rest, query);
+            int status = method.equals("POST") && rest.equals("gc") ? 202 : 200; // a collection runs on after the reply
             HttpOut.json(response, status, JSON.writeValueAsBytes(body), false);
         } catch (Throwable failure) {
             ErrorResponses.Rendered r = failure instanceof IllegalArgumentException iae
@@ -68,7 +81,6 @@ public final class AdminHandler extends Handler.Abstract {
             HttpOut.error(request, response, r.status(), r.body());
         }
         callback.succeeded();
-        ACCESS.info("{} {} {} {}", Request.getRemoteAddr(request), method, path, response.getStatus());
         return true;
     }
 
@@ -120,7 +132,14 @@ public final class AdminHandler extends Handler.Abstract {
                 requireGet(method);
                 return usage(maintenance.usage(), false);
             }
+            case "notifications" -> {
+                requireGet(method);
+                return notifications();
+            }
             default -> {
+                if (rest.startsWith("notifications/")) {
+                    return deadLetters(method, rest.substring("notifications/".length()), query);
+                }
                 if (rest.startsWith("usage/")) {
                     requireGet(method);
                     String name = rest.substring("usage/".length());
@@ -133,6 +152,71 @@ public final class AdminHandler extends Handler.Abstract {
                 }
                 throw new RegistryException(ErrorCode.NAME_UNKNOWN, "no such admin endpoint: /lading/v1/" + rest);
             }
+        }
+    }
+
+    private JsonNode notifications() {
+        ObjectNode out = JSON.createObjectNode();
+        var arr = out.putArray("endpoints");
+        for (Notifier.EndpointStatus s : notifier.status()) {
+            arr.addObject().put("name", s.name()).put("url", s.url()).put("configured", s.configured())
+                    .put("disabled", s.disabled()).put("backlog", s.backlog()).put("deadLetters", s.deadLetters())
+                    .put("consecutiveFailures", s.consecutiveFailures()).put("lastError", s.lastError());
+        }
+        return out;
+    }
+
+    /** {@code <endpoint>/deadletters} and {@code <endpoint>/deadletters/replay}. */
+    private JsonNode deadLetters(String method, String rest, Fields query) throws IOException {
+        boolean replay = rest.endsWith("/deadletters/replay");
+        String endpoint = replay ? rest.substring(0, rest.length() - "/deadletters/replay".length())
+                : rest.endsWith("/deadletters") ? rest.substring(0, rest.length() - "/deadletters".length()) : null;
+        if (endpoint == null || endpoint.isEmpty() || endpoint.contains("/")) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "no such admin endpoint: /lading/v1/notifications/"
+                    + rest);
+        }
+        if (!notifier.knows(endpoint)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "no notification endpoint named '" + endpoint + "'");
+        }
+        if (replay) {
+            if (!method.equals("POST")) {
+                throw notAllowed(method);
+            }
+            List<Long> seqs = new ArrayList<>();
+            for (String v : query.getValuesOrEmpty("seq")) {
+                seqs.add(number(v, "seq"));
+            }
+            return JSON.createObjectNode().put("endpoint", endpoint).put("replayed", notifier.replay(endpoint, seqs));
+        }
+        requireGet(method);
+        long after = query.getValue("last") == null ? 0 : number(query.getValue("last"), "last");
+        long n = query.getValue("n") == null ? 100 : number(query.getValue("n"), "n");
+        if (n < 1 || n > MAX_PAGE) {
+            throw new IllegalArgumentException("n must be between 1 and " + MAX_PAGE);
+        }
+        List<DeadLetter> page = notifier.deadLetters(endpoint, after, (int) n);
+        ObjectNode out = JSON.createObjectNode().put("endpoint", endpoint);
+        var arr = out.putArray("deadLetters");
+        for (DeadLetter l : page) {
+            ObjectNode o = arr.addObject().put("seq", l.event().seq()).put("id", l.event().id())
+                    .put("repository", l.event().repository()).put("action", l.event().action())
+                    .put("createdAt", l.event().createdAt().toString()).put("deadAt", l.deadAt().toString())
+                    .put("failures", l.failures()).put("error", l.error());
+            o.set("event", JSON.readTree(l.event().payload()));
+        }
+        out.put("next", page.size() == n ? page.get(page.size() - 1).event().seq() : null);
+        return out;
+    }
+
+    private static long number(String v, String name) {
+        try {
+            long x = Long.parseLong(v);
+            if (x < 0) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a non-negative integer, not '" + v + "'");
         }
     }
 

@@ -18,6 +18,7 @@ import io.lading.registry.ManifestService;
 import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadRangeException;
 import io.lading.registry.UploadService;
+import io.lading.registry.events.RequestInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -39,8 +40,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code /v2/} API: one route table ({@link #dispatch}) from method and {@link Route} to a small method that
@@ -48,7 +47,6 @@ import org.slf4j.LoggerFactory;
  * Business rules live in the services; errors are turned into responses only by {@link ErrorResponses}.
  */
 public final class RegistryHandler extends Handler.Abstract {
-    private static final Logger ACCESS = LoggerFactory.getLogger("io.lading.access");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = HttpOut.JSON_TYPE;
     private static final int SEND_BUFFER = 1024 * 1024;
@@ -91,23 +89,18 @@ public final class RegistryHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        long started = System.nanoTime();
         String method = request.getMethod();
         String path = request.getHttpURI().getPath();
         response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
         extraHeaders.forEach((k, v) -> response.getHeaders().add(k, v));
-        Call call = null;
-        try {
-            call = new Call(request, response, method, Request.extractQueryParameters(request));
+        RequestInfo info = RequestContext.info(request);
+        try (RequestInfo.Scope scope = RequestInfo.bind(info)) {
+            Call call = new Call(request, response, method, Request.extractQueryParameters(request));
             dispatch(call, Route.parse(path));
         } catch (Throwable failure) {
             sendError(request, response, method, path, failure);
         }
         callback.succeeded();
-        if (ACCESS.isInfoEnabled()) {
-            ACCESS.info("{} {} {} {} {}ms", Request.getRemoteAddr(request), method, path, response.getStatus(),
-                    (System.nanoTime() - started) / 1_000_000);
-        }
         return true;
     }
 
@@ -230,7 +223,7 @@ public final class RegistryHandler extends Handler.Abstract {
         if (c.isHead() || length == 0) {
             return;
         }
-        try (ReadableByteChannel ch = blobs.open(digest, start)) {
+        try (ReadableByteChannel ch = blobs.open(name, digest, size, start)) {
             sendChannel(c, ch, length, digest);
         }
     }

@@ -9,6 +9,7 @@ import io.lading.registry.ManifestService;
 import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadService;
+import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.InMemoryDriver;
 import java.net.InetSocketAddress;
@@ -31,6 +32,7 @@ final class TestRegistry implements AutoCloseable {
     final GarbageCollector collector;
     final MaintenanceService maintenance;
     final UploadService uploads;
+    final Notifier notifier;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final String base;
 
@@ -40,19 +42,33 @@ final class TestRegistry implements AutoCloseable {
 
     /** @param htpasswd when not null, the registry requires its credentials (auth.htpasswd) */
     TestRegistry(RegistryOptions options, io.lading.auth.Htpasswd htpasswd) throws Exception {
+        this(options, htpasswd, SqliteMetadataStore.inMemory(), null);
+    }
+
+    /**
+     * @param notifications the events' endpoints, or null for none; the notifier records into {@code metadata}
+     */
+    TestRegistry(RegistryOptions options, io.lading.auth.Htpasswd htpasswd, SqliteMetadataStore metadata,
+                 java.util.List<io.lading.registry.events.Endpoint> notifications) throws Exception {
         this.options = options;
-        metadata = SqliteMetadataStore.inMemory();
+        this.metadata = metadata;
+        notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
+                new io.lading.registry.events.Event.Source("test:5000", "test-instance"), "", true, Clock.systemUTC(),
+                new Notifier.Listener() {
+                });
+        notifier.start();
         blobs = new BlobStore(new InMemoryDriver());
         Clock clock = Clock.systemUTC();
         recentUse = new RecentUse(clock, 10_000);
         collector = new GarbageCollector(metadata, blobs, recentUse, clock);
         maintenance = new MaintenanceService(metadata, options, collector,
                 new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false));
-        uploads = new UploadService(metadata, blobs, options, clock);
-        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse),
-                uploads, new ManifestService(metadata, blobs, options, clock),
+        uploads = new UploadService(metadata, blobs, options, clock, notifier);
+        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse, notifier),
+                uploads, new ManifestService(metadata, blobs, options, clock, notifier),
                 options, "", Map.of());
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance), htpasswd),
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier), htpasswd,
+                RequestObserver.NONE),
                 new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
         server.start();
         base = "http://127.0.0.1:" + server.port();
@@ -104,6 +120,7 @@ final class TestRegistry implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+        notifier.close();
         metadata.close();
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>{@code
  * store.write(tx -> { tx.putTag(repo, tag, digest); tx.outbox().append(event, List.of("hook")); return null; });
- * List<PendingEvent> batch = store.write(tx -> tx.outbox().due("hook", now, 50));
+ * List<PendingEvent> batch = store.read(tx -> tx.outbox().due("hook", now, 50));
  * // send them, then
  * store.write(tx -> { tx.outbox().delivered("hook", batch, now); return null; });
  * }</pre>
@@ -20,12 +20,6 @@ import java.util.List;
 public interface Outbox extends OutboxView {
     /** Records an event for each endpoint; returns its sequence number. No-op returning 0 without endpoints. */
     long append(EventRecord event, Collection<String> endpoints);
-
-    /**
-     * Up to {@code limit} events for the endpoint whose repository queue is due at {@code now}: for each such
-     * repository its oldest events, the whole batch in sequence order.
-     */
-    List<PendingEvent> due(String endpoint, Instant now, int limit);
 
     /** The endpoint took the events: they leave its queues; their repositories' queues are due again now. */
     void delivered(String endpoint, Collection<PendingEvent> events, Instant now);

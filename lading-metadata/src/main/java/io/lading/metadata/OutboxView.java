@@ -6,6 +6,12 @@ import java.util.Optional;
 
 /** What the events outbox holds, readable in any transaction. */
 public interface OutboxView {
+    /**
+     * Up to {@code limit} events for the endpoint whose repository queue is due at {@code now}: for each such
+     * repository its oldest events, the whole batch in sequence order.
+     */
+    List<PendingEvent> due(String endpoint, Instant now, int limit);
+
     /** Events waiting for the endpoint. */
     long backlog(String endpoint);
 

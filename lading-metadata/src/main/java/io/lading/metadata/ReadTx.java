@@ -45,6 +45,9 @@ public interface ReadTx {
     /** An upload session. */
     Optional<UploadRecord> upload(UUID id);
 
+    /** How many upload sessions are open. */
+    long uploadCount();
+
     /** Index manifests of the repository that list {@code digest} among their manifests. */
     List<Digest> indexesReferencing(RepositoryName repository, Digest digest);
 

@@ -5,6 +5,9 @@ import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.metadata.MetadataStore;
+import io.lading.registry.events.Event;
+import io.lading.registry.events.Notifier;
+import io.lading.registry.events.RequestInfo;
 import io.lading.storage.BlobStore;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
@@ -20,12 +23,15 @@ public final class BlobService {
     private final BlobStore blobs;
     private final RegistryOptions options;
     private final RecentUse recentUse;
+    private final Notifier notifier;
 
-    public BlobService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, RecentUse recentUse) {
+    public BlobService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, RecentUse recentUse,
+                       Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.options = options;
         this.recentUse = recentUse;
+        this.notifier = notifier;
     }
 
     /** The size of a blob of the repository (HEAD and GET). @throws RegistryException BLOB_UNKNOWN */
@@ -39,10 +45,18 @@ public final class BlobService {
         return size.get();
     }
 
-    /** Opens a blob's bytes at {@code offset}; call {@link #size} first for the visibility check. */
-    public ReadableByteChannel open(Digest digest, long offset) {
+    /**
+     * Opens a blob's bytes at {@code offset} for a GET; call {@link #size} first for the visibility check. A read
+     * from the start is a pull (and an event); a read from further on resumes one.
+     */
+    public ReadableByteChannel open(RepositoryName repository, Digest digest, long size, long offset) {
         try {
-            return blobs.open(digest, offset);
+            ReadableByteChannel channel = blobs.open(digest, offset);
+            if (offset == 0 && notifier.recordsPulls()) {
+                notifier.pulled(notifier.event(Event.PULL, new Event.Target(BLOB_TYPE, size, digest.toString(),
+                        repository.value(), notifier.url(repository.value(), "blobs", digest.toString()), null, null)));
+            }
+            return channel;
         } catch (PathNotFoundException e) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " has no data in storage");
         } catch (IOException e) {
@@ -68,16 +82,27 @@ public final class BlobService {
         } catch (IOException e) {
             throw StorageFailure.of("looking up blob " + digest, e);
         }
-        return metadata.write(tx -> {
-            boolean available = tx.blobSize(digest).isPresent()
-                    && (from.isEmpty() || tx.hasBlob(from.get(), digest));
+        RequestInfo request = RequestInfo.current();
+        String url = notifier.url(repository.value(), "blobs", digest.toString());
+        boolean mounted = metadata.write(tx -> {
+            Optional<Long> size = tx.blobSize(digest);
+            boolean available = size.isPresent() && (from.isEmpty() || tx.hasBlob(from.get(), digest));
             if (!available) {
                 return false;
             }
             tx.linkBlob(repository, digest);
+            notifier.record(tx, notifier.event(Event.MOUNT, new Event.Target(BLOB_TYPE, size.get(), digest.toString(),
+                    repository.value(), url, null, from.map(RepositoryName::value).orElse(null)), request));
             return true;
         });
+        if (mounted) {
+            notifier.wake();
+        }
+        return mounted;
     }
+
+    /** The media type events give blobs: the registry does not know what a blob is, as in distribution. */
+    static final String BLOB_TYPE = "application/octet-stream";
 
     /**
      * Unlinks a blob from a repository (its bytes go when no repository holds them, by GC). Refused while a
@@ -88,6 +113,8 @@ public final class BlobService {
      */
     public void delete(RepositoryName repository, Digest digest) {
         Guards.deletable(options);
+        Event event = notifier.event(Event.DELETE, new Event.Target(null, -1, digest.toString(), repository.value(),
+                null, null, null));
         boolean unlinked = metadata.write(tx -> {
             if (tx.manifest(repository, digest).isPresent()) {
                 throw new RegistryException(ErrorCode.CONFLICT, "blob " + digest + " is a manifest of " + repository
@@ -97,10 +124,15 @@ public final class BlobService {
                 throw new RegistryException(ErrorCode.CONFLICT, "blob " + digest + " is referenced by a manifest of "
                         + repository + "; delete the manifests that use it first");
             }
-            return tx.unlinkBlob(repository, digest);
+            boolean done = tx.unlinkBlob(repository, digest);
+            if (done) {
+                notifier.record(tx, event);
+            }
+            return done;
         });
         if (!unlinked) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown in " + repository);
         }
+        notifier.wake();
     }
 }

@@ -12,6 +12,9 @@ import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ReadTx;
 import io.lading.metadata.WriteTx;
+import io.lading.registry.events.Event;
+import io.lading.registry.events.Notifier;
+import io.lading.registry.events.RequestInfo;
 import io.lading.storage.BlobStore;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
@@ -32,12 +35,15 @@ public final class ManifestService {
     private final BlobStore blobs;
     private final RegistryOptions options;
     private final Clock clock;
+    private final Notifier notifier;
 
-    public ManifestService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock) {
+    public ManifestService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock,
+                           Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.options = options;
         this.clock = clock;
+        this.notifier = notifier;
     }
 
     /** The outcome of a push: the digest, the tags set, and the subject when the manifest had one. */
@@ -104,6 +110,13 @@ public final class ManifestService {
         ManifestRecord record = new ManifestRecord(digest, manifest.mediaType(), bytes.length,
                 manifest.subject().map(Descriptor::digest).orElse(null), manifest.referrerArtifactType(),
                 manifest.annotations(), clock.instant());
+        // One push event per tag set (distribution's shape), or one without a tag for a push by digest only.
+        String url = notifier.url(repository.value(), "manifests", digest.toString());
+        List<Event> events = new ArrayList<>();
+        for (Tag t : tags.isEmpty() ? java.util.Collections.<Tag>singletonList(null) : tags) {
+            events.add(notifier.event(Event.PUSH, new Event.Target(manifest.mediaType(), bytes.length,
+                    digest.toString(), repository.value(), url, t == null ? null : t.value(), null)));
+        }
         try {
             BlobClaims.store(metadata, digest, bytes.length, attempt -> blobs.putSmall(digest, bytes), tx -> {
                 // Checked again inside the transaction: a blob unlinked since the first check must not be referenced.
@@ -113,11 +126,13 @@ public final class ManifestService {
                 for (Tag t : tags) {
                     tx.putTag(repository, t, digest);
                 }
+                notifier.record(tx, events);
                 return null;
             });
         } catch (IOException e) {
             throw StorageFailure.of("storing manifest " + digest, e);
         }
+        notifier.wake();
         return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
     }
 
@@ -171,7 +186,14 @@ public final class ManifestService {
     public Content get(RepositoryName repository, Reference reference) {
         ManifestRecord record = stat(repository, reference);
         try {
-            return new Content(record, blobs.readSmall(record.digest(), Manifest.MAX_BYTES));
+            Content content = new Content(record, blobs.readSmall(record.digest(), Manifest.MAX_BYTES));
+            if (notifier.recordsPulls()) {
+                notifier.pulled(notifier.event(Event.PULL, new Event.Target(record.mediaType(), record.size(),
+                        record.digest().toString(), repository.value(),
+                        notifier.url(repository.value(), "manifests", record.digest().toString()),
+                        reference instanceof Reference.ByTag t ? t.tag().value() : null, null)));
+            }
+            return content;
         } catch (PathNotFoundException e) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + record.digest()
                     + " has no data in storage");
@@ -195,21 +217,32 @@ public final class ManifestService {
      */
     public void delete(RepositoryName repository, Reference reference) {
         Guards.deletable(options);
+        RequestInfo request = RequestInfo.current();
         boolean deleted = metadata.write(tx -> {
             if (!tx.repositoryExists(repository)) {
                 throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is unknown");
             }
-            return switch (reference) {
-                case Reference.ByTag t -> tx.deleteTag(repository, t.tag());
-                case Reference.ByDigest d -> deleteManifest(tx, repository, d.digest());
+            List<Event.Target> gone = new ArrayList<>();
+            boolean done = switch (reference) {
+                case Reference.ByTag t -> {
+                    boolean untagged = tx.deleteTag(repository, t.tag());
+                    gone.add(new Event.Target(null, -1, null, repository.value(), null, t.tag().value(), null));
+                    yield untagged;
+                }
+                case Reference.ByDigest d -> deleteManifest(tx, repository, d.digest(), gone);
             };
+            if (done) {
+                notifier.record(tx, gone.stream().map(t -> notifier.event(Event.DELETE, t, request)).toList());
+            }
+            return done;
         });
         if (!deleted) {
             throw unknown(repository, reference);
         }
+        notifier.wake();
     }
 
-    private boolean deleteManifest(WriteTx tx, RepositoryName repository, Digest digest) {
+    private boolean deleteManifest(WriteTx tx, RepositoryName repository, Digest digest, List<Event.Target> gone) {
         if (tx.manifest(repository, digest).isEmpty()) {
             return false;
         }
@@ -228,10 +261,12 @@ public final class ManifestService {
                     + " lading.deletes.referrers: cascade", Map.of("referrers",
                     doomed.stream().map(Digest::toString).toList()));
         }
+        doomed.add(digest);
         for (Digest d : doomed) {
             tx.deleteManifest(repository, d);
+            gone.add(new Event.Target(null, -1, d.toString(), repository.value(), null, null, null));
         }
-        return tx.deleteManifest(repository, digest);
+        return true;
     }
 
     private static void collectReferrers(ReadTx tx, RepositoryName repository, Digest subject, List<Digest> out,

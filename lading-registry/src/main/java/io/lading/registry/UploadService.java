@@ -7,6 +7,8 @@ import io.lading.core.RepositoryName;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.MetadataStore.Durability;
 import io.lading.metadata.UploadRecord;
+import io.lading.registry.events.Event;
+import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.StorageDriver;
 import java.io.EOFException;
@@ -47,12 +49,15 @@ public final class UploadService {
     private final RegistryOptions options;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, Live> live = new ConcurrentHashMap<>();
+    private final Notifier notifier;
 
-    public UploadService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock) {
+    public UploadService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock,
+                         Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.options = options;
         this.clock = clock;
+        this.notifier = notifier;
     }
 
     /** Opens a session. */
@@ -184,6 +189,8 @@ public final class UploadService {
                         + ", not " + digest, java.util.Map.of("digest", digest.toString()));
             }
             long size = u.offset();
+            Event pushed = notifier.event(Event.PUSH, new Event.Target(BlobService.BLOB_TYPE, size, digest.toString(),
+                    repository.value(), notifier.url(repository.value(), "blobs", digest.toString()), null, null));
             try {
                 BlobClaims.store(metadata, digest, size, attempt -> {
                     if (attempt == 1) {
@@ -197,8 +204,10 @@ public final class UploadService {
                 }, tx -> {
                     tx.linkBlob(repository, digest);
                     tx.deleteUpload(id);
+                    notifier.record(tx, pushed);
                     return null;
                 });
+                notifier.wake();
             } catch (IOException e) {
                 throw StorageFailure.of("committing upload " + id, e);
             } catch (RegistryException e) {

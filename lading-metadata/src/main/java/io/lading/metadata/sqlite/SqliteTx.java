@@ -282,6 +282,11 @@ final class SqliteTx implements WriteTx {
     // ---- writes ---------------------------------------------------------------------------------------------
 
     @Override
+    public long uploadCount() {
+        return one("SELECT COUNT(*) FROM uploads", rs -> rs.getLong(1)).orElse(0L);
+    }
+
+    @Override
     public void linkBlob(RepositoryName repository, Digest digest) {
         long id = ensureRepository(repository);
         // created_at is when the link was last made: linking again (a re-push, a mount) restarts its grace period.
