@@ -7,6 +7,13 @@ import io.lading.http.DebugServer;
 import io.lading.http.LadingHandler;
 import io.lading.http.RegistryHandler;
 import io.lading.http.RegistryServer;
+import io.lading.http.RequestObserver;
+import io.lading.metadata.ObservedMetadataStore;
+import io.lading.registry.events.Event;
+import io.lading.registry.events.Notifier;
+import io.lading.storage.ObservedDriver;
+import java.net.InetAddress;
+import java.util.UUID;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.registry.BlobService;
@@ -51,24 +58,34 @@ public final class LadingApp implements AutoCloseable {
     private final MaintenanceService admin;
     private final Metrics metrics;
     private final DebugServer debugServer;
+    private final Notifier notifier;
+    private final Health health;
+    /** True from the moment the listener is up until the shutdown drain begins (readiness). */
+    private final AtomicBoolean serving = new AtomicBoolean();
     /** Blobs remembered as recently used by clients, for the collector (about 150 bytes of heap each). */
     private static final int RECENT_USE_CAPACITY = 50_000;
 
     public LadingApp(LadingConfig config) throws IOException {
         this.config = config;
         LadingConfig.Storage s = config.storage();
+        LadingConfig.Debug debug = config.http().debug();
+        metrics = debug != null && debug.prometheus() ? new Metrics() : null;
         Stores stores = Stores.open(config);
-        driver = stores.driver();
-        metadata = stores.metadata();
+        driver = metrics == null ? stores.driver() : new ObservedDriver(stores.driver(), metrics::driverOperation);
+        metadata = metrics == null ? stores.metadata()
+                : new ObservedMetadataStore(stores.metadata(), metrics::metadataTransaction);
         BlobStore blobStore = new BlobStore(driver);
         RegistryOptions options = new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
                 config.catalogMaxEntries(), 100_000, config.lading().referrers());
         Clock clock = Clock.systemUTC();
         RecentUse recentUse = new RecentUse(clock, RECENT_USE_CAPACITY);
-        BlobService blobs = new BlobService(metadata, blobStore, options, recentUse);
-        uploads = new UploadService(metadata, blobStore, options, clock);
-        ManifestService manifests = new ManifestService(metadata, blobStore, options, clock);
+        notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().host(),
+                config.notifications().pullEvents(), clock, metrics != null ? metrics : new Notifier.Listener() {
+                });
+        BlobService blobs = new BlobService(metadata, blobStore, options, recentUse, notifier);
+        uploads = new UploadService(metadata, blobStore, options, clock, notifier);
+        ManifestService manifests = new ManifestService(metadata, blobStore, options, clock, notifier);
         collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
         admin = new MaintenanceService(metadata, options, collector, config.lading().gc());
         Map<String, String> headers = new LinkedHashMap<>();
@@ -76,22 +93,21 @@ public final class LadingApp implements AutoCloseable {
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);
         Htpasswd htpasswd = config.auth().htpasswdPath() == null ? null
                 : new Htpasswd(config.auth().htpasswdPath(), config.auth().htpasswdRealm(), clock);
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin), htpasswd),
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier), htpasswd,
+                metrics != null ? metrics : RequestObserver.NONE),
                 address(config.http().addr()), config.http().drainTimeout());
-        LadingConfig.Debug debug = config.http().debug();
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
-            Health health = new Health(driver, metadata);
+            health = new Health(driver, metadata, config.health());
             pages.put("/debug/health", new DebugServer.Page("application/json", health::render));
-            if (debug.prometheus()) {
-                metrics = new Metrics(admin, collector);
+            pages.put("/debug/ready", new DebugServer.Page("application/json", () -> health.ready(serving::get)));
+            if (metrics != null) {
+                metrics.bind(admin, collector, notifier, metadata);
                 pages.put(debug.prometheusPath(), DebugServer.Page.ok(Metrics.CONTENT_TYPE, metrics::scrape));
-            } else {
-                metrics = null;
             }
             debugServer = new DebugServer(address(debug.addr()), pages);
         } else {
-            metrics = null;
+            health = null;
             debugServer = null;
         }
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -125,6 +141,18 @@ public final class LadingApp implements AutoCloseable {
         }
     }
 
+    /** The source of events: this host and port, and an id for this run of the process (as distribution). */
+    private static Event.Source source(LadingConfig config) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        String addr = config.http().addr();
+        return new Event.Source(host + addr.substring(addr.lastIndexOf(':')), UUID.randomUUID().toString());
+    }
+
     static InetSocketAddress address(String addr) {
         int colon = addr.lastIndexOf(':');
         String host = addr.substring(0, colon);
@@ -140,7 +168,12 @@ public final class LadingApp implements AutoCloseable {
         if (recovered > 0) {
             LOG.info("gc: finished {} blob deletion(s) left by an interrupted collection", recovered);
         }
+        notifier.start();
         server.start();
+        serving.set(true);
+        if (health != null) {
+            health.start();
+        }
         if (debugServer != null) {
             debugServer.start();
             LOG.info("debug listener on {} (port {}){}", config.http().debug().addr(), debugServer.port(),
@@ -190,9 +223,14 @@ public final class LadingApp implements AutoCloseable {
     /** Drains in-flight requests (http.draintimeout), then closes the stores. */
     @Override
     public void close() throws Exception {
+        serving.set(false);
         maintenance.shutdownNow();
         try {
             server.stop();
+            notifier.close();
+            if (health != null) {
+                health.close();
+            }
             if (debugServer != null) {
                 debugServer.close();
             }

@@ -14,15 +14,30 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.lading.http.RequestObserver;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.ObservedMetadataStore;
+import io.lading.metadata.ReadTx;
+import io.lading.registry.events.Notifier;
+import io.lading.storage.ObservedDriver;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The Prometheus registry and what Lading reports into it: garbage collections (runs, items scanned and
- * deleted, bytes reclaimed, duration), storage use from the metadata store (cached for 30 s, so scrapes do not
- * add up to a table scan each), and the JVM's own figures.
+ * The Prometheus registry and what Lading reports into it: requests by route, method and status (latency, bytes
+ * in and out), storage driver operations and metadata transactions (latency, failures), open upload sessions,
+ * event delivery per endpoint (delivered, failed attempts, dead letters, backlog, latency), garbage collections
+ * (runs, items scanned and deleted, bytes reclaimed, duration), storage use from the metadata store (cached for
+ * 30 s, so scrapes do not add up to a table scan each), and the JVM's own figures.
+ *
+ * <p>It observes the parts through their observer interfaces ({@link RequestObserver}, {@link Notifier.Listener},
+ * {@link ObservedDriver.Observer}, {@link ObservedMetadataStore.Observer}); meters are cached per label set so
+ * the request path does one map lookup, not a registry lookup.
  */
-final class Metrics implements AutoCloseable {
+final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener {
     /** The Prometheus text format version the page is served in. */
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Duration USAGE_CACHE = Duration.ofSeconds(30);
@@ -34,14 +49,28 @@ final class Metrics implements AutoCloseable {
     private record CachedUsage(Usage usage, long at) {
     }
 
-    Metrics(MaintenanceService maintenance, GarbageCollector collector) {
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    Metrics() {
         new JvmMemoryMetrics().bindTo(registry);
         jvmGc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+    }
 
+    /** Registers the figures read from the running parts (called once they exist). */
+    void bind(MaintenanceService maintenance, GarbageCollector collector, Notifier notifier, MetadataStore metadata) {
+        Gauge.builder("lading.uploads.open", () -> metadata.read(ReadTx::uploadCount))
+                .description("upload sessions open").register(registry);
+        for (String endpoint : notifier.endpointNames()) {
+            Gauge.builder("lading.events.backlog", () -> notifier.backlog(endpoint)).tag("endpoint", endpoint)
+                    .description("events waiting for delivery").register(registry);
+            Gauge.builder("lading.events.deadletters", () -> notifier.deadLetterCount(endpoint))
+                    .tag("endpoint", endpoint).description("events in the dead letters").register(registry);
+        }
         Gauge.builder("lading.gc.running", collector, c -> c.isRunning() ? 1 : 0)
                 .description("1 while a garbage collection runs").register(registry);
         Counter ok = Counter.builder("lading.gc.runs").tag("result", "ok").description("garbage collections")
@@ -79,6 +108,69 @@ final class Metrics implements AutoCloseable {
 
     private Counter counter(String name, String description) {
         return Counter.builder(name).description(description).register(registry);
+    }
+
+    // ---- observers ------------------------------------------------------------------------------------------
+
+    @Override
+    public void completed(String route, String method, int status, long nanos, long bytesIn, long bytesOut) {
+        String key = route + ' ' + method + ' ' + status;
+        timers.computeIfAbsent("http " + key, k -> Timer.builder("lading.http.requests")
+                .tags("route", route, "method", method, "status", Integer.toString(status))
+                .description("requests served").register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+        if (bytesIn > 0) {
+            counters.computeIfAbsent("in " + route, k -> Counter.builder("lading.http.received").baseUnit("bytes")
+                    .tag("route", route).description("request body bytes read").register(registry)).increment(bytesIn);
+        }
+        if (bytesOut > 0) {
+            counters.computeIfAbsent("out " + route, k -> Counter.builder("lading.http.sent").baseUnit("bytes")
+                    .tag("route", route).description("response body bytes written").register(registry))
+                    .increment(bytesOut);
+        }
+    }
+
+    /** A storage driver operation ({@link ObservedDriver.Observer}). */
+    void driverOperation(String operation, long nanos, boolean failed) {
+        timers.computeIfAbsent("driver " + operation + ' ' + failed, k -> Timer.builder("lading.storage.operations")
+                .tags("operation", operation, "result", failed ? "error" : "ok")
+                .description("storage driver operations").register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A metadata transaction ({@link ObservedMetadataStore.Observer}). */
+    void metadataTransaction(String kind, long nanos, boolean failed) {
+        timers.computeIfAbsent("metadata " + kind + ' ' + failed, k -> Timer.builder("lading.metadata.transactions")
+                .tags("kind", kind, "result", failed ? "error" : "ok")
+                .description("metadata store transactions").register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter endpointCounter(String name, String endpoint, String description) {
+        return counters.computeIfAbsent(name + ' ' + endpoint, k -> Counter.builder(name).tag("endpoint", endpoint)
+                .description(description).register(registry));
+    }
+
+    @Override
+    public void delivered(String endpoint, int events, Duration oldestLatency) {
+        endpointCounter("lading.events.delivered", endpoint, "events delivered").increment(events);
+        timers.computeIfAbsent("latency " + endpoint, k -> Timer.builder("lading.events.delivery.latency")
+                .tag("endpoint", endpoint).description("time from an event's recording to its delivery (oldest of"
+                        + " each request)").register(registry)).record(oldestLatency);
+    }
+
+    @Override
+    public void failed(String endpoint, String error) {
+        endpointCounter("lading.events.failures", endpoint, "failed delivery attempts").increment();
+    }
+
+    @Override
+    public void deadLettered(String endpoint, int events) {
+        endpointCounter("lading.events.deadlettered", endpoint, "events moved to the dead letters").increment(events);
+    }
+
+    @Override
+    public void pullEventsDropped(int events) {
+        counters.computeIfAbsent("pull dropped", k -> Counter.builder("lading.events.pull.dropped")
+                .description("pull events not recorded because the store could not keep up").register(registry))
+                .increment(events);
     }
 
     private Usage usage(MaintenanceService maintenance) {

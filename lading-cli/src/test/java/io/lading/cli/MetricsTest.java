@@ -39,7 +39,14 @@ class MetricsTest {
             }
             String before = send("GET", metrics, null).body();
             assertThat(before).contains("lading_storage_blobs 2.0").contains("lading_gc_running 0.0")
-                    .contains("jvm_memory_used_bytes");
+                    .contains("jvm_memory_used_bytes")
+                    // requests by route, method and status, and the bytes they carried
+                    .contains("lading_http_requests_seconds_count{method=\"POST\",route=\"upload_start\",status=\"201\"} 2")
+                    .contains("lading_http_received_bytes_total{route=\"upload_start\"} 31.0")
+                    // storage driver operations and metadata transactions
+                    .contains("lading_storage_operations_seconds_count{operation=\"commit\",result=\"ok\"}")
+                    .contains("lading_metadata_transactions_seconds_count{kind=\"write\",result=\"ok\"}")
+                    .contains("lading_uploads_open 0.0");
 
             assertThat(send("POST", base + "/lading/v1/gc", null).statusCode()).isEqualTo(202);
             String after = "";
@@ -57,6 +64,36 @@ class MetricsTest {
             HttpResponse<String> health = send("GET", "http://127.0.0.1:" + app.debugPort() + "/debug/health", null);
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("{\"storage\":\"ok\",\"metadata\":\"ok\"}");
+        }
+    }
+
+    @Test
+    void eventDeliveryFiguresPerEndpoint(@TempDir Path data) throws Exception {
+        try (io.lading.http.EventReceiver receiver = new io.lading.http.EventReceiver()) {
+            receiver.respond(r -> receiver.requests().isEmpty() ? io.lading.http.EventReceiver.Reply.of(500)
+                    : io.lading.http.EventReceiver.Reply.of(204));
+            var config = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
+                    "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true",
+                    "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME", "hook",
+                    "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL", receiver.url().toString(),
+                    "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_BACKOFF", "20ms"), data);
+            try (LadingApp app = new LadingApp(config)) {
+                app.start();
+                String base = "http://127.0.0.1:" + app.port();
+                String metrics = "http://127.0.0.1:" + app.debugPort() + "/metrics";
+                assertThat(BlobPush.monolithic(http, base, "app", "evented".getBytes(StandardCharsets.UTF_8))
+                        .statusCode()).isEqualTo(201);
+                String page = "";
+                for (int i = 0; i < 200 && !page.contains("lading_events_delivered_total{endpoint=\"hook\"} 1.0"); i++) {
+                    Thread.sleep(25);
+                    page = send("GET", metrics, null).body();
+                }
+                assertThat(page).contains("lading_events_delivered_total{endpoint=\"hook\"} 1.0")
+                        .contains("lading_events_failures_total{endpoint=\"hook\"} 1.0")
+                        .contains("lading_events_backlog{endpoint=\"hook\"} 0.0")
+                        .contains("lading_events_deadletters{endpoint=\"hook\"} 0.0")
+                        .contains("lading_events_delivery_latency_seconds_count{endpoint=\"hook\"} 1");
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.lading.cli.config;
 import io.lading.core.Descriptor;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.events.Endpoint;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.fields", "log.reportcaller",
-            "auth", "middleware", "reporting", "notifications", "redis", "health", "proxy", "compatibility",
+            "auth", "middleware", "reporting", "notifications.events", "redis", "proxy", "compatibility",
             "http.prefix", "http.tls", "http.debug", "http.http2", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");
@@ -131,7 +132,7 @@ public final class ConfigLoader {
             String origin = "environment variable " + e.getKey();
             ConfigNode node = root;
             for (int i = 0; i < parts.length - 1; i++) {
-                node = childForWrite(node, parts[i], origin);
+                node = childForWrite(node, parts[i], parts[i + 1].matches("\\d+"), origin);
                 if (node == null) {
                     break;
                 }
@@ -156,11 +157,12 @@ public final class ConfigLoader {
         }
     }
 
-    private static ConfigNode childForWrite(ConfigNode node, String part, String origin) {
+    /** The child to write below, created when missing: a list when the next part is an index, else a map. */
+    private static ConfigNode childForWrite(ConfigNode node, String part, boolean nextIsIndex, String origin) {
         if (node.isMap()) {
             ConfigNode c = node.map().get(part);
             if (c == null || c.value == null) {
-                c = ConfigNode.emptyMap(origin);
+                c = nextIsIndex ? new ConfigNode(new ArrayList<ConfigNode>(), origin) : ConfigNode.emptyMap(origin);
                 node.map().put(part, c);
             }
             return c.isMap() || c.isList() ? c : null;
@@ -180,6 +182,11 @@ public final class ConfigLoader {
     private ConfigNode at(ConfigNode root, String path) {
         ConfigNode node = root;
         for (String part : path.split("\\.")) {
+            if (node != null && node.isList() && part.matches("\\d{1,6}")) {
+                int i = Integer.parseInt(part);
+                node = i < node.list().size() ? node.list().get(i) : null;
+                continue;
+            }
             if (node == null || !node.isMap()) {
                 return null;
             }
@@ -348,8 +355,14 @@ public final class ConfigLoader {
             auth = new LadingConfig.Auth(Path.of(path), realm);
         }
 
+        LadingConfig.Notifications notifications = new LadingConfig.Notifications(notificationEndpoints(root),
+                bool(root, "lading.notifications.pullevents", true));
+
+        LadingConfig.HealthChecks health = health(root);
+
         collectUnknown(root, "", warnings);
-        return new LadingConfig(log, http, storage, validation, catalogMax, lading, auth, List.copyOf(warnings));
+        return new LadingConfig(log, http, storage, validation, catalogMax, lading, auth, notifications, health,
+                List.copyOf(warnings));
     }
 
     private void checkAddress(ConfigNode root, String addr, String key) {
@@ -371,32 +384,226 @@ public final class ConfigLoader {
     }
 
     private Map<String, List<String>> headers(ConfigNode root) {
-        ConfigNode n = at(root, "http.headers");
+        return headers(root, "http.headers");
+    }
+
+    private Map<String, List<String>> headers(ConfigNode root, String path) {
+        ConfigNode n = at(root, path);
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (n == null || n.value == null) {
             return out;
         }
         if (!n.isMap()) {
-            throw new ConfigException(n.origin + ": http.headers must map header names to lists of values");
+            throw new ConfigException(n.origin + ": " + path + " must map header names to lists of values");
         }
-        markUsedBelow(n, "http.headers");
+        markUsedBelow(n, path);
         for (Map.Entry<String, ConfigNode> e : n.map().entrySet()) {
             ConfigNode v = e.getValue();
             List<String> values = new ArrayList<>();
             if (v.isList()) {
                 for (ConfigNode item : v.list()) {
                     if (item.scalar() == null) {
-                        throw new ConfigException(item.origin + ": http.headers." + e.getKey() + " values must be strings");
+                        throw new ConfigException(item.origin + ": " + path + "." + e.getKey() + " values must be strings");
                     }
                     values.add(item.scalar());
                 }
             } else if (v.scalar() != null) {
                 values.add(v.scalar());
             } else {
-                throw new ConfigException(v.origin + ": http.headers." + e.getKey() + " must be a list of strings");
+                throw new ConfigException(v.origin + ": " + path + "." + e.getKey() + " must be a list of strings");
             }
             out.put(e.getKey(), values);
         }
+        return out;
+    }
+
+    private static final Set<String> ENDPOINT_KEYS = Set.of("name", "disabled", "url", "headers", "timeout",
+            "threshold", "backoff", "ignoredmediatypes", "ignore");
+    private static final Set<String> ACTIONS = Set.of("push", "pull", "delete", "mount");
+
+    /** notifications.endpoints (distribution's keys) with lading.notifications.* (Lading's additions). */
+    private List<Endpoint> notificationEndpoints(ConfigNode root) {
+        Duration deadLetterAfter = duration(root, "lading.notifications.deadletterafter", Duration.ofHours(24));
+        Duration maxBackoff = duration(root, "lading.notifications.maxbackoff", Duration.ofMinutes(5));
+        ConfigNode list = at(root, "notifications.endpoints");
+        List<Endpoint> out = new ArrayList<>();
+        if (list == null || list.value == null) {
+            ConfigNode extra = at(root, "lading.notifications.endpoints");
+            if (extra != null && extra.isMap() && !extra.map().isEmpty()) {
+                throw new ConfigException(extra.origin + ": lading.notifications.endpoints names endpoints that"
+                        + " notifications.endpoints does not have: " + extra.map().keySet());
+            }
+            return out;
+        }
+        if (!list.isList()) {
+            throw new ConfigException(list.origin + ": notifications.endpoints must be a list of endpoints");
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < list.list().size(); i++) {
+            String p = "notifications.endpoints." + i;
+            ConfigNode item = list.list().get(i);
+            if (!item.isMap()) {
+                throw new ConfigException(item.origin + ": " + p + " must be a mapping (name, url, timeout, ...)");
+            }
+            for (Map.Entry<String, ConfigNode> k : item.map().entrySet()) {
+                if (!ENDPOINT_KEYS.contains(k.getKey())) {
+                    throw new ConfigException(k.getValue().origin + ": unknown configuration key " + p + "."
+                            + k.getKey());
+                }
+            }
+            String name = string(root, p + ".name", null);
+            if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new ConfigException(item.origin + ": " + p + ".name is required: letters, digits, '.', '_'"
+                        + " or '-' (it names the endpoint in the admin API)" + (name == null ? "" : ", not '" + name + "'"));
+            }
+            if (!names.add(name)) {
+                throw new ConfigException(at(root, p + ".name").origin + ": " + p + ".name '" + name
+                        + "' is used by another endpoint");
+            }
+            String url = string(root, p + ".url", null);
+            java.net.URI uri = null;
+            try {
+                uri = url == null ? null : new java.net.URI(url);
+            } catch (java.net.URISyntaxException e) {
+                // reported below
+            }
+            if (uri == null || uri.getHost() == null
+                    || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new ConfigException((url == null ? item.origin : at(root, p + ".url").origin) + ": " + p
+                        + ".url must be an absolute http(s) URL" + (url == null ? "" : ", not '" + url + "'"));
+            }
+            Duration timeout = duration(root, p + ".timeout", Duration.ofSeconds(1));
+            Duration backoff = duration(root, p + ".backoff", Duration.ofSeconds(1));
+            if (timeout.isZero() || backoff.isZero()) {
+                throw new ConfigException(at(root, p + (timeout.isZero() ? ".timeout" : ".backoff")).origin + ": " + p
+                        + (timeout.isZero() ? ".timeout" : ".backoff") + " must be greater than 0");
+            }
+            Set<String> mediaTypes = new java.util.LinkedHashSet<>(strings(root, p + ".ignoredmediatypes"));
+            mediaTypes.addAll(strings(root, p + ".ignore.mediatypes"));
+            Set<String> actions = new java.util.LinkedHashSet<>(strings(root, p + ".ignore.actions"));
+            for (String a : actions) {
+                if (!ACTIONS.contains(a)) {
+                    throw new ConfigException(at(root, p + ".ignore.actions").origin + ": " + p + ".ignore.actions"
+                            + " may hold push, pull, delete and mount, not '" + a + "'");
+                }
+            }
+            String extra = "lading.notifications.endpoints." + name;
+            Endpoint.Format format = choice(root, extra + ".format", Endpoint.Format.class, Endpoint.Format.DISTRIBUTION);
+            int maxBatch = (int) integer(root, extra + ".maxbatch",
+                    format == Endpoint.Format.CLOUDEVENTS ? 1 : 16, 1);
+            if (maxBatch > 1000) {
+                throw new ConfigException(at(root, extra + ".maxbatch").origin + ": " + extra
+                        + ".maxbatch must be at most 1000");
+            }
+            out.add(new Endpoint(name, uri, headers(root, p + ".headers"), timeout,
+                    (int) integer(root, p + ".threshold", 10, 1), backoff, mediaTypes, actions,
+                    bool(root, p + ".disabled", false), format, maxBatch, deadLetterAfter,
+                    maxBackoff.compareTo(backoff) < 0 ? backoff : maxBackoff));
+        }
+        ConfigNode extra = at(root, "lading.notifications.endpoints");
+        if (extra != null && extra.isMap()) {
+            for (Map.Entry<String, ConfigNode> e : extra.map().entrySet()) {
+                if (!names.contains(e.getKey())) {
+                    throw new ConfigException(e.getValue().origin + ": lading.notifications.endpoints." + e.getKey()
+                            + " names no endpoint of notifications.endpoints");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static final Duration CHECK_INTERVAL = Duration.ofSeconds(10);
+
+    /** health.* as distribution reads it (intervals 10 s, threshold 1 unless given). */
+    private LadingConfig.HealthChecks health(ConfigNode root) {
+        LadingConfig.Periodic storage = null;
+        if (bool(root, "health.storagedriver.enabled", false)) {
+            storage = new LadingConfig.Periodic(positive(root, "health.storagedriver.interval", CHECK_INTERVAL),
+                    (int) integer(root, "health.storagedriver.threshold", 1, 1));
+        }
+        List<LadingConfig.FileCheck> files = new ArrayList<>();
+        for (String p : items(root, "health.file", Set.of("file", "interval"))) {
+            String file = string(root, p + ".file", null);
+            if (file == null) {
+                throw new ConfigException(at(root, p).origin + ": " + p + ".file is required");
+            }
+            files.add(new LadingConfig.FileCheck(Path.of(file), positive(root, p + ".interval", CHECK_INTERVAL)));
+        }
+        List<LadingConfig.HttpCheck> https = new ArrayList<>();
+        for (String p : items(root, "health.http", Set.of("uri", "headers", "statuscode", "timeout", "interval",
+                "threshold"))) {
+            String uri = string(root, p + ".uri", null);
+            if (uri == null || !uri.matches("https?://.+")) {
+                throw new ConfigException(at(root, p).origin + ": " + p + ".uri must be an http(s) URL");
+            }
+            https.add(new LadingConfig.HttpCheck(java.net.URI.create(uri), headers(root, p + ".headers"),
+                    (int) integer(root, p + ".statuscode", 200, 100), positive(root, p + ".timeout",
+                    Duration.ofSeconds(3)), positive(root, p + ".interval", CHECK_INTERVAL),
+                    (int) integer(root, p + ".threshold", 1, 1)));
+        }
+        List<LadingConfig.TcpCheck> tcps = new ArrayList<>();
+        for (String p : items(root, "health.tcp", Set.of("addr", "timeout", "interval", "threshold"))) {
+            String addr = string(root, p + ".addr", null);
+            if (addr == null) {
+                throw new ConfigException(at(root, p).origin + ": " + p + ".addr is required");
+            }
+            checkAddress(root, addr, p + ".addr");
+            tcps.add(new LadingConfig.TcpCheck(addr, positive(root, p + ".timeout", Duration.ofSeconds(3)),
+                    positive(root, p + ".interval", CHECK_INTERVAL), (int) integer(root, p + ".threshold", 1, 1)));
+        }
+        return new LadingConfig.HealthChecks(storage, files, https, tcps);
+    }
+
+    /** The paths of a list of mappings ({@code path.0}, {@code path.1}, ...), each checked for unknown keys. */
+    private List<String> items(ConfigNode root, String path, Set<String> keys) {
+        ConfigNode list = at(root, path);
+        List<String> out = new ArrayList<>();
+        if (list == null || list.value == null) {
+            return out;
+        }
+        if (!list.isList()) {
+            throw new ConfigException(list.origin + ": " + path + " must be a list");
+        }
+        for (int i = 0; i < list.list().size(); i++) {
+            ConfigNode item = list.list().get(i);
+            if (!item.isMap()) {
+                throw new ConfigException(item.origin + ": " + path + "." + i + " must be a mapping");
+            }
+            for (Map.Entry<String, ConfigNode> k : item.map().entrySet()) {
+                if (!keys.contains(k.getKey())) {
+                    throw new ConfigException(k.getValue().origin + ": unknown configuration key " + path + "." + i
+                            + "." + k.getKey());
+                }
+            }
+            out.add(path + "." + i);
+        }
+        return out;
+    }
+
+    private Duration positive(ConfigNode root, String path, Duration def) {
+        Duration d = duration(root, path, def);
+        if (d.isZero() || d.isNegative()) {
+            throw new ConfigException(at(root, path).origin + ": " + path + " must be greater than 0");
+        }
+        return d;
+    }
+
+    private List<String> strings(ConfigNode root, String path) {
+        ConfigNode n = at(root, path);
+        if (n == null || n.value == null) {
+            return List.of();
+        }
+        if (!n.isList()) {
+            throw new ConfigException(n.origin + ": " + path + " must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (ConfigNode item : n.list()) {
+            if (item.scalar() == null) {
+                throw new ConfigException(item.origin + ": " + path + " must be a list of strings");
+            }
+            out.add(item.scalar());
+        }
+        markUsedBelow(n, path);
         return out;
     }
 

@@ -16,8 +16,12 @@ public final class Durations {
         if (text == null || text.isEmpty()) {
             return null;
         }
-        if (text.equals("0")) {
-            return Duration.ZERO;
+        if (text.chars().allMatch(Character::isDigit)) {
+            try {
+                return Duration.ofNanos(Long.parseLong(text)); // as Go's time.Duration: a bare number is nanoseconds
+            } catch (NumberFormatException e) {
+                return null;
+            }
         }
         Matcher m = PART.matcher(text);
         int pos = 0;

@@ -16,7 +16,45 @@ import java.util.Map;
  * @param warnings keys that distribution knows and Lading does not implement yet (reported once at start-up)
  */
 public record LadingConfig(Log log, Http http, Storage storage, Validation validation, int catalogMaxEntries,
-                           Lading lading, Auth auth, List<String> warnings) {
+                           Lading lading, Auth auth, Notifications notifications, HealthChecks health,
+                           List<String> warnings) {
+
+    /**
+     * health.*: distribution's periodic checks.
+     *
+     * @param storageDriver health.storagedriver when enabled, else null (then storage is checked per request)
+     */
+    public record HealthChecks(Periodic storageDriver, List<FileCheck> files, List<HttpCheck> http,
+                               List<TcpCheck> tcp) {
+        public static HealthChecks none() {
+            return new HealthChecks(null, List.of(), List.of(), List.of());
+        }
+    }
+
+    /** A periodic check's schedule: every {@code interval}, unhealthy after {@code threshold} failures in a row. */
+    public record Periodic(Duration interval, int threshold) {
+    }
+
+    /** health.file[]: unhealthy while {@code path} exists. */
+    public record FileCheck(Path path, Duration interval) {
+    }
+
+    /** health.http[]: a HEAD of {@code uri} must answer {@code statusCode}. */
+    public record HttpCheck(java.net.URI uri, Map<String, List<String>> headers, int statusCode, Duration timeout,
+                            Duration interval, int threshold) {
+    }
+
+    /** health.tcp[]: {@code addr} must accept a connection. */
+    public record TcpCheck(String addr, Duration timeout, Duration interval, int threshold) {
+    }
+
+    /**
+     * notifications.endpoints plus lading.notifications.*.
+     *
+     * @param pullEvents lading.notifications.pullevents: record pull events (default true)
+     */
+    public record Notifications(List<io.lading.registry.events.Endpoint> endpoints, boolean pullEvents) {
+    }
 
     /**
      * auth.* (only htpasswd so far).
