@@ -2,16 +2,24 @@ package io.lading.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lading.cli.config.LadingConfig;
+import java.util.Map;
+import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Sets up Logback from {@code log.*}: level, text or JSON lines on stderr, and the access log switch. */
+/**
+ * Sets up Logback from {@code log.*}: the level, the access log switch, and one line per event on stderr, as
+ * text ({@code key=value} pairs after the message) or as JSON ({@code json} and {@code logstash}: Logstash's
+ * JSON, one object per line with {@code @timestamp}, {@code level}, {@code logger_name}, {@code message}, the
+ * request's {@code request_id}, the event's key-value pairs and {@code log.fields}).
+ */
 final class Logging {
     private Logging() {
     }
@@ -19,19 +27,7 @@ final class Logging {
     static void configure(LadingConfig.Log log) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
-        Encoder<ILoggingEvent> encoder;
-        if (log.formatter().equals("text")) {
-            PatternLayoutEncoder p = new PatternLayoutEncoder();
-            p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%n");
-            p.setContext(ctx);
-            p.start();
-            encoder = p;
-        } else {
-            JsonEncoder j = new JsonEncoder();
-            j.setContext(ctx);
-            j.start();
-            encoder = j;
-        }
+        Encoder<ILoggingEvent> encoder = log.formatter().equals("text") ? text(ctx, log.fields()) : json(ctx, log.fields());
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(ctx);
         appender.setTarget("System.err");
@@ -42,5 +38,34 @@ final class Logging {
         root.setLevel(Level.toLevel(log.level(), Level.INFO));
         ctx.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
         ctx.getLogger("io.lading.access").setLevel(log.accessLogDisabled() ? Level.OFF : Level.INFO);
+    }
+
+    private static Encoder<ILoggingEvent> text(LoggerContext ctx, Map<String, String> fields) {
+        StringBuilder extra = new StringBuilder();
+        fields.forEach((k, v) -> extra.append(' ').append(k).append('=').append(quote(v)));
+        PatternLayoutEncoder p = new PatternLayoutEncoder();
+        // %kvp: the event's key-value pairs; request_id from the MDC while a request is being handled.
+        p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%replace( %kvp){'^ $', ''}"
+                + "%replace( request_id=%X{request_id}){' request_id=$', ''}"
+                + extra.toString().replace("%", "\\%") + "%n");
+        p.setContext(ctx);
+        p.start();
+        return p;
+    }
+
+    private static String quote(String v) {
+        return v.matches("[A-Za-z0-9._:/@-]+") ? v : '"' + v.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    private static Encoder<ILoggingEvent> json(LoggerContext ctx, Map<String, String> fields) {
+        LogstashEncoder e = new LogstashEncoder();
+        e.setContext(ctx);
+        if (!fields.isEmpty()) {
+            ObjectNode custom = new ObjectMapper().createObjectNode();
+            fields.forEach(custom::put);
+            e.setCustomFields(custom.toString());
+        }
+        e.start();
+        return e;
     }
 }

@@ -75,8 +75,8 @@ final class RequestContext {
             return;
         }
         long ms = (System.nanoTime() - startedNanos) / 1_000_000;
-        ACCESS.atInfo()
-                .addKeyValue("request_id", request.getAttribute(ID))
+        // request_id comes from the MDC (set for the whole request), so it is not repeated here.
+        var line = ACCESS.atInfo()
                 .addKeyValue("remote_addr", Request.getRemoteAddr(request))
                 .addKeyValue("method", request.getMethod())
                 .addKeyValue("path", request.getHttpURI().getPath())
@@ -84,9 +84,12 @@ final class RequestContext {
                 .addKeyValue("duration_ms", ms)
                 .addKeyValue("bytes_in", Request.getContentBytesRead(request))
                 .addKeyValue("bytes_out", Response.getContentBytesWritten(response))
-                .addKeyValue("user", user(request))
-                .addKeyValue("user_agent", request.getHeaders().get(HttpHeader.USER_AGENT))
-                .log("{} {} {} {}ms", request.getMethod(), request.getHttpURI().getPath(), response.getStatus(), ms);
+                .addKeyValue("user_agent", request.getHeaders().get(HttpHeader.USER_AGENT));
+        String user = user(request);
+        if (user != null) {
+            line = line.addKeyValue("user", user);
+        }
+        line.log("{} {} {} {}ms", request.getMethod(), request.getHttpURI().getPath(), response.getStatus(), ms);
     }
 
     /** A bounded route label for metrics (see {@link RequestObserver#completed}). */

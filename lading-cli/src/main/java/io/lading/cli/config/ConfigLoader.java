@@ -40,7 +40,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
-            "loglevel", "log.hooks", "log.fields", "log.reportcaller",
+            "loglevel", "log.hooks", "log.reportcaller",
             "auth", "middleware", "reporting", "notifications.events", "redis", "proxy", "compatibility",
             "http.prefix", "http.tls", "http.debug", "http.http2", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
@@ -287,7 +287,7 @@ public final class ConfigLoader {
         LadingConfig.Log log = new LadingConfig.Log(
                 choice(root, "log.level", LogLevel.class, LogLevel.INFO).name().toLowerCase(Locale.ROOT),
                 choice(root, "log.formatter", LogFormatter.class, LogFormatter.TEXT).name().toLowerCase(Locale.ROOT),
-                bool(root, "log.accesslog.disabled", false));
+                bool(root, "log.accesslog.disabled", false), logFields(root));
 
         String net = string(root, "http.net", "tcp");
         if (!net.equals("tcp")) {
@@ -413,6 +413,22 @@ public final class ConfigLoader {
                 throw new ConfigException(v.origin + ": " + path + "." + e.getKey() + " must be a list of strings");
             }
             out.put(e.getKey(), values);
+        }
+        return out;
+    }
+
+    private Map<String, String> logFields(ConfigNode root) {
+        ConfigNode n = at(root, "log.fields");
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n == null || n.value == null) {
+            return out;
+        }
+        if (!n.isMap()) {
+            throw new ConfigException(n.origin + ": log.fields must map field names to values");
+        }
+        for (Map.Entry<String, ConfigNode> e : n.map().entrySet()) {
+            String v = string(root, "log.fields." + e.getKey(), "");
+            out.put(e.getKey(), v);
         }
         return out;
     }

@@ -68,8 +68,13 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
         }
     }
 
-    /** log.* */
-    public record Log(String level, String formatter, boolean accessLogDisabled) {
+    /**
+     * log.*
+     *
+     * @param formatter text, json or logstash
+     * @param fields    log.fields: added to every line
+     */
+    public record Log(String level, String formatter, boolean accessLogDisabled, Map<String, String> fields) {
     }
 
     /**

@@ -62,7 +62,9 @@ class ConfigLoaderTest {
         assertThat(c.storage().rootDirectory()).isEqualTo(Path.of("/var/lib/docker-registry"));
         assertThat(c.storage().deleteEnabled()).isTrue();
         assertThat(c.http().headers()).containsEntry("X-Content-Type-Options", java.util.List.of("nosniff"));
-        assertThat(c.warnings()).contains("log.fields", "storage.cache", "health").doesNotContain("auth");
+        assertThat(c.warnings()).contains("storage.cache").doesNotContain("auth", "log.fields", "health");
+        assertThat(c.log().fields()).containsEntry("service", "registry");
+        assertThat(c.health().storageDriver()).isEqualTo(new LadingConfig.Periodic(Duration.ofSeconds(10), 3));
         assertThat(c.auth()).isEqualTo(new LadingConfig.Auth(Path.of("/etc/docker/registry/htpasswd"), "basic-realm"));
     }
 
@@ -195,5 +197,115 @@ class ConfigLoaderTest {
         assertThat(Durations.parse("300ms")).isEqualTo(Duration.ofMillis(300));
         assertThat(Durations.parse("168h")).isEqualTo(Duration.ofDays(7));
         assertThat(Durations.parse("soon")).isNull();
+    }
+
+    @Test
+    void notificationEndpointsReadDistributionsKeysAndLadingsAdditions() throws Exception {
+        Path p = write("""
+                version: 0.1
+                storage:
+                  inmemory: {}
+                notifications:
+                  events:
+                    includereferences: true
+                  endpoints:
+                    - name: audit
+                      url: https://hooks.example.com/registry
+                      headers:
+                        Authorization: [Bearer abc]
+                      timeout: 500ms
+                      threshold: 5
+                      backoff: 2s
+                      ignoredmediatypes: [application/octet-stream]
+                      ignore:
+                        actions: [pull]
+                    - name: ce
+                      disabled: true
+                      url: http://127.0.0.1:9000/ce
+                lading:
+                  notifications:
+                    deadletterafter: 2h
+                    pullevents: false
+                    endpoints:
+                      ce:
+                        format: cloudevents
+                """);
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        var audit = c.notifications().endpoints().get(0);
+        assertThat(audit.name()).isEqualTo("audit");
+        assertThat(audit.url().toString()).isEqualTo("https://hooks.example.com/registry");
+        assertThat(audit.headers()).containsEntry("Authorization", java.util.List.of("Bearer abc"));
+        assertThat(audit.timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(audit.threshold()).isEqualTo(5);
+        assertThat(audit.backoff()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(audit.ignoredMediaTypes()).containsExactly("application/octet-stream");
+        assertThat(audit.ignoredActions()).containsExactly("pull");
+        assertThat(audit.maxBatch()).isEqualTo(16);
+        assertThat(audit.deadLetterAfter()).isEqualTo(Duration.ofHours(2));
+        var ce = c.notifications().endpoints().get(1);
+        assertThat(ce.disabled()).isTrue();
+        assertThat(ce.format()).isEqualTo(io.lading.registry.events.Endpoint.Format.CLOUDEVENTS);
+        assertThat(ce.maxBatch()).isEqualTo(1);
+        assertThat(c.notifications().pullEvents()).isFalse();
+        assertThat(c.warnings()).containsExactly("notifications.events");
+    }
+
+    @Test
+    void notificationMistakesNameTheKeyAndLine() throws Exception {
+        String head = "version: 0.1\nstorage:\n  inmemory: {}\nnotifications:\n  endpoints:\n";
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: ftp://x/y\n"), Map.of(), null))
+                .hasMessageContaining("line 7").hasMessageContaining("notifications.endpoints.0.url must be an absolute"
+                        + " http(s) URL, not 'ftp://x/y'");
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n      retries: 3\n"),
+                Map.of(), null)).hasMessageContaining("line 8").hasMessageContaining("unknown configuration key"
+                + " notifications.endpoints.0.retries");
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n      ignore:\n"
+                + "        actions: [push, fetch]\n"), Map.of(), null))
+                .hasMessageContaining("ignore.actions may hold push, pull, delete and mount, not 'fetch'");
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n"
+                + "lading:\n  notifications:\n    endpoints:\n      b:\n        maxbatch: 2\n"), Map.of(), null))
+                .hasMessageContaining("lading.notifications.endpoints.b names no endpoint");
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n"
+                + "    - name: a\n      url: http://y/\n"), Map.of(), null))
+                .hasMessageContaining("notifications.endpoints.1.name 'a' is used by another endpoint");
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n      timeout: soon\n"),
+                Map.of(), null)).hasMessageContaining("notifications.endpoints.0.timeout must be a duration");
+    }
+
+    @Test
+    void healthChecksAreReadAsDistributionDefinesThem() throws Exception {
+        Path p = write("""
+                version: 0.1
+                storage:
+                  inmemory: {}
+                health:
+                  file:
+                    - file: /tmp/drain
+                  http:
+                    - uri: http://127.0.0.1:9/ping
+                      statuscode: 204
+                      timeout: 1s
+                      threshold: 2
+                  tcp:
+                    - addr: 127.0.0.1:6379
+                """);
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        assertThat(c.health().storageDriver()).isNull();
+        assertThat(c.health().files()).containsExactly(new LadingConfig.FileCheck(Path.of("/tmp/drain"),
+                Duration.ofSeconds(10)));
+        assertThat(c.health().http().get(0).statusCode()).isEqualTo(204);
+        assertThat(c.health().http().get(0).threshold()).isEqualTo(2);
+        assertThat(c.health().tcp().get(0).addr()).isEqualTo("127.0.0.1:6379");
+        assertThatThrownBy(() -> ConfigLoader.load(write("version: 0.1\nstorage:\n  inmemory: {}\nhealth:\n  tcp:\n"
+                + "    - addr: 127.0.0.1:1\n      every: 5s\n"), Map.of(), null))
+                .hasMessageContaining("unknown configuration key health.tcp.0.every");
+    }
+
+    @Test
+    void environmentCanAddANotificationEndpoint() {
+        LadingConfig c = ConfigLoader.load(null, Map.of("REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME", "hook",
+                "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL", "http://127.0.0.1:1/e"), null);
+        assertThat(c.notifications().endpoints()).singleElement()
+                .satisfies(e -> assertThat(e.name()).isEqualTo("hook"));
     }
 }
