@@ -60,20 +60,41 @@ public final class LadingApp implements AutoCloseable {
     private final DebugServer debugServer;
     private final Notifier notifier;
     private final Health health;
+    private final Tracing tracing;
     /** True from the moment the listener is up until the shutdown drain begins (readiness). */
     private final AtomicBoolean serving = new AtomicBoolean();
     /** Blobs remembered as recently used by clients, for the collector (about 150 bytes of heap each). */
     private static final int RECENT_USE_CAPACITY = 50_000;
 
     public LadingApp(LadingConfig config) throws IOException {
+        this(config, System.getenv());
+    }
+
+    /** @param env the environment, for OTEL_* (tracing) */
+    public LadingApp(LadingConfig config, Map<String, String> env) throws IOException {
         this.config = config;
+        tracing = Tracing.fromEnvironment(env);
         LadingConfig.Storage s = config.storage();
         LadingConfig.Debug debug = config.http().debug();
         metrics = debug != null && debug.prometheus() ? new Metrics() : null;
         Stores stores = Stores.open(config);
-        driver = metrics == null ? stores.driver() : new ObservedDriver(stores.driver(), metrics::driverOperation);
-        metadata = metrics == null ? stores.metadata()
-                : new ObservedMetadataStore(stores.metadata(), metrics::metadataTransaction);
+        if (metrics == null && !tracing.enabled()) {
+            driver = stores.driver();
+            metadata = stores.metadata();
+        } else {
+            driver = new ObservedDriver(stores.driver(), (op, nanos, failed) -> {
+                if (metrics != null) {
+                    metrics.driverOperation(op, nanos, failed);
+                }
+                tracing.operation("storage " + op, nanos, failed);
+            });
+            metadata = new ObservedMetadataStore(stores.metadata(), (kind, nanos, failed) -> {
+                if (metrics != null) {
+                    metrics.metadataTransaction(kind, nanos, failed);
+                }
+                tracing.operation("metadata " + kind, nanos, failed);
+            });
+        }
         BlobStore blobStore = new BlobStore(driver);
         RegistryOptions options = new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
@@ -94,7 +115,7 @@ public final class LadingApp implements AutoCloseable {
         Htpasswd htpasswd = config.auth().htpasswdPath() == null ? null
                 : new Htpasswd(config.auth().htpasswdPath(), config.auth().htpasswdRealm(), clock);
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier), htpasswd,
-                metrics != null ? metrics : RequestObserver.NONE),
+                metrics != null ? metrics : RequestObserver.NONE, tracing.openTelemetry()),
                 address(config.http().addr()), config.http().drainTimeout());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
@@ -231,6 +252,7 @@ public final class LadingApp implements AutoCloseable {
             if (health != null) {
                 health.close();
             }
+            tracing.close();
             if (debugServer != null) {
                 debugServer.close();
             }

@@ -66,7 +66,13 @@ public final class Main implements Runnable {
                         + " authenticating proxy", String.join(", ", cfg.warnings().stream()
                         .filter(k -> k.startsWith("auth")).toList()));
             }
-            LadingApp app = new LadingApp(cfg);
+            LadingApp app;
+            try {
+                app = new LadingApp(cfg);
+            } catch (IllegalArgumentException e) {
+                System.err.println("lading: configuration error: " + e.getMessage());
+                return 2;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 log.info("shutting down: draining in-flight requests (up to {})", cfg.http().drainTimeout());

@@ -2,6 +2,7 @@ package io.lading.http;
 
 import io.lading.auth.Htpasswd;
 import io.lading.core.ErrorCode;
+import io.opentelemetry.api.OpenTelemetry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -14,20 +15,24 @@ public final class LadingHandler extends Handler.Wrapper {
     private final AdminHandler admin;
     private final Htpasswd htpasswd;
     private final RequestObserver observer;
+    private final RequestTracing tracing;
 
     public LadingHandler(RegistryHandler registry, AdminHandler admin) {
-        this(registry, admin, null, RequestObserver.NONE);
+        this(registry, admin, null, RequestObserver.NONE, OpenTelemetry.noop());
     }
 
     /**
      * @param htpasswd when not null, every request needs HTTP Basic credentials it accepts (auth.htpasswd)
      * @param observer sees every finished request (metrics)
+     * @param otel     where request spans go ({@link OpenTelemetry#noop()} when tracing is off)
      */
-    public LadingHandler(RegistryHandler registry, AdminHandler admin, Htpasswd htpasswd, RequestObserver observer) {
+    public LadingHandler(RegistryHandler registry, AdminHandler admin, Htpasswd htpasswd, RequestObserver observer,
+                         OpenTelemetry otel) {
         super(registry);
         this.admin = admin;
         this.htpasswd = htpasswd;
         this.observer = observer;
+        this.tracing = new RequestTracing(otel);
         installBean(admin);
     }
 
@@ -40,12 +45,14 @@ public final class LadingHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         long started = System.nanoTime();
-        RequestContext.begin(request, response);
+        String id = RequestContext.begin(request, response);
+        String route = RequestContext.routeLabel(request.getHttpURI().getPath());
+        RequestTracing.Active span = tracing.start(request, route, id);
         try {
             return route(request, response, callback);
         } finally {
-            String path = request.getHttpURI().getPath();
-            observer.completed(RequestContext.routeLabel(path), request.getMethod(), response.getStatus(),
+            span.end(response.getStatus());
+            observer.completed(route, request.getMethod(), response.getStatus(),
                     System.nanoTime() - started, Request.getContentBytesRead(request),
                     Response.getContentBytesWritten(response));
             RequestContext.accessLog(request, response, started);

@@ -53,10 +53,18 @@ public final class EventReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Reply> respond = r -> Reply.of(204);
 
-    /** Listens on {@code port} (0: any free port). */
+    private final String path;
+
+    /** Listens on {@code port} (0: any free port) at /events. */
     public EventReceiver(int port) throws IOException {
+        this(port, "/events");
+    }
+
+    /** Listens on {@code port} (0: any free port) at {@code path} and below. */
+    public EventReceiver(int port, String path) throws IOException {
+        this.path = path;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 50);
-        server.createContext("/events", this::handle);
+        server.createContext(path, this::handle);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
@@ -87,7 +95,7 @@ public final class EventReceiver implements AutoCloseable {
     }
 
     public URI url() {
-        return URI.create("http://127.0.0.1:" + port() + "/events");
+        return URI.create("http://127.0.0.1:" + port() + path);
     }
 
     /** Every request so far. */

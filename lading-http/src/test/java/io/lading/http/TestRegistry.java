@@ -68,7 +68,7 @@ final class TestRegistry implements AutoCloseable {
                 uploads, new ManifestService(metadata, blobs, options, clock, notifier),
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier), htpasswd,
-                RequestObserver.NONE),
+                RequestObserver.NONE, io.opentelemetry.api.OpenTelemetry.noop()),
                 new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
         server.start();
         base = "http://127.0.0.1:" + server.port();
