@@ -100,6 +100,12 @@ public final class Htpasswd {
         return verify(user, password) ? Optional.of(user) : Optional.empty();
     }
 
+    /** True when the file (as re-read if it changed) has the user. */
+    public boolean exists(String user) {
+        reloadIfChanged();
+        return users.containsKey(user);
+    }
+
     /** True when the file has the user and the password matches its hash. */
     public boolean verify(String user, String password) {
         reloadIfChanged();

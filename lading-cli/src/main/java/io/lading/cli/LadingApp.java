@@ -1,6 +1,16 @@
 package io.lading.cli;
 
+import io.lading.auth.AccessRules;
 import io.lading.auth.Htpasswd;
+import io.lading.auth.LoginLimiter;
+import io.lading.auth.SigningKey;
+import io.lading.auth.TokenIssuer;
+import io.lading.auth.TokenVerifier;
+import io.lading.http.AuthGate;
+import io.lading.http.TokenHandler;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import io.lading.cli.config.LadingConfig;
 import io.lading.http.AdminHandler;
 import io.lading.http.DebugServer;
@@ -112,9 +122,9 @@ public final class LadingApp implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);
-        Htpasswd htpasswd = config.auth().htpasswdPath() == null ? null
-                : new Htpasswd(config.auth().htpasswdPath(), config.auth().htpasswdRealm(), clock);
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier), htpasswd,
+        Access access = access(config.auth(), clock);
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier,
+                config.auth().rules() != null), access.gate(), access.tokens(),
                 metrics != null ? metrics : RequestObserver.NONE, tracing.openTelemetry()),
                 address(config.http().addr()), config.http().drainTimeout());
         if (debug != null) {
@@ -160,6 +170,40 @@ public final class LadingApp implements AutoCloseable {
                 driver.close();
             }
         }
+    }
+
+    /** The gate every request passes, and the built-in token server when it is on. */
+    private record Access(AuthGate gate, TokenHandler tokens) {
+    }
+
+    private static Access access(LadingConfig.Auth auth, Clock clock) throws IOException {
+        LoginLimiter limiter = new LoginLimiter(auth.loginFailures(), auth.loginWindow(), clock);
+        AccessRules rules = auth.rules() != null ? auth.rules() : AccessRules.authenticatedAll();
+        if (auth.htpasswdPath() != null) {
+            return new Access(AuthGate.basic(new Htpasswd(auth.htpasswdPath(), auth.htpasswdRealm(), clock), rules,
+                    auth.rules() != null, limiter), null);
+        }
+        LadingConfig.Token t = auth.token();
+        if (t == null) {
+            return new Access(AuthGate.open(), null);
+        }
+        List<X509Certificate> roots = t.rootCertBundle() == null ? List.of()
+                : TokenVerifier.readCertificates(t.rootCertBundle());
+        Map<String, PublicKey> jwks = t.jwks() == null ? Map.of() : TokenVerifier.readJwks(t.jwks());
+        TokenHandler tokens = null;
+        Map<String, PublicKey> own = Map.of();
+        if (auth.issuer() != null) {
+            SigningKey key = SigningKey.load(auth.issuer().key(), true);
+            own = Map.of(key.keyId(), key.publicKey());
+            TokenIssuer issuer = new TokenIssuer(t.issuer(), t.service(), key,
+                    new Htpasswd(auth.issuer().users(), t.service(), clock), rules, auth.issuer().expiration(),
+                    auth.issuer().refresh(), clock);
+            tokens = new TokenHandler(issuer, limiter, t.service());
+            LOG.info("token server on /token: service {}, issuer {}, key {} ({}), tokens valid {}", t.service(),
+                    t.issuer(), key.keyId(), key.algorithm(), auth.issuer().expiration());
+        }
+        TokenVerifier verifier = new TokenVerifier(t.service(), t.issuer(), roots, jwks, own, t.algorithms(), clock);
+        return new Access(AuthGate.token(verifier, t.realm(), t.service(), auth.rules() != null), tokens);
     }
 
     /** The source of events: this host and port, and an id for this run of the process (as distribution). */

@@ -59,7 +59,7 @@ public final class Main implements Runnable {
             if (!cfg.warnings().isEmpty()) {
                 log.warn("configuration keys not implemented by Lading yet, ignored: {}", String.join(", ", cfg.warnings()));
             }
-            if (cfg.auth().htpasswdPath() == null
+            if (cfg.auth().htpasswdPath() == null && cfg.auth().token() == null
                     && cfg.warnings().stream().anyMatch(k -> k.equals("auth") || k.startsWith("auth."))) {
                 log.warn("the configuration asks for an authentication Lading does not implement yet ({}): this"
                         + " registry serves WITHOUT authentication; keep it on a private network or behind an"

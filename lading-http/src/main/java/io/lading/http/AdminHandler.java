@@ -38,8 +38,9 @@ import org.eclipse.jetty.util.Fields;
  *   GET  /lading/v1/notifications/&lt;endpoint&gt;/deadletters[?last=&lt;seq&gt;][&amp;n=100]   a page of dead letters
  *   POST /lading/v1/notifications/&lt;endpoint&gt;/deadletters/replay[?seq=&lt;seq&gt;...]  requeues them (all without seq)
  * </pre>
- * Only clients on the loopback interface may call it (403 DENIED otherwise), and with htpasswd on they need
- * credentials like every other path; a proper admin grant comes with access rules.
+ * Without access rules only clients on the loopback interface may call it (403 DENIED otherwise; with
+ * authentication on they need credentials like every other path); with access rules ({@code lading.auth.acl}),
+ * whoever a rule grants {@code admin: true}, from anywhere.
  */
 public final class AdminHandler extends Handler.Abstract {
     static final String PREFIX = "/lading/v1/";
@@ -50,14 +51,24 @@ public final class AdminHandler extends Handler.Abstract {
 
     private final MaintenanceService maintenance;
     private final Notifier notifier;
+    private final boolean explicitRules;
 
     public AdminHandler(MaintenanceService maintenance) {
         this(maintenance, Notifier.none());
     }
 
     public AdminHandler(MaintenanceService maintenance, Notifier notifier) {
+        this(maintenance, notifier, false);
+    }
+
+    /**
+     * @param explicitRules access rules are configured: then the admin API answers whoever they grant
+     *                      {@code registry:admin:*}, from anywhere, and nobody else; otherwise loopback clients
+     */
+    public AdminHandler(MaintenanceService maintenance, Notifier notifier, boolean explicitRules) {
         this.maintenance = maintenance;
         this.notifier = notifier;
+        this.explicitRules = explicitRules;
     }
 
     @Override
@@ -65,9 +76,10 @@ public final class AdminHandler extends Handler.Abstract {
         String method = request.getMethod();
         String path = request.getHttpURI().getPath();
         try {
-            if (!fromLoopback(request)) {
-                throw new RegistryException(ErrorCode.DENIED, "the admin API only answers clients on this host"
-                        + " until authentication is configured");
+            if (!AuthGate.adminGranted(request) && !(fromLoopback(request) && !explicitRules)) {
+                throw new RegistryException(ErrorCode.DENIED, explicitRules ? "the admin API needs the admin grant"
+                        + " (an access rule with admin: true)" : "the admin API only answers clients on this host"
+                        + " until access rules grant it");
             }
             Fields query = Request.extractQueryParameters(request);
             String rest = path.substring(PREFIX.length());

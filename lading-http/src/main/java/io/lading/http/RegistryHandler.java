@@ -19,6 +19,7 @@ import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadRangeException;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.RequestInfo;
+import io.lading.auth.Access;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -273,7 +274,13 @@ public final class RegistryHandler extends Handler.Abstract {
             String from = c.param("from");
             Optional<RepositoryName> source = from == null ? Optional.empty()
                     : RepositoryName.isValid(from) ? Optional.of(RepositoryName.of(from)) : Optional.empty();
-            if ((from == null || source.isPresent()) && blobs.mount(name, digest, source)) {
+            // With access control, mounting needs pull on the source; a mount without `from` would search every
+            // repository, including ones the client may not read, so it is not done (both fall back to upload).
+            boolean permitted = AuthGate.controlled(c.request())
+                    ? source.isPresent() && AuthGate.grants(c.request(), Access.repository(source.get().value(),
+                    Access.PULL))
+                    : from == null || source.isPresent();
+            if (permitted && blobs.mount(name, digest, source)) {
                 blobCreated(c, name, digest);
                 return;
             }

@@ -67,7 +67,10 @@ final class TestRegistry implements AutoCloseable {
         RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse, notifier),
                 uploads, new ManifestService(metadata, blobs, options, clock, notifier),
                 options, "", Map.of());
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier), htpasswd,
+        AuthGate gate = htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
+                io.lading.auth.AccessRules.authenticatedAll(), false,
+                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), clock));
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier), gate, null,
                 RequestObserver.NONE, io.opentelemetry.api.OpenTelemetry.noop()),
                 new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
         server.start();

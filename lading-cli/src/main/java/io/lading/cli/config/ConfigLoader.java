@@ -41,7 +41,7 @@ public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
-            "auth", "middleware", "reporting", "notifications.events", "redis", "proxy", "compatibility",
+            "auth.silly", "auth.token.autoredirect", "auth.token.autoredirectpath", "middleware", "reporting", "notifications.events", "redis", "proxy", "compatibility",
             "http.prefix", "http.tls", "http.debug", "http.http2", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");
@@ -344,16 +344,7 @@ public final class ConfigLoader {
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE));
 
-        LadingConfig.Auth auth = LadingConfig.Auth.none();
-        if (at(root, "auth.htpasswd") != null && at(root, "auth.htpasswd").value != null) {
-            String path = string(root, "auth.htpasswd.path", null);
-            String realm = string(root, "auth.htpasswd.realm", null);
-            if (path == null || realm == null) {
-                throw new ConfigException(at(root, "auth.htpasswd").origin + ": auth.htpasswd needs both realm and"
-                        + " path");
-            }
-            auth = new LadingConfig.Auth(Path.of(path), realm);
-        }
+        LadingConfig.Auth auth = auth(root, storage);
 
         LadingConfig.Notifications notifications = new LadingConfig.Notifications(notificationEndpoints(root),
                 bool(root, "lading.notifications.pullevents", true));
@@ -526,6 +517,146 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    private static final Set<String> RULE_KEYS = Set.of("accounts", "groups", "anonymous", "authenticated",
+            "repositories", "actions", "catalog", "admin");
+    private static final Set<String> RULE_ACTIONS = Set.of("pull", "push", "delete", "*");
+
+    /** auth.htpasswd, auth.token and lading.auth (issuer, groups, acl, loginlimit). */
+    private LadingConfig.Auth auth(ConfigNode root, LadingConfig.Storage storage) {
+        Path htpasswd = null;
+        String htRealm = null;
+        if (at(root, "auth.htpasswd") != null && at(root, "auth.htpasswd").value != null) {
+            String path = string(root, "auth.htpasswd.path", null);
+            htRealm = string(root, "auth.htpasswd.realm", null);
+            if (path == null || htRealm == null) {
+                throw new ConfigException(at(root, "auth.htpasswd").origin + ": auth.htpasswd needs both realm and"
+                        + " path");
+            }
+            htpasswd = Path.of(path);
+        }
+        LadingConfig.Token token = null;
+        ConfigNode t = at(root, "auth.token");
+        if (t != null && t.value != null) {
+            String realm = string(root, "auth.token.realm", null);
+            String service = string(root, "auth.token.service", null);
+            String issuer = string(root, "auth.token.issuer", null);
+            for (String[] k : new String[][]{{"realm", realm}, {"service", service}, {"issuer", issuer}}) {
+                if (k[1] == null || k[1].isBlank()) {
+                    throw new ConfigException(t.origin + ": auth.token." + k[0] + " is required");
+                }
+            }
+            String bundle = string(root, "auth.token.rootcertbundle", null);
+            String jwks = string(root, "auth.token.jwks", null);
+            Set<String> algorithms = new java.util.LinkedHashSet<>(strings(root, "auth.token.signingalgorithms"));
+            Set<String> known = Set.of("EdDSA", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384",
+                    "ES512", "PS256", "PS384", "PS512");
+            for (String a : algorithms) {
+                if (!known.contains(a)) {
+                    throw new ConfigException(at(root, "auth.token.signingalgorithms").origin
+                            + ": auth.token.signingalgorithms: unknown algorithm '" + a + "'");
+                }
+                if (a.startsWith("HS")) {
+                    throw new ConfigException(at(root, "auth.token.signingalgorithms").origin
+                            + ": auth.token.signingalgorithms: " + a + " needs a shared secret, which Lading does not"
+                            + " support (use an asymmetric algorithm)");
+                }
+            }
+            token = new LadingConfig.Token(realm, service, issuer, bundle == null ? null : Path.of(bundle),
+                    jwks == null ? null : Path.of(jwks), algorithms.isEmpty()
+                    ? io.lading.auth.TokenVerifier.DEFAULT_ALGORITHMS : Set.copyOf(algorithms));
+        }
+        if (htpasswd != null && token != null) {
+            throw new ConfigException(t.origin + ": configure one of auth.htpasswd and auth.token (with the built-in"
+                    + " token server, its accounts come from lading.auth.issuer.users)");
+        }
+        LadingConfig.Issuer issuer = null;
+        if (bool(root, "lading.auth.issuer.enabled", false)) {
+            if (token == null) {
+                throw new ConfigException(at(root, "lading.auth.issuer.enabled").origin + ": lading.auth.issuer needs"
+                        + " auth.token (realm: this registry's /token URL, service, issuer)");
+            }
+            String users = string(root, "lading.auth.issuer.users", null);
+            if (users == null) {
+                throw new ConfigException(at(root, "lading.auth.issuer").origin + ": lading.auth.issuer.users (an"
+                        + " htpasswd file) is required");
+            }
+            String key = string(root, "lading.auth.issuer.key", null);
+            Path keyPath = key != null ? Path.of(key) : storage.rootDirectory() != null
+                    ? storage.rootDirectory().resolve("auth").resolve("issuer-key.pem") : null;
+            if (keyPath == null) {
+                throw new ConfigException(at(root, "lading.auth.issuer").origin + ": lading.auth.issuer.key is"
+                        + " required with in-memory storage (there is no directory to keep a generated key in)");
+            }
+            issuer = new LadingConfig.Issuer(Path.of(users), keyPath,
+                    positive(root, "lading.auth.issuer.expiration", Duration.ofMinutes(5)),
+                    positive(root, "lading.auth.issuer.refreshexpiration", Duration.ofDays(30)));
+        } else if (token != null && token.rootCertBundle() == null && token.jwks() == null) {
+            throw new ConfigException(t.origin + ": auth.token needs rootcertbundle or jwks (the keys tokens are"
+                    + " signed with), or lading.auth.issuer.enabled: true");
+        }
+        io.lading.auth.AccessRules rules = accessRules(root);
+        if (rules != null && htpasswd == null && token == null) {
+            throw new ConfigException(at(root, "lading.auth.acl").origin + ": lading.auth.acl needs authentication"
+                    + " (auth.htpasswd or auth.token)");
+        }
+        return new LadingConfig.Auth(htpasswd, htRealm, token, issuer, rules,
+                (int) integer(root, "lading.auth.loginlimit.failures", 10, 1),
+                positive(root, "lading.auth.loginlimit.window", Duration.ofMinutes(1)));
+    }
+
+    private io.lading.auth.AccessRules accessRules(ConfigNode root) {
+        Map<String, Set<String>> groups = new LinkedHashMap<>();
+        ConfigNode g = at(root, "lading.auth.groups");
+        if (g != null && g.value != null) {
+            if (!g.isMap()) {
+                throw new ConfigException(g.origin + ": lading.auth.groups must map group names to lists of accounts");
+            }
+            for (String name : g.map().keySet()) {
+                groups.put(name, Set.copyOf(strings(root, "lading.auth.groups." + name)));
+            }
+        }
+        ConfigNode acl = at(root, "lading.auth.acl");
+        if (acl == null || acl.value == null) {
+            if (!groups.isEmpty()) {
+                throw new ConfigException(g.origin + ": lading.auth.groups without lading.auth.acl grants nothing");
+            }
+            return null;
+        }
+        List<io.lading.auth.AccessRules.Rule> rules = new ArrayList<>();
+        for (String p : items(root, "lading.auth.acl", RULE_KEYS)) {
+            Set<String> accounts = Set.copyOf(strings(root, p + ".accounts"));
+            Set<String> inGroups = Set.copyOf(strings(root, p + ".groups"));
+            for (String grp : inGroups) {
+                if (!groups.containsKey(grp)) {
+                    throw new ConfigException(at(root, p + ".groups").origin + ": " + p + ".groups names '" + grp
+                            + "', which lading.auth.groups does not define");
+                }
+            }
+            boolean anonymous = bool(root, p + ".anonymous", false);
+            boolean authenticated = bool(root, p + ".authenticated", false);
+            if (accounts.isEmpty() && inGroups.isEmpty() && !anonymous && !authenticated) {
+                throw new ConfigException(at(root, p).origin + ": " + p + " applies to nobody: give accounts,"
+                        + " groups, authenticated: true or anonymous: true");
+            }
+            Set<String> actions = Set.copyOf(strings(root, p + ".actions"));
+            for (String a : actions) {
+                if (!RULE_ACTIONS.contains(a)) {
+                    throw new ConfigException(at(root, p + ".actions").origin + ": " + p + ".actions may hold pull,"
+                            + " push, delete and *, not '" + a + "'");
+                }
+            }
+            List<String> repos = strings(root, p + ".repositories");
+            boolean catalog = bool(root, p + ".catalog", false);
+            boolean admin = bool(root, p + ".admin", false);
+            if (!repos.isEmpty() && actions.isEmpty()) {
+                throw new ConfigException(at(root, p).origin + ": " + p + " lists repositories but no actions");
+            }
+            rules.add(new io.lading.auth.AccessRules.Rule(accounts, inGroups, anonymous, authenticated, repos, actions,
+                    catalog, admin));
+        }
+        return new io.lading.auth.AccessRules(groups, rules);
     }
 
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(10);

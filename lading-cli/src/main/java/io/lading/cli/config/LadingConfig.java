@@ -57,15 +57,36 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
     }
 
     /**
-     * auth.* (only htpasswd so far).
+     * auth.* and lading.auth.*.
      *
      * @param htpasswdPath  auth.htpasswd.path, or null when no htpasswd authentication is configured
      * @param htpasswdRealm auth.htpasswd.realm
+     * @param token         auth.token, or null
+     * @param issuer        lading.auth.issuer (the built-in token server), or null when off
+     * @param rules         lading.auth.groups + lading.auth.acl, or null when no rules are configured
+     * @param loginLimit    lading.auth.loginlimit: failed logins allowed per client and window
      */
-    public record Auth(Path htpasswdPath, String htpasswdRealm) {
+    public record Auth(Path htpasswdPath, String htpasswdRealm, Token token, Issuer issuer,
+                       io.lading.auth.AccessRules rules, int loginFailures, Duration loginWindow) {
         public static Auth none() {
-            return new Auth(null, null);
+            return new Auth(null, null, null, null, null, 10, Duration.ofMinutes(1));
         }
+    }
+
+    /** auth.token.* (distribution's keys). */
+    public record Token(String realm, String service, String issuer, Path rootCertBundle, Path jwks,
+                        java.util.Set<String> algorithms) {
+    }
+
+    /**
+     * lading.auth.issuer.*
+     *
+     * @param users      htpasswd file of the accounts that may log in
+     * @param key        PEM file of the signing key (created if missing)
+     * @param expiration lifetime of access tokens
+     * @param refresh    lifetime of refresh tokens
+     */
+    public record Issuer(Path users, Path key, Duration expiration, Duration refresh) {
     }
 
     /**

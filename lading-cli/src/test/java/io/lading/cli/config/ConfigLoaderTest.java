@@ -65,7 +65,10 @@ class ConfigLoaderTest {
         assertThat(c.warnings()).contains("storage.cache").doesNotContain("auth", "log.fields", "health");
         assertThat(c.log().fields()).containsEntry("service", "registry");
         assertThat(c.health().storageDriver()).isEqualTo(new LadingConfig.Periodic(Duration.ofSeconds(10), 3));
-        assertThat(c.auth()).isEqualTo(new LadingConfig.Auth(Path.of("/etc/docker/registry/htpasswd"), "basic-realm"));
+        assertThat(c.auth().htpasswdPath()).isEqualTo(Path.of("/etc/docker/registry/htpasswd"));
+        assertThat(c.auth().htpasswdRealm()).isEqualTo("basic-realm");
+        assertThat(c.auth().token()).isNull();
+        assertThat(c.auth().rules()).isNull();
     }
 
     @Test
