@@ -27,7 +27,7 @@ public final class AccessRules {
      *
      * @param accounts      accounts it applies to ({@code *}: any authenticated account)
      * @param groups        groups it applies to
-     * @param anonymous     whether it applies to anonymous clients too
+     * @param anonymous     whether it applies to anonymous clients (and then to everyone)
      * @param authenticated whether it applies to every authenticated account
      * @param repositories  repository name globs
      * @param actions       pull, push, delete or * (all three)
@@ -44,8 +44,11 @@ public final class AccessRules {
         }
 
         boolean appliesTo(Identity who) {
+            if (anonymous) {
+                return true; // what anonymous clients may do, everyone may: logging in never takes access away
+            }
             if (who.anonymous()) {
-                return anonymous;
+                return false;
             }
             return authenticated || accounts.contains("*") || accounts.contains(who.account())
                     || who.groups().stream().anyMatch(groups::contains);

@@ -43,6 +43,7 @@ class AccessRulesTest {
         assertThat(granted("bob", "repository:users/alice/tools:pull")).isEmpty();  // someone else's namespace
         assertThat(granted(null, "repository:public/lib/x:pull,push")).containsExactly("pull");
         assertThat(granted(null, "repository:users/x/y:pull")).isEmpty();           // {account} never anonymous
+        assertThat(granted("bob", "repository:public/lib/x:pull")).containsExactly("pull"); // anonymous's, everyone's
         assertThat(granted("alice", "registry:catalog:*")).isEmpty();
         assertThat(granted("root", "registry:catalog:*")).containsExactly("*");
         assertThat(granted("root", "registry:admin:*")).containsExactly("*");

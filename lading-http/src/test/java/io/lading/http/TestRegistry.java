@@ -50,6 +50,19 @@ final class TestRegistry implements AutoCloseable {
      */
     TestRegistry(RegistryOptions options, io.lading.auth.Htpasswd htpasswd, SqliteMetadataStore metadata,
                  java.util.List<io.lading.registry.events.Endpoint> notifications) throws Exception {
+        this(options, metadata, notifications, htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
+                io.lading.auth.AccessRules.authenticatedAll(), false,
+                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false);
+    }
+
+    /** A registry behind {@code gate}, with the token server {@code tokens} (or none). */
+    TestRegistry(AuthGate gate, TokenHandler tokens, boolean explicitRules) throws Exception {
+        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules);
+    }
+
+    private TestRegistry(RegistryOptions options, SqliteMetadataStore metadata,
+                         java.util.List<io.lading.registry.events.Endpoint> notifications, AuthGate gate,
+                         TokenHandler tokens, boolean explicitRules) throws Exception {
         this.options = options;
         this.metadata = metadata;
         notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
@@ -67,10 +80,8 @@ final class TestRegistry implements AutoCloseable {
         RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse, notifier),
                 uploads, new ManifestService(metadata, blobs, options, clock, notifier),
                 options, "", Map.of());
-        AuthGate gate = htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
-                io.lading.auth.AccessRules.authenticatedAll(), false,
-                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), clock));
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier), gate, null,
+        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
+                gate, tokens,
                 RequestObserver.NONE, io.opentelemetry.api.OpenTelemetry.noop()),
                 new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
         server.start();
