@@ -126,7 +126,7 @@ public final class LadingApp implements AutoCloseable {
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier,
                 config.auth().rules() != null), access.gate(), access.tokens(),
                 metrics != null ? metrics : RequestObserver.NONE, tracing.openTelemetry()),
-                address(config.http().addr()), config.http().drainTimeout());
+                address(config.http().addr()), config.http().drainTimeout(), config.http().tls());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
             health = new Health(driver, metadata, config.health());

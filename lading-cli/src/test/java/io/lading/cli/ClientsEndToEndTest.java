@@ -541,7 +541,7 @@ class ClientsEndToEndTest {
         }
         return events.subList(Math.min(from, events.size()), events.size()).stream()
                 .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
-                .filter(l -> l.contains(" PUT /v2/clients/resume/blobs/uploads/") && l.contains(" 201 ")).count();
+                .filter(l -> l.startsWith("PUT /v2/clients/resume/blobs/uploads/") && l.contains(" 201 ")).count();
     }
 
     @Test
@@ -575,6 +575,168 @@ class ClientsEndToEndTest {
             Map<String, String> env = dockerd();
             ok(env, List.of("docker"), "login", "-u", "ann", "-p", "s3cret", secured);
             ok(env, List.of("docker"), "pull", secured + "/secure/app:v1");
+        }
+    }
+
+    @Test
+    @Order(12)
+    void podmanSkopeoDockerAndJibGetTokensFromTheBuiltInIssuerAndAreHeldToTheirGrants() throws Exception {
+        Path htpasswd = tmp.resolve("issuer-htpasswd");
+        Files.writeString(htpasswd, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
+                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
+                StandardCharsets.UTF_8) + "\n");
+        int port = ServerProcess.freePort();
+        String reg = "127.0.0.1:" + port;
+        Path config = tmp.resolve("issuer.yml");
+        Files.writeString(config, """
+                version: 0.1
+                http:
+                  addr: %s
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                auth:
+                  token:
+                    realm: http://%s/token
+                    service: lading-e2e
+                    issuer: lading-e2e-issuer
+                lading:
+                  auth:
+                    issuer:
+                      enabled: true
+                      users: %s
+                    acl:
+                      - accounts: [ann]
+                        repositories: ["team/**", "public/**"]
+                        actions: [pull, push]
+                      - anonymous: true
+                        repositories: ["public/**"]
+                        actions: [pull]
+                """.formatted(reg, tmp.resolve("issuer-data"), reg, htpasswd));
+        try (LadingApp tokenApp = new LadingApp(ConfigLoader.load(config, Map.of(), null))) {
+            tokenApp.start();
+            String authfile = tmp.resolve("issuer-auth.json").toString();
+            Files.writeString(Path.of(authfile), "{\"auths\":{}}");
+            // Anonymous: no push anywhere.
+            Result anonymous = exec(containersEnv, concat(podman, "push", "--tls-verify=false", "--authfile", authfile,
+                    host + "/clients/podman:oci", "docker://" + reg + "/team/app:v1"));
+            assertThat(anonymous.exit()).as(anonymous.output()).isNotZero();
+            podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "ann", "-p", "s3cret", reg);
+            podman("push", "--tls-verify=false", "--authfile", authfile, host + "/clients/podman:oci",
+                    "docker://" + reg + "/team/app:v1");
+            podman("pull", "--tls-verify=false", "--authfile", authfile, reg + "/team/app:v1");
+            // Outside ann's grant: refused even though she is logged in.
+            Result outside = exec(containersEnv, concat(podman, "push", "--tls-verify=false", "--authfile", authfile,
+                    host + "/clients/podman:oci", "docker://" + reg + "/secret/app:v1"));
+            assertThat(outside.exit()).as(outside.output()).isNotZero();
+            assertThat(outside.output().toLowerCase()).containsAnyOf("unauthorized", "denied");
+
+            // skopeo with credentials publishes; anonymous skopeo reads public/ but not team/.
+            ok(Map.of(), List.of("skopeo"), "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                    "--src-creds", "ann:s3cret", "--dest-creds", "ann:s3cret",
+                    "docker://" + reg + "/team/app:v1", "docker://" + reg + "/public/lib:v1");
+            ok(Map.of(), List.of("skopeo"), "inspect", "--tls-verify=false", "--no-creds",
+                    "docker://" + reg + "/public/lib:v1");
+            Result hidden = exec(Map.of(), List.of("skopeo", "inspect", "--tls-verify=false", "--no-creds",
+                    "docker://" + reg + "/team/app:v1"));
+            assertThat(hidden.exit()).as(hidden.output()).isNotZero();
+
+            // docker: login, pull what ann may, then anonymous pull of the public image.
+            Map<String, String> env = dockerd();
+            ok(env, List.of("docker"), "login", "-u", "ann", "-p", "s3cret", reg);
+            ok(env, List.of("docker"), "pull", reg + "/team/app:v1");
+            ok(env, List.of("docker"), "logout", reg);
+            ok(env, List.of("docker"), "pull", reg + "/public/lib:v1");
+
+            // Jib with credentials: onto public/, base layers mounted from team/ where ann may pull. (Jib sends
+            // credentials over plain HTTP only when told to.)
+            System.setProperty("sendCredentialsOverHttp", "true");
+            Path file = tmp.resolve("jib-token/app.txt");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "built with a token\n");
+            Jib.from(RegistryImage.named(reg + "/team/app:v1").addCredential("ann", "s3cret"))
+                    .addLayer(List.of(file), AbsoluteUnixPath.get("/jib"))
+                    .containerize(Containerizer.to(RegistryImage.named(reg + "/public/jib:v1")
+                            .addCredential("ann", "s3cret")).setAllowInsecureRegistries(true));
+            ok(Map.of(), List.of("skopeo"), "inspect", "--tls-verify=false", "--no-creds",
+                    "docker://" + reg + "/public/jib:v1");
+        } finally {
+            System.clearProperty("sendCredentialsOverHttp");
+        }
+    }
+
+    @Test
+    @Order(13)
+    void podmanSkopeoAndDockerLogInAndPushOverTlsWithATestCa() throws Exception {
+        io.lading.http.TestPki pki = new io.lading.http.TestPki("Lading E2E CA");
+        Path certs = tmp.resolve("tls");
+        Files.createDirectories(certs);
+        pki.issue("127.0.0.1").write(certs.resolve("server.crt"), certs.resolve("server.key"), pki.ca.certificate());
+        Path htpasswd = tmp.resolve("tls-htpasswd");
+        Files.writeString(htpasswd, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
+                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
+                StandardCharsets.UTF_8) + "\n");
+        int port = ServerProcess.freePort();
+        String reg = "127.0.0.1:" + port;
+        // The clients' way to trust a registry's CA: a directory named after the registry with ca.crt in it.
+        Path certDir = tmp.resolve("tls-certs.d").resolve(reg);
+        Files.createDirectories(certDir);
+        pki.writeCa(certDir.resolve("ca.crt"));
+        Path config = tmp.resolve("tls.yml");
+        Files.writeString(config, """
+                version: 0.1
+                http:
+                  addr: %s
+                  tls:
+                    certificate: %s
+                    key: %s
+                    minimumtls: tls1.2
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                auth:
+                  token:
+                    realm: https://%s/token
+                    service: lading-tls
+                    issuer: lading-tls-issuer
+                lading:
+                  auth:
+                    issuer:
+                      enabled: true
+                      users: %s
+                """.formatted(reg, certs.resolve("server.crt"), certs.resolve("server.key"), tmp.resolve("tls-data"),
+                reg, htpasswd));
+        Path dockerCerts = Path.of("/etc/docker/certs.d", reg);
+        try (LadingApp tlsApp = new LadingApp(ConfigLoader.load(config, Map.of(), null))) {
+            tlsApp.start();
+            String authfile = tmp.resolve("tls-auth.json").toString();
+            Files.writeString(Path.of(authfile), "{\"auths\":{}}");
+            String certArg = "--cert-dir=" + certDir;
+            // Without the CA the certificate is not trusted.
+            Result untrusted = exec(containersEnv, concat(podman, "login", "--authfile", authfile, "-u", "ann", "-p",
+                    "s3cret", reg));
+            assertThat(untrusted.exit()).as(untrusted.output()).isNotZero();
+            assertThat(untrusted.output()).containsIgnoringCase("certificate");
+            podman("login", certArg, "--authfile", authfile, "-u", "ann", "-p", "s3cret", reg);
+            podman("push", certArg, "--authfile", authfile, host + "/clients/podman:oci", "docker://" + reg + "/tls/app:v1");
+            podman("pull", certArg, "--authfile", authfile, reg + "/tls/app:v1");
+            ok(Map.of(), List.of("skopeo"), "copy", "--src-tls-verify=false", "--dest-cert-dir=" + certDir,
+                    "--dest-creds", "ann:s3cret", "docker://" + host + "/clients/podman:v2s2",
+                    "docker://" + reg + "/tls/skopeo:v1");
+            ok(Map.of(), List.of("skopeo"), "inspect", "--cert-dir=" + certDir, "--creds", "ann:s3cret",
+                    "docker://" + reg + "/tls/skopeo:v1");
+            Files.createDirectories(dockerCerts);
+            pki.writeCa(dockerCerts.resolve("ca.crt"));
+            Map<String, String> env = dockerd();
+            ok(env, List.of("docker"), "login", "-u", "ann", "-p", "s3cret", reg);
+            ok(env, List.of("docker"), "pull", reg + "/tls/app:v1");
+            ok(env, List.of("docker"), "tag", reg + "/tls/app:v1", reg + "/tls/docker:v1");
+            ok(env, List.of("docker"), "push", reg + "/tls/docker:v1");
+        } finally {
+            if (Files.exists(dockerCerts.resolve("ca.crt"))) {
+                Files.delete(dockerCerts.resolve("ca.crt"));
+                Files.delete(dockerCerts);
+            }
         }
     }
 

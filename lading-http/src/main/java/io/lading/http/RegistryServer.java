@@ -1,6 +1,23 @@
 package io.lading.http;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
@@ -25,10 +42,29 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  */
 public final class RegistryServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryServer.class);
+    /** How often certificate files are checked for changes. */
+    static final Duration TLS_RELOAD_CHECK = Duration.ofSeconds(5);
+
     private final Server server;
     private final ServerConnector connector;
+    private final TlsSettings tls;
+    private SslContextFactory.Server ssl;
+    private ScheduledExecutorService reloader;
+    private String tlsStamp;
 
-    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout) {
+    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout) throws IOException {
+        this(handler, address, drainTimeout, null);
+    }
+
+    /**
+     * @param tls when not null the listener speaks HTTPS: HTTP/2 or HTTP/1.1 by ALPN, client certificates when
+     *            {@link TlsSettings#clientCas()} has any; certificate files are re-read when they change. Without
+     *            it, plain HTTP/1.1, and a TLS handshake gets a plain-text 400 saying so.
+     */
+    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls)
+            throws IOException {
+        this.tls = tls;
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("lading-http");
         threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("lading-request-"));
@@ -43,7 +79,19 @@ public final class RegistryServer implements AutoCloseable {
         // Jetty's own ambiguity checks would answer such paths with an HTML 400 instead.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setOutputBufferSize(64 * 1024);
-        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        if (tls == null) {
+            connector = new ServerConnector(server, new DetectorConnectionFactory(new PlainPortTlsGuard()),
+                    new HttpConnectionFactory(http));
+        } else {
+            http.addCustomizer(new SecureRequestCustomizer(false)); // SNI is not checked: one certificate
+            ssl = sslContext(tls);
+            tlsStamp = stamp(tls);
+            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+            alpn.setDefaultProtocol("http/1.1");
+            connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2,
+                    new HttpConnectionFactory(http));
+        }
         connector.setHost(address.getHostString());
         connector.setPort(address.getPort());
         connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
@@ -53,8 +101,73 @@ public final class RegistryServer implements AutoCloseable {
         server.setStopAtShutdown(false);
     }
 
+    private static SslContextFactory.Server sslContext(TlsSettings tls) throws IOException {
+        SslContextFactory.Server f = new SslContextFactory.Server();
+        configure(f, tls);
+        f.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        f.setIncludeProtocols(tls.minimum().equals("TLSv1.3") ? new String[]{"TLSv1.3"}
+                : new String[]{"TLSv1.2", "TLSv1.3"});
+        return f;
+    }
+
+    private static void configure(SslContextFactory.Server f, TlsSettings tls) throws IOException {
+        f.setKeyStore(PemStores.keyStore(tls.certificate(), tls.key()));
+        f.setKeyStorePassword(new String(PemStores.PASSWORD));
+        if (!tls.clientCas().isEmpty()) {
+            f.setTrustStore(PemStores.trustStore(tls.clientCas()));
+            f.setNeedClientAuth(true);
+        }
+    }
+
+    /** Sizes and modification times of the certificate files: a change means a reload. */
+    private static String stamp(TlsSettings tls) {
+        StringBuilder b = new StringBuilder();
+        List<Path> files = new ArrayList<>(List.of(tls.certificate(), tls.key()));
+        files.addAll(tls.clientCas());
+        for (Path p : files) {
+            try {
+                b.append(Files.getLastModifiedTime(p).toMillis()).append('/').append(Files.size(p)).append(';');
+            } catch (IOException e) {
+                b.append("missing;");
+            }
+        }
+        return b.toString();
+    }
+
+    /** Re-reads the certificate files if they changed; keeps serving the old ones if the new ones are broken. */
+    void reloadTlsIfChanged() {
+        String now = stamp(tls);
+        if (now.equals(tlsStamp)) {
+            return;
+        }
+        try {
+            ssl.reload(f -> {
+                try {
+                    configure((SslContextFactory.Server) f, tls);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            tlsStamp = now;
+            LOG.info("TLS certificate reloaded from {}", tls.certificate());
+        } catch (Exception e) {
+            LOG.error("TLS certificate files changed but cannot be used ({}); still serving the previous ones",
+                    e.getMessage());
+            tlsStamp = now; // report once per change, not every check
+        }
+    }
+
     public void start() throws Exception {
         server.start();
+        if (tls != null) {
+            reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lading-tls-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            reloader.scheduleWithFixedDelay(this::reloadTlsIfChanged, TLS_RELOAD_CHECK.toMillis(),
+                    TLS_RELOAD_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The bound port (useful when started on port 0). */
@@ -64,6 +177,9 @@ public final class RegistryServer implements AutoCloseable {
 
     /** Stops accepting, lets in-flight requests finish (up to the drain timeout), then stops. */
     public void stop() throws Exception {
+        if (reloader != null) {
+            reloader.shutdownNow();
+        }
         server.stop();
     }
 

@@ -52,17 +52,22 @@ final class TestRegistry implements AutoCloseable {
                  java.util.List<io.lading.registry.events.Endpoint> notifications) throws Exception {
         this(options, metadata, notifications, htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
                 io.lading.auth.AccessRules.authenticatedAll(), false,
-                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false);
+                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false, null);
     }
 
     /** A registry behind {@code gate}, with the token server {@code tokens} (or none). */
     TestRegistry(AuthGate gate, TokenHandler tokens, boolean explicitRules) throws Exception {
-        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules);
+        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules, null);
+    }
+
+    /** An open registry speaking HTTPS with {@code tls}. */
+    TestRegistry(TlsSettings tls) throws Exception {
+        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls);
     }
 
     private TestRegistry(RegistryOptions options, SqliteMetadataStore metadata,
                          java.util.List<io.lading.registry.events.Endpoint> notifications, AuthGate gate,
-                         TokenHandler tokens, boolean explicitRules) throws Exception {
+                         TokenHandler tokens, boolean explicitRules, TlsSettings tls) throws Exception {
         this.options = options;
         this.metadata = metadata;
         notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
@@ -83,9 +88,9 @@ final class TestRegistry implements AutoCloseable {
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens,
                 RequestObserver.NONE, io.opentelemetry.api.OpenTelemetry.noop()),
-                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5));
+                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5), tls);
         server.start();
-        base = "http://127.0.0.1:" + server.port();
+        base = (tls == null ? "http" : "https") + "://127.0.0.1:" + server.port();
     }
 
     TestRegistry() throws Exception {

@@ -42,7 +42,7 @@ public final class ConfigLoader {
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
             "auth.silly", "auth.token.autoredirect", "auth.token.autoredirectpath", "middleware", "reporting", "notifications.events", "redis", "proxy", "compatibility",
-            "http.prefix", "http.tls", "http.debug", "http.http2", "http.h2c",
+            "http.prefix", "http.tls.letsencrypt", "http.tls.ciphersuites", "http.debug.tls", "http.http2", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -315,7 +315,7 @@ public final class ConfigLoader {
             debug = new LadingConfig.Debug(debugAddr, prometheus, prometheusPath);
         }
         LadingConfig.Http http = new LadingConfig.Http(addr, host, string(root, "http.secret", ""),
-                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug);
+                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug, tls(root));
 
         LadingConfig.Storage storage = storage(root, fromFile, dataDir);
         LadingConfig.Validation validation = validation(root);
@@ -354,6 +354,40 @@ public final class ConfigLoader {
         collectUnknown(root, "", warnings);
         return new LadingConfig(log, http, storage, validation, catalogMax, lading, auth, notifications, health,
                 List.copyOf(warnings));
+    }
+
+    /** http.tls.{certificate,key,clientcas,minimumtls}; null without a certificate. */
+    private io.lading.http.TlsSettings tls(ConfigNode root) {
+        String cert = string(root, "http.tls.certificate", null);
+        String key = string(root, "http.tls.key", null);
+        List<String> cas = strings(root, "http.tls.clientcas");
+        String minimum = string(root, "http.tls.minimumtls", "tls1.2");
+        if (cert == null && key == null) {
+            if (!cas.isEmpty()) {
+                throw new ConfigException(at(root, "http.tls.clientcas").origin + ": http.tls.clientcas needs"
+                        + " http.tls.certificate and http.tls.key");
+            }
+            return null;
+        }
+        if (cert == null || key == null) {
+            throw new ConfigException(at(root, "http.tls").origin + ": http.tls needs both certificate and key");
+        }
+        String protocol = switch (minimum.toLowerCase(Locale.ROOT)) {
+            case "tls1.2" -> "TLSv1.2";
+            case "tls1.3" -> "TLSv1.3";
+            case "tls1.0", "tls1.1" -> throw new ConfigException(at(root, "http.tls.minimumtls").origin
+                    + ": http.tls.minimumtls " + minimum + " is not offered (the JDK disables TLS below 1.2); use"
+                    + " tls1.2 or tls1.3");
+            default -> throw new ConfigException(at(root, "http.tls.minimumtls").origin
+                    + ": http.tls.minimumtls must be tls1.2 or tls1.3, not '" + minimum + "'");
+        };
+        for (String[] f : new String[][]{{"http.tls.certificate", cert}, {"http.tls.key", key}}) {
+            if (!java.nio.file.Files.isReadable(Path.of(f[1]))) {
+                throw new ConfigException(at(root, f[0]).origin + ": " + f[0] + " " + f[1] + " cannot be read");
+            }
+        }
+        return new io.lading.http.TlsSettings(Path.of(cert), Path.of(key), cas.stream().map(Path::of).toList(),
+                protocol);
     }
 
     private void checkAddress(ConfigNode root, String addr, String key) {

@@ -105,9 +105,10 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param host    external base URL for Location headers, or "" for relative locations
      * @param headers extra response headers
      * @param debug   http.debug: the operators' listener, or null when http.debug.addr is not set
+     * @param tls     http.tls, or null for plain HTTP
      */
     public record Http(String addr, String host, String secret, Map<String, List<String>> headers,
-                       Duration drainTimeout, Debug debug) {
+                       Duration drainTimeout, Debug debug, io.lading.http.TlsSettings tls) {
     }
 
     /**

@@ -311,4 +311,85 @@ class ConfigLoaderTest {
         assertThat(c.notifications().endpoints()).singleElement()
                 .satisfies(e -> assertThat(e.name()).isEqualTo("hook"));
     }
+
+    @Test
+    void tokenAuthTheBuiltInIssuerAndAccessRulesAreRead() throws Exception {
+        Path p = write("""
+                version: 0.1
+                storage:
+                  filesystem:
+                    rootdirectory: /srv/registry
+                auth:
+                  token:
+                    realm: https://registry.example.com/token
+                    service: registry.example.com
+                    issuer: lading
+                    signingalgorithms: [ES256, EdDSA]
+                lading:
+                  auth:
+                    issuer:
+                      enabled: true
+                      users: /etc/registry/htpasswd
+                      expiration: 10m
+                    groups:
+                      devs: [alice, bob]
+                    acl:
+                      - groups: [devs]
+                        repositories: ["team/**"]
+                        actions: [pull, push]
+                      - anonymous: true
+                        repositories: ["public/**"]
+                        actions: [pull]
+                      - accounts: [root]
+                        repositories: ["**"]
+                        actions: ["*"]
+                        catalog: true
+                        admin: true
+                    loginlimit:
+                      failures: 5
+                      window: 5m
+                """);
+        LadingConfig c = ConfigLoader.load(p, Map.of(), null);
+        assertThat(c.auth().token().service()).isEqualTo("registry.example.com");
+        assertThat(c.auth().token().algorithms()).containsExactlyInAnyOrder("ES256", "EdDSA");
+        assertThat(c.auth().issuer().key()).isEqualTo(Path.of("/srv/registry/auth/issuer-key.pem"));
+        assertThat(c.auth().issuer().expiration()).isEqualTo(Duration.ofMinutes(10));
+        var rules = c.auth().rules();
+        assertThat(rules.grant(rules.identity("bob"), io.lading.auth.Access.parse("repository:team/x:pull,delete"))
+                .actions()).containsExactly("pull");
+        assertThat(c.auth().loginFailures()).isEqualTo(5);
+        assertThat(c.auth().loginWindow()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void authAndTlsMistakesNameTheKey() throws Exception {
+        String head = "version: 0.1\nstorage:\n  inmemory: {}\n";
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("auth:\n  token:\n    realm: r\n    issuer: i\n    rootcertbundle: /x\n", "auth.token.service is required");
+        cases.put("auth:\n  token:\n    realm: r\n    service: s\n    issuer: i\n",
+                "auth.token needs rootcertbundle or jwks");
+        cases.put("auth:\n  token:\n    realm: r\n    service: s\n    issuer: i\n    jwks: /j\n"
+                + "    signingalgorithms: [HS256]\n", "HS256 needs a shared secret");
+        cases.put("auth:\n  htpasswd:\n    realm: r\n    path: /p\n  token:\n    realm: r\n    service: s\n"
+                + "    issuer: i\n    jwks: /j\n", "configure one of auth.htpasswd and auth.token");
+        cases.put("lading:\n  auth:\n    acl:\n      - accounts: [a]\n        repositories: [x]\n        actions: [pull]\n",
+                "lading.auth.acl needs authentication");
+        cases.put("auth:\n  htpasswd:\n    realm: r\n    path: /p\nlading:\n  auth:\n    acl:\n      - groups: [ops]\n"
+                + "        repositories: [x]\n        actions: [pull]\n", "names 'ops', which lading.auth.groups does not define");
+        cases.put("auth:\n  htpasswd:\n    realm: r\n    path: /p\nlading:\n  auth:\n    acl:\n      - accounts: [a]\n"
+                + "        repositories: [x]\n        actions: [read]\n", "actions may hold pull, push, delete and *, not 'read'");
+        cases.put("auth:\n  htpasswd:\n    realm: r\n    path: /p\nlading:\n  auth:\n    acl:\n      - repositories: [x]\n"
+                + "        actions: [pull]\n", "applies to nobody");
+        cases.put("lading:\n  auth:\n    issuer:\n      enabled: true\n", "lading.auth.issuer needs auth.token");
+        cases.put("http:\n  tls:\n    certificate: /c.pem\n", "http.tls needs both certificate and key");
+        cases.put("http:\n  tls:\n    certificate: /c.pem\n    key: /k.pem\n    minimumtls: tls1.0\n",
+                "http.tls.minimumtls tls1.0 is not offered");
+        for (var e : cases.entrySet()) {
+            Path p = write(head + e.getKey());
+            assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null)).as(e.getKey())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining(e.getValue())
+                    .hasMessageContaining("config.yml");
+        }
+    }
 }

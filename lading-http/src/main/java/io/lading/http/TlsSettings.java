@@ -1,0 +1,18 @@
+package io.lading.http;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * http.tls: the listener speaks HTTPS (HTTP/2 and HTTP/1.1, chosen by ALPN).
+ *
+ * @param certificate PEM: the server certificate, followed by its intermediates
+ * @param key         PEM: its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+ * @param clientCas   PEM files of the CAs client certificates must chain to; empty: no client certificates (mTLS)
+ * @param minimum     the oldest TLS version accepted: TLSv1.2 (distribution's default) or TLSv1.3
+ */
+public record TlsSettings(Path certificate, Path key, List<Path> clientCas, String minimum) {
+    public TlsSettings {
+        clientCas = List.copyOf(clientCas);
+    }
+}
