@@ -37,12 +37,17 @@ class MetricsTest {
             for (byte[] b : new byte[][]{other, stray}) {
                 assertThat(BlobPush.monolithic(http, base, "app", b).statusCode()).isEqualTo(201);
             }
+            io.lading.core.Digest pulled = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, other);
+            assertThat(send("GET", base + "/v2/app/blobs/" + pulled, null).body()).isEqualTo("4 by");
             String before = send("GET", metrics, null).body();
             assertThat(before).contains("lading_storage_blobs 2.0").contains("lading_gc_running 0.0")
                     .contains("jvm_memory_used_bytes")
                     // requests by route, method and status, and the bytes they carried
                     .contains("lading_http_requests_seconds_count{method=\"POST\",route=\"upload_start\",status=\"201\"} 2")
                     .contains("lading_http_received_bytes_total{route=\"upload_start\"} 31.0")
+                    .contains("lading_http_requests_seconds_count{method=\"GET\",route=\"blobs\",status=\"200\"} 1")
+                    .contains("lading_http_sent_bytes_total{route=\"blobs\"} 4.0")
+                    .contains("lading_storage_operations_seconds_count{operation=\"reader\",result=\"ok\"} 1")
                     // storage driver operations and metadata transactions
                     .contains("lading_storage_operations_seconds_count{operation=\"commit\",result=\"ok\"}")
                     .contains("lading_metadata_transactions_seconds_count{kind=\"write\",result=\"ok\"}")
