@@ -51,6 +51,8 @@ public final class RegistryHandler extends Handler.Abstract {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = HttpOut.JSON_TYPE;
     private static final int SEND_BUFFER = 1024 * 1024;
+    /** Most referrers in one response; more come through Link pages. */
+    static final int REFERRERS_PAGE = 1000;
 
     private final BlobService blobs;
     private final UploadService uploads;
@@ -441,7 +443,26 @@ public final class RegistryHandler extends Handler.Abstract {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage());
         }
         Optional<String> artifactType = Optional.ofNullable(c.param("artifactType")).filter(s -> !s.isEmpty());
-        List<ManifestRecord> found = manifests.referrers(name, subject, artifactType);
+        Digest after = null;
+        if (c.param("last") != null) {
+            try {
+                after = Digest.parse(c.param("last"));
+            } catch (RegistryException e) {
+                throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "last must be a digest from a"
+                        + " previous page's Link");
+            }
+        }
+        Integer n = pageSize(c);
+        int size = n == null || n > REFERRERS_PAGE ? REFERRERS_PAGE : n;
+        ManifestService.ReferrersPage page = manifests.referrers(name, subject, artifactType, after, size);
+        List<ManifestRecord> found = page.items();
+        if (page.hasMore() && !found.isEmpty()) {
+            StringBuilder url = new StringBuilder(baseUrl).append("/v2/").append(name).append("/referrers/")
+                    .append(subject).append("?n=").append(size).append("&last=").append(found.get(found.size() - 1)
+                            .digest());
+            artifactType.ifPresent(t -> url.append("&artifactType=").append(URLEncoder.encode(t, StandardCharsets.UTF_8)));
+            c.response().getHeaders().put(HttpHeader.LINK, "<" + url + ">; rel=\"next\"");
+        }
         ObjectNode root = JSON.createObjectNode();
         root.put("schemaVersion", 2);
         root.put("mediaType", MediaTypes.OCI_INDEX);

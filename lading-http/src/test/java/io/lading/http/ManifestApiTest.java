@@ -181,6 +181,39 @@ class ManifestApiTest {
     }
 
     @Test
+    void referrersPaginateWithLinkKeepingTheFilter() throws Exception {
+        String subject = imageIn("m16", "paged subject");
+        Digest sd = Manifests.digest(subject);
+        Digest empty = reg.pushBlob("m16", "{}".getBytes());
+        java.util.Set<String> sboms = new java.util.TreeSet<>();
+        for (int i = 0; i < 7; i++) {
+            String type = i % 2 == 0 ? "application/vnd.example.sbom" : "application/vnd.example.sig";
+            String a = Manifests.artifact(type, empty, sd, subject.length(), "n" + i);
+            assertThat(reg.putManifest("m16", Manifests.digest(a).toString(), OCI_MANIFEST, a).statusCode()).isEqualTo(201);
+            if (i % 2 == 0) {
+                sboms.add(Manifests.digest(a).toString());
+            }
+        }
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        String next = "/v2/m16/referrers/" + sd + "?n=2&artifactType=application/vnd.example.sbom";
+        int pages = 0;
+        while (next != null) {
+            HttpResponse<byte[]> page = reg.send("GET", next, null);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("OCI-Filters-Applied")).hasValue("artifactType");
+            json(page).get("manifests").forEach(m -> {
+                assertThat(m.get("artifactType").asText()).isEqualTo("application/vnd.example.sbom");
+                seen.add(m.get("digest").asText());
+            });
+            next = page.headers().firstValue("Link").map(l -> l.substring(1, l.indexOf('>'))).orElse(null);
+            pages++;
+        }
+        assertThat(pages).isEqualTo(2);
+        assertThat(seen).containsExactlyElementsOf(sboms); // 4 sboms: 2 + 2, in digest order, none twice
+        assertThat(reg.send("GET", "/v2/m16/referrers/" + sd + "?last=nonsense", null).statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void referrersOfUnknownDigestIsEmptyIndexAndBadDigestIs400() throws Exception {
         Digest nothing = Digest.of(Digest.Algorithm.SHA256, "nothing".getBytes());
         HttpResponse<byte[]> r = reg.send("GET", "/v2/m11/referrers/" + nothing, null);

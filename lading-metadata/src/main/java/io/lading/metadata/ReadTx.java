@@ -42,6 +42,13 @@ public interface ReadTx {
     /** Manifests of the repository whose subject is {@code subject}, ordered by digest. */
     List<ManifestRecord> referrers(RepositoryName repository, Digest subject);
 
+    /**
+     * A page of referrers: up to {@code limit} after {@code after} (null: from the start) in digest order, only
+     * those of {@code artifactType} when it is not null. A keyset scan of the subject index.
+     */
+    List<ManifestRecord> referrers(RepositoryName repository, Digest subject, Digest after, String artifactType,
+                                   int limit);
+
     /** An upload session. */
     Optional<UploadRecord> upload(UUID id);
 

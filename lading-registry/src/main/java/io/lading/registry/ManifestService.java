@@ -320,9 +320,15 @@ public final class ManifestService {
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
     }
 
-    /** Manifests of the repository whose subject is {@code subject}, optionally of one artifactType. */
-    public List<ManifestRecord> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType) {
-        List<ManifestRecord> all = metadata.read(tx -> tx.referrers(repository, subject));
-        return artifactType.map(t -> all.stream().filter(m -> t.equals(m.artifactType())).toList()).orElse(all);
+    /** A page of referrers; {@code hasMore} says whether a Link to the next page is due. */
+    public record ReferrersPage(List<ManifestRecord> items, boolean hasMore) {
+    }
+
+    /** Up to {@code n} referrers after {@code after} (null: from the start), of {@code artifactType} if given. */
+    public ReferrersPage referrers(RepositoryName repository, Digest subject, Optional<String> artifactType,
+                                   Digest after, int n) {
+        List<ManifestRecord> page = metadata.read(tx -> tx.referrers(repository, subject, after,
+                artifactType.orElse(null), n + 1));
+        return page.size() > n ? new ReferrersPage(page.subList(0, n), true) : new ReferrersPage(page, false);
     }
 }

@@ -267,6 +267,18 @@ final class SqliteTx implements WriteTx {
                 repository.value(), subject.toString());
     }
 
+    @Override
+    public List<ManifestRecord> referrers(RepositoryName repository, Digest subject, Digest after, String artifactType,
+                                          int limit) {
+        return query("SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN repositories r ON r.id = m.repository_id"
+                        + " WHERE r.name = ? AND m.subject = ? AND m.digest > ?"
+                        + (artifactType == null ? "" : " AND m.artifact_type = ?") + " ORDER BY m.digest LIMIT ?",
+                SqliteTx::manifest, artifactType == null
+                        ? new Object[]{repository.value(), subject.toString(), after == null ? "" : after.toString(), limit}
+                        : new Object[]{repository.value(), subject.toString(), after == null ? "" : after.toString(),
+                        artifactType, limit});
+    }
+
     private static UploadRecord upload(ResultSet rs) throws SQLException {
         return new UploadRecord(UUID.fromString(rs.getString(1)), RepositoryName.of(rs.getString(2)), rs.getLong(3),
                 Digest.Algorithm.of(rs.getString(4)), Instant.ofEpochMilli(rs.getLong(5)),
