@@ -255,7 +255,8 @@ public final class LadingApp implements AutoCloseable {
             maintenance.scheduleWithFixedDelay(() -> purge(purging), first, purging.interval().toMillis(),
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("Lading listening on {} (port {}), storage {} at {}, metadata {}", config.http().addr(), port(),
+        LOG.info("Lading listening on {} (port {}, {}), storage {} at {}, metadata {}", config.http().addr(), port(),
+                config.http().tls() == null ? "http" : "https, HTTP/2",
                 driver.name(), config.storage().rootDirectory() == null ? "memory" : config.storage().rootDirectory(),
                 metadata);
     }

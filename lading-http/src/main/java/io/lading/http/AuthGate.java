@@ -176,7 +176,12 @@ public final class AuthGate {
         }
         for (Access a : needed) {
             if (a.equals(Access.admin()) && !explicitRules) {
-                continue; // without rules the admin API is for loopback clients (AdminHandler checks)
+                // Without rules the admin API is for loopback clients (AdminHandler checks), logged in.
+                if (who.anonymous()) {
+                    return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
+                            htpasswd.challenge());
+                }
+                continue;
             }
             if (!rules.grant(who, a).covers(a)) {
                 if (who.anonymous()) {

@@ -30,11 +30,22 @@ final class RequestContext {
         if (existing instanceof String id) {
             return id;
         }
-        String id = UUID.randomUUID().toString();
+        String id = newId();
         request.setAttribute(ID, id);
         response.getHeaders().put("X-Request-Id", id);
         MDC.put(MDC_KEY, id);
         return id;
+    }
+
+    /**
+     * A random version-4 UUID from the thread's own generator: request ids need to be unique, not unpredictable,
+     * and {@link UUID#randomUUID()} would make every request take a turn on one shared SecureRandom.
+     */
+    static String newId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(hi, lo).toString();
     }
 
     static void end() {
@@ -54,7 +65,7 @@ final class RequestContext {
         if (request.getAttribute(INFO) instanceof RequestInfo info) {
             return info;
         }
-        String id = request.getAttribute(ID) instanceof String s ? s : UUID.randomUUID().toString();
+        String id = request.getAttribute(ID) instanceof String s ? s : newId();
         RequestInfo info = new RequestInfo(id, Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request),
                 nonNull(request.getHeaders().get(HttpHeader.HOST)), request.getMethod(),
                 nonNull(request.getHeaders().get(HttpHeader.USER_AGENT)), user(request));
