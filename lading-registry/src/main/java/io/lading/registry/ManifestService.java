@@ -36,6 +36,8 @@ public final class ManifestService {
     private final RegistryOptions options;
     private final Clock clock;
     private final Notifier notifier;
+    /** Manifest bytes served recently (8 MiB: thousands of manifests, a small part of the default heap). */
+    private final ManifestCache cache = new ManifestCache(8L << 20);
 
     public ManifestService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock,
                            Notifier notifier) {
@@ -133,6 +135,7 @@ public final class ManifestService {
             throw StorageFailure.of("storing manifest " + digest, e);
         }
         notifier.wake();
+        cache.put(digest, bytes);
         return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
     }
 
@@ -186,7 +189,12 @@ public final class ManifestService {
     public Content get(RepositoryName repository, Reference reference) {
         ManifestRecord record = stat(repository, reference);
         try {
-            Content content = new Content(record, blobs.readSmall(record.digest(), Manifest.MAX_BYTES));
+            byte[] bytes = cache.get(record.digest());
+            if (bytes == null) {
+                bytes = blobs.readSmall(record.digest(), Manifest.MAX_BYTES);
+                cache.put(record.digest(), bytes);
+            }
+            Content content = new Content(record, bytes);
             if (notifier.recordsPulls()) {
                 notifier.pulled(notifier.event(Event.PULL, new Event.Target(record.mediaType(), record.size(),
                         record.digest().toString(), repository.value(),
