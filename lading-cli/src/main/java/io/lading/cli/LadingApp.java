@@ -187,13 +187,27 @@ public final class LadingApp implements AutoCloseable {
         if (t == null) {
             return new Access(AuthGate.open(), null);
         }
-        List<X509Certificate> roots = t.rootCertBundle() == null ? List.of()
-                : TokenVerifier.readCertificates(t.rootCertBundle());
-        Map<String, PublicKey> jwks = t.jwks() == null ? Map.of() : TokenVerifier.readJwks(t.jwks());
+        List<X509Certificate> roots = List.of();
+        Map<String, PublicKey> jwks = Map.of();
+        try {
+            if (t.rootCertBundle() != null) {
+                roots = TokenVerifier.readCertificates(t.rootCertBundle());
+            }
+            if (t.jwks() != null) {
+                jwks = TokenVerifier.readJwks(t.jwks());
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("auth.token.rootcertbundle / auth.token.jwks: " + e.getMessage(), e);
+        }
         TokenHandler tokens = null;
         Map<String, PublicKey> own = Map.of();
         if (auth.issuer() != null) {
-            SigningKey key = SigningKey.load(auth.issuer().key(), true);
+            SigningKey key;
+            try {
+                key = SigningKey.load(auth.issuer().key(), true);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("lading.auth.issuer.key: " + e.getMessage(), e);
+            }
             own = Map.of(key.keyId(), key.publicKey());
             TokenIssuer issuer = new TokenIssuer(t.issuer(), t.service(), key,
                     new Htpasswd(auth.issuer().users(), t.service(), clock), rules, auth.issuer().expiration(),

@@ -72,6 +72,9 @@ public final class Main implements Runnable {
             } catch (IllegalArgumentException e) {
                 System.err.println("lading: configuration error: " + e.getMessage());
                 return 2;
+            } catch (java.io.IOException e) {
+                System.err.println("lading: cannot start: " + e.getMessage());
+                return 2;
             }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -70,10 +70,10 @@ final class PemStores {
                 }
             }
         } catch (GeneralSecurityException | RuntimeException | org.bouncycastle.openssl.PEMException e) {
-            throw new IOException(file + ": not a PEM certificate file (" + e.getMessage() + ")", e);
+            throw new IOException("http.tls: " + file + ": not a PEM certificate file (" + e.getMessage() + ")", e);
         }
         if (out.isEmpty()) {
-            throw new IOException(file + ": no PEM certificate in it");
+            throw new IOException("http.tls: " + file + ": no PEM certificate in it");
         }
         return out;
     }
@@ -90,8 +90,8 @@ final class PemStores {
                 }
             }
         } catch (RuntimeException | org.bouncycastle.openssl.PEMException e) {
-            throw new IOException(file + ": not a PEM private key (" + e.getMessage() + ")", e);
+            throw new IOException("http.tls: " + file + ": not a PEM private key (" + e.getMessage() + ")", e);
         }
-        throw new IOException(file + ": no unencrypted PEM private key in it");
+        throw new IOException("http.tls: " + file + ": no unencrypted PEM private key in it");
     }
 }

@@ -381,7 +381,10 @@ public final class ConfigLoader {
             default -> throw new ConfigException(at(root, "http.tls.minimumtls").origin
                     + ": http.tls.minimumtls must be tls1.2 or tls1.3, not '" + minimum + "'");
         };
-        for (String[] f : new String[][]{{"http.tls.certificate", cert}, {"http.tls.key", key}}) {
+        List<String[]> files = new ArrayList<>(List.of(new String[]{"http.tls.certificate", cert},
+                new String[]{"http.tls.key", key}));
+        cas.forEach(ca -> files.add(new String[]{"http.tls.clientcas", ca}));
+        for (String[] f : files) {
             if (!java.nio.file.Files.isReadable(Path.of(f[1]))) {
                 throw new ConfigException(at(root, f[0]).origin + ": " + f[0] + " " + f[1] + " cannot be read");
             }
