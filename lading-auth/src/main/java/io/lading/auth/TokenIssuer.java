@@ -60,10 +60,6 @@ public final class TokenIssuer {
         return service;
     }
 
-    public SigningKey key() {
-        return key;
-    }
-
     /** The account if the credentials are right (constant-time against unknown accounts: see {@link Htpasswd}). */
     public Optional<Identity> login(String account, String password) {
         if (users != null && users.verify(account, password)) {

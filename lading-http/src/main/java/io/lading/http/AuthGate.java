@@ -81,16 +81,6 @@ public final class AuthGate {
         return new AuthGate(Mode.TOKEN, null, null, verifier, realm, service, null, explicitRules);
     }
 
-    /** Whether access control is on at all. */
-    public boolean active() {
-        return mode != Mode.OPEN;
-    }
-
-    /** Whether configured rules decide who may use the admin API (otherwise: loopback clients). */
-    boolean explicitRules() {
-        return explicitRules;
-    }
-
     /** What the request's identity may do, for a resource other than the one checked (open: everything). */
     @SuppressWarnings("unchecked")
     static boolean grants(Request request, Access access) {
