@@ -124,19 +124,35 @@ public final class FileSystemDriver implements StorageDriver {
         return out;
     }
 
+    /**
+     * Moves a file and makes the move durable: the target directory and every directory on the way that this
+     * move created (or that another move created and has not synced yet) are fsynced after the rename, before
+     * this returns. Syncing after all the directory changes rather than after each lets one journal commit
+     * carry them (on ext4 the further syncs find nothing left to write).
+     */
     @Override
     public void move(String source, String destination) throws IOException {
         Path from = resolve(source);
         Path to = resolve(destination);
-        createDirectoriesDurably(to.getParent());
+        List<Path> created = new ArrayList<>();
+        createDirectories(to.getParent(), created);
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (NoSuchFileException e) {
-            throw new PathNotFoundException(source);
+            throw new PathNotFoundException(source); // directories it created stay marked unsynced: harmless
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
-        syncDirectory(to.getParent());
+        directorySync.accept(to.getParent());
+        // Each directory entry of the chain must be durable too: the parent of every directory not yet known to
+        // be synced, whoever created it.
+        for (Path dir = to.getParent(); dir != null && !dir.equals(root) && dir.startsWith(root);
+             dir = dir.getParent()) {
+            if (created.contains(dir) || unsynced.contains(dir)) {
+                directorySync.accept(dir.getParent());
+                unsynced.remove(dir); // its entry is durable now, whoever created it
+            }
+        }
     }
 
     @Override
@@ -165,29 +181,36 @@ public final class FileSystemDriver implements StorageDriver {
     }
 
     /**
-     * Creates {@code dir} and its missing parents, and fsyncs the parent of each directory it created: without
-     * that, a power cut can drop the new directory entry (and the blob renamed into it) even though the blob's
-     * own directory was synced. Directories that already exist cost one stat.
+     * Directories created by a move whose parent has not been fsynced yet. Without syncing the parent, a power
+     * cut can drop the new directory entry (and the blob renamed into it) even though the blob's own directory
+     * was synced; a concurrent move that finds such a directory in place syncs its parent itself rather than
+     * trusting an entry that may not be durable yet.
      */
-    private void createDirectoriesDurably(Path dir) throws IOException {
+    final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How a directory is made durable; tests observe it. */
+    java.util.function.Consumer<Path> directorySync = FileSystemDriver::syncDirectory;
+
+    /** Creates {@code dir} and its missing parents, noting each it created. Existing directories cost one stat. */
+    private void createDirectories(Path dir, List<Path> created) throws IOException {
         if (Files.isDirectory(dir)) {
             return;
         }
         Path parent = dir.getParent();
         if (parent != null && parent.startsWith(root)) {
-            createDirectoriesDurably(parent);
+            createDirectories(parent, created);
         }
+        // Marked before it exists, so that no other move can see it in place and not know it is unsynced; only a
+        // sync of its parent (by whichever move gets there) unmarks it.
+        unsynced.add(dir);
         try {
             Files.createDirectory(dir);
+            created.add(dir);
         } catch (java.nio.file.FileAlreadyExistsException e) {
-            return; // a concurrent move created it (and syncs its parent)
-        }
-        if (parent != null) {
-            syncDirectory(parent);
+            // a concurrent move created it; it stays marked until one of us has synced its parent
         }
     }
 
-    private static void syncDirectory(Path dir) throws IOException {
+    private static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
