@@ -162,6 +162,11 @@ class NotificationsTest {
             assertThat(got.get(5).status()).isEqualTo(204);
             // The same event each time (stable id), never dropped.
             assertThat(got.stream().map(x -> x.events().get(0).path("id").asText()).distinct()).hasSize(1);
+            // The receiver has the event; the worker records that right after the response.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (r.notifier.status().get(0).backlog() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertThat(r.notifier.status().get(0).backlog()).isZero();
         }
     }

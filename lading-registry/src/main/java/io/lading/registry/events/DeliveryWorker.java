@@ -30,6 +30,7 @@ final class DeliveryWorker {
     static final String ENVELOPE_TYPE = "application/vnd.docker.distribution.events.v2+json";
     /** Longest sleep between looks at the outbox when nothing is due and nobody wakes the worker. */
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+    private static final Duration MIN_IDLE = Duration.ofMillis(5);
 
     private final MetadataStore metadata;
     private final Endpoint endpoint;
@@ -115,9 +116,8 @@ final class DeliveryWorker {
                 sleep = until;
             }
         }
-        if (!sleep.isNegative() && !sleep.isZero()) {
-            LockSupport.parkNanos(sleep.toNanos());
-        }
+        // Never spin: even when a queue is due already (it was served between the two reads), wait a little.
+        LockSupport.parkNanos(Math.max(sleep.toNanos(), MIN_IDLE.toNanos()));
     }
 
     private void deliver(List<PendingEvent> batch) {
