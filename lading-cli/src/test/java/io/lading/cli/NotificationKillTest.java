@@ -31,7 +31,7 @@ class NotificationKillTest {
             // A slow receiver, one event per request: the backlog grows while the pushes go on.
             receiver.respond(r -> {
                 try {
-                    Thread.sleep(30);
+                    Thread.sleep(100);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
