@@ -539,7 +539,15 @@ public final class ConfigLoader {
                 throw new ConfigException(at(root, extra + ".maxbatch").origin + ": " + extra
                         + ".maxbatch must be at most 1000");
             }
-            out.add(new Endpoint(name, uri, headers(root, p + ".headers"), timeout,
+            Map<String, List<String>> endpointHeaders = headers(root, p + ".headers");
+            for (String h : endpointHeaders.keySet()) {
+                if (Set.of("connection", "content-length", "expect", "host", "upgrade")
+                        .contains(h.toLowerCase(Locale.ROOT))) {
+                    throw new ConfigException(at(root, p + ".headers." + h).origin + ": " + p + ".headers." + h
+                            + ": this header is set by the HTTP client and cannot be configured");
+                }
+            }
+            out.add(new Endpoint(name, uri, endpointHeaders, timeout,
                     (int) integer(root, p + ".threshold", 10, 1), backoff, mediaTypes, actions,
                     bool(root, p + ".disabled", false), format, maxBatch, deadLetterAfter,
                     maxBackoff.compareTo(backoff) < 0 ? backoff : maxBackoff));

@@ -271,6 +271,8 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n"
                 + "    - name: a\n      url: http://y/\n"), Map.of(), null))
                 .hasMessageContaining("notifications.endpoints.1.name 'a' is used by another endpoint");
+        assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n      headers:\n"
+                + "        Host: [evil]\n"), Map.of(), null)).hasMessageContaining("notifications.endpoints.0.headers.Host");
         assertThatThrownBy(() -> ConfigLoader.load(write(head + "    - name: a\n      url: http://x/\n      timeout: soon\n"),
                 Map.of(), null)).hasMessageContaining("notifications.endpoints.0.timeout must be a duration");
     }
