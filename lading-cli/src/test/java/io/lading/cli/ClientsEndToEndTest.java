@@ -547,10 +547,7 @@ class ClientsEndToEndTest {
     @Test
     @Order(11)
     void podmanSkopeoAndDockerLogInToAnHtpasswdProtectedRegistry() throws Exception {
-        Path htpasswd = tmp.resolve("htpasswd");
-        Files.writeString(htpasswd, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
-                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
-                StandardCharsets.UTF_8) + "\n");
+        Path htpasswd = annsHtpasswd("htpasswd");
         int port = ServerProcess.freePort();
         String secured = "127.0.0.1:" + port;
         try (LadingApp protectedApp = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", secured,
@@ -581,10 +578,7 @@ class ClientsEndToEndTest {
     @Test
     @Order(12)
     void podmanSkopeoDockerAndJibGetTokensFromTheBuiltInIssuerAndAreHeldToTheirGrants() throws Exception {
-        Path htpasswd = tmp.resolve("issuer-htpasswd");
-        Files.writeString(htpasswd, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
-                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
-                StandardCharsets.UTF_8) + "\n");
+        Path htpasswd = annsHtpasswd("issuer-htpasswd");
         int port = ServerProcess.freePort();
         String reg = "127.0.0.1:" + port;
         Path config = tmp.resolve("issuer.yml");
@@ -672,10 +666,7 @@ class ClientsEndToEndTest {
         Path certs = tmp.resolve("tls");
         Files.createDirectories(certs);
         pki.issue("127.0.0.1").write(certs.resolve("server.crt"), certs.resolve("server.key"), pki.ca.certificate());
-        Path htpasswd = tmp.resolve("tls-htpasswd");
-        Files.writeString(htpasswd, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
-                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
-                StandardCharsets.UTF_8) + "\n");
+        Path htpasswd = annsHtpasswd("tls-htpasswd");
         int port = ServerProcess.freePort();
         String reg = "127.0.0.1:" + port;
         // The clients' way to trust a registry's CA: a directory named after the registry with ca.crt in it.
@@ -738,6 +729,15 @@ class ClientsEndToEndTest {
                 Files.delete(dockerCerts);
             }
         }
+    }
+
+    /** An htpasswd file with the account the login scenarios use: ann, password s3cret ($2y$ bcrypt). */
+    private Path annsHtpasswd(String name) throws Exception {
+        Path file = tmp.resolve(name);
+        Files.writeString(file, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
+                at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y).hash(6, "s3cret".toCharArray()),
+                StandardCharsets.UTF_8) + "\n");
+        return file;
     }
 
     private static List<String> concat(List<String> base, String... args) {
