@@ -150,10 +150,11 @@ final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener
 
     @Override
     public void delivered(String endpoint, int events, Duration oldestLatency) {
-        endpointCounter("lading.events.delivered", endpoint, "events delivered").increment(events);
+        // The latency first: a scrape that sees the delivery count sees its latency too.
         timers.computeIfAbsent("latency " + endpoint, k -> Timer.builder("lading.events.delivery.latency")
                 .tag("endpoint", endpoint).description("time from an event's recording to its delivery (oldest of"
                         + " each request)").register(registry)).record(oldestLatency);
+        endpointCounter("lading.events.delivered", endpoint, "events delivered").increment(events);
     }
 
     @Override

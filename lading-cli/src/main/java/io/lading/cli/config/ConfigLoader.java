@@ -3,7 +3,6 @@ package io.lading.cli.config;
 import io.lading.core.Descriptor;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
-import io.lading.registry.events.Endpoint;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -179,7 +178,7 @@ public final class ConfigLoader {
 
     // ---- typed reads --------------------------------------------------------------------------------------------
 
-    private ConfigNode at(ConfigNode root, String path) {
+    ConfigNode at(ConfigNode root, String path) {
         ConfigNode node = root;
         for (String part : path.split("\\.")) {
             if (node != null && node.isList() && part.matches("\\d{1,6}")) {
@@ -198,7 +197,7 @@ public final class ConfigLoader {
         return node;
     }
 
-    private String string(ConfigNode root, String path, String def) {
+    String string(ConfigNode root, String path, String def) {
         ConfigNode n = at(root, path);
         if (n == null || n.value == null) {
             return def;
@@ -209,7 +208,7 @@ public final class ConfigLoader {
         return n.scalar();
     }
 
-    private boolean bool(ConfigNode root, String path, boolean def) {
+    boolean bool(ConfigNode root, String path, boolean def) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
         if (s == null) {
@@ -222,7 +221,7 @@ public final class ConfigLoader {
         };
     }
 
-    private long integer(ConfigNode root, String path, long def, long min) {
+    long integer(ConfigNode root, String path, long def, long min) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
         if (s == null) {
@@ -239,7 +238,7 @@ public final class ConfigLoader {
         }
     }
 
-    private Duration duration(ConfigNode root, String path, Duration def) {
+    Duration duration(ConfigNode root, String path, Duration def) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
         if (s == null) {
@@ -253,7 +252,7 @@ public final class ConfigLoader {
         return d;
     }
 
-    private <E extends Enum<E>> E choice(ConfigNode root, String path, Class<E> type, E def) {
+    <E extends Enum<E>> E choice(ConfigNode root, String path, Class<E> type, E def) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
         if (s == null) {
@@ -344,12 +343,12 @@ public final class ConfigLoader {
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE));
 
-        LadingConfig.Auth auth = auth(root, storage);
+        LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 
-        LadingConfig.Notifications notifications = new LadingConfig.Notifications(notificationEndpoints(root),
+        LadingConfig.Notifications notifications = new LadingConfig.Notifications(NotificationsConfig.notificationEndpoints(this, root),
                 bool(root, "lading.notifications.pullevents", true));
 
-        LadingConfig.HealthChecks health = health(root);
+        LadingConfig.HealthChecks health = HealthConfig.health(this, root);
 
         collectUnknown(root, "", warnings);
         return new LadingConfig(log, http, storage, validation, catalogMax, lading, auth, notifications, health,
@@ -393,7 +392,7 @@ public final class ConfigLoader {
                 protocol);
     }
 
-    private void checkAddress(ConfigNode root, String addr, String key) {
+    void checkAddress(ConfigNode root, String addr, String key) {
         int colon = addr.lastIndexOf(':');
         boolean ok = colon >= 0;
         if (ok) {
@@ -411,11 +410,11 @@ public final class ConfigLoader {
         }
     }
 
-    private Map<String, List<String>> headers(ConfigNode root) {
+    Map<String, List<String>> headers(ConfigNode root) {
         return headers(root, "http.headers");
     }
 
-    private Map<String, List<String>> headers(ConfigNode root, String path) {
+    Map<String, List<String>> headers(ConfigNode root, String path) {
         ConfigNode n = at(root, path);
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (n == null || n.value == null) {
@@ -461,293 +460,8 @@ public final class ConfigLoader {
         return out;
     }
 
-    private static final Set<String> ENDPOINT_KEYS = Set.of("name", "disabled", "url", "headers", "timeout",
-            "threshold", "backoff", "ignoredmediatypes", "ignore");
-    private static final Set<String> ACTIONS = Set.of("push", "pull", "delete", "mount");
-
-    /** notifications.endpoints (distribution's keys) with lading.notifications.* (Lading's additions). */
-    private List<Endpoint> notificationEndpoints(ConfigNode root) {
-        Duration deadLetterAfter = duration(root, "lading.notifications.deadletterafter", Duration.ofHours(24));
-        Duration maxBackoff = duration(root, "lading.notifications.maxbackoff", Duration.ofMinutes(5));
-        ConfigNode list = at(root, "notifications.endpoints");
-        List<Endpoint> out = new ArrayList<>();
-        if (list == null || list.value == null) {
-            ConfigNode extra = at(root, "lading.notifications.endpoints");
-            if (extra != null && extra.isMap() && !extra.map().isEmpty()) {
-                throw new ConfigException(extra.origin + ": lading.notifications.endpoints names endpoints that"
-                        + " notifications.endpoints does not have: " + extra.map().keySet());
-            }
-            return out;
-        }
-        if (!list.isList()) {
-            throw new ConfigException(list.origin + ": notifications.endpoints must be a list of endpoints");
-        }
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < list.list().size(); i++) {
-            String p = "notifications.endpoints." + i;
-            ConfigNode item = list.list().get(i);
-            if (!item.isMap()) {
-                throw new ConfigException(item.origin + ": " + p + " must be a mapping (name, url, timeout, ...)");
-            }
-            for (Map.Entry<String, ConfigNode> k : item.map().entrySet()) {
-                if (!ENDPOINT_KEYS.contains(k.getKey())) {
-                    throw new ConfigException(k.getValue().origin + ": unknown configuration key " + p + "."
-                            + k.getKey());
-                }
-            }
-            String name = string(root, p + ".name", null);
-            if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
-                throw new ConfigException(item.origin + ": " + p + ".name is required: letters, digits, '.', '_'"
-                        + " or '-' (it names the endpoint in the admin API)" + (name == null ? "" : ", not '" + name + "'"));
-            }
-            if (!names.add(name)) {
-                throw new ConfigException(at(root, p + ".name").origin + ": " + p + ".name '" + name
-                        + "' is used by another endpoint");
-            }
-            String url = string(root, p + ".url", null);
-            java.net.URI uri = null;
-            try {
-                uri = url == null ? null : new java.net.URI(url);
-            } catch (java.net.URISyntaxException e) {
-                // reported below
-            }
-            if (uri == null || uri.getHost() == null
-                    || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-                throw new ConfigException((url == null ? item.origin : at(root, p + ".url").origin) + ": " + p
-                        + ".url must be an absolute http(s) URL" + (url == null ? "" : ", not '" + url + "'"));
-            }
-            Duration timeout = duration(root, p + ".timeout", Duration.ofSeconds(1));
-            Duration backoff = duration(root, p + ".backoff", Duration.ofSeconds(1));
-            if (timeout.isZero() || backoff.isZero()) {
-                throw new ConfigException(at(root, p + (timeout.isZero() ? ".timeout" : ".backoff")).origin + ": " + p
-                        + (timeout.isZero() ? ".timeout" : ".backoff") + " must be greater than 0");
-            }
-            Set<String> mediaTypes = new java.util.LinkedHashSet<>(strings(root, p + ".ignoredmediatypes"));
-            mediaTypes.addAll(strings(root, p + ".ignore.mediatypes"));
-            Set<String> actions = new java.util.LinkedHashSet<>(strings(root, p + ".ignore.actions"));
-            for (String a : actions) {
-                if (!ACTIONS.contains(a)) {
-                    throw new ConfigException(at(root, p + ".ignore.actions").origin + ": " + p + ".ignore.actions"
-                            + " may hold push, pull, delete and mount, not '" + a + "'");
-                }
-            }
-            String extra = "lading.notifications.endpoints." + name;
-            Endpoint.Format format = choice(root, extra + ".format", Endpoint.Format.class, Endpoint.Format.DISTRIBUTION);
-            int maxBatch = (int) integer(root, extra + ".maxbatch",
-                    format == Endpoint.Format.CLOUDEVENTS ? 1 : 16, 1);
-            if (maxBatch > 1000) {
-                throw new ConfigException(at(root, extra + ".maxbatch").origin + ": " + extra
-                        + ".maxbatch must be at most 1000");
-            }
-            Map<String, List<String>> endpointHeaders = headers(root, p + ".headers");
-            for (String h : endpointHeaders.keySet()) {
-                if (Set.of("connection", "content-length", "expect", "host", "upgrade")
-                        .contains(h.toLowerCase(Locale.ROOT))) {
-                    throw new ConfigException(at(root, p + ".headers." + h).origin + ": " + p + ".headers." + h
-                            + ": this header is set by the HTTP client and cannot be configured");
-                }
-            }
-            out.add(new Endpoint(name, uri, endpointHeaders, timeout,
-                    (int) integer(root, p + ".threshold", 10, 1), backoff, mediaTypes, actions,
-                    bool(root, p + ".disabled", false), format, maxBatch, deadLetterAfter,
-                    maxBackoff.compareTo(backoff) < 0 ? backoff : maxBackoff));
-        }
-        ConfigNode extra = at(root, "lading.notifications.endpoints");
-        if (extra != null && extra.isMap()) {
-            for (Map.Entry<String, ConfigNode> e : extra.map().entrySet()) {
-                if (!names.contains(e.getKey())) {
-                    throw new ConfigException(e.getValue().origin + ": lading.notifications.endpoints." + e.getKey()
-                            + " names no endpoint of notifications.endpoints");
-                }
-            }
-        }
-        return out;
-    }
-
-    private static final Set<String> RULE_KEYS = Set.of("accounts", "groups", "anonymous", "authenticated",
-            "repositories", "actions", "catalog", "admin");
-    private static final Set<String> RULE_ACTIONS = Set.of("pull", "push", "delete", "*");
-
-    /** auth.htpasswd, auth.token and lading.auth (issuer, groups, acl, loginlimit). */
-    private LadingConfig.Auth auth(ConfigNode root, LadingConfig.Storage storage) {
-        Path htpasswd = null;
-        String htRealm = null;
-        if (at(root, "auth.htpasswd") != null && at(root, "auth.htpasswd").value != null) {
-            String path = string(root, "auth.htpasswd.path", null);
-            htRealm = string(root, "auth.htpasswd.realm", null);
-            if (path == null || htRealm == null) {
-                throw new ConfigException(at(root, "auth.htpasswd").origin + ": auth.htpasswd needs both realm and"
-                        + " path");
-            }
-            htpasswd = Path.of(path);
-        }
-        LadingConfig.Token token = null;
-        ConfigNode t = at(root, "auth.token");
-        if (t != null && t.value != null) {
-            String realm = string(root, "auth.token.realm", null);
-            String service = string(root, "auth.token.service", null);
-            String issuer = string(root, "auth.token.issuer", null);
-            for (String[] k : new String[][]{{"realm", realm}, {"service", service}, {"issuer", issuer}}) {
-                if (k[1] == null || k[1].isBlank()) {
-                    throw new ConfigException(t.origin + ": auth.token." + k[0] + " is required");
-                }
-            }
-            String bundle = string(root, "auth.token.rootcertbundle", null);
-            String jwks = string(root, "auth.token.jwks", null);
-            Set<String> algorithms = new java.util.LinkedHashSet<>(strings(root, "auth.token.signingalgorithms"));
-            Set<String> known = Set.of("EdDSA", "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384",
-                    "ES512", "PS256", "PS384", "PS512");
-            for (String a : algorithms) {
-                if (!known.contains(a)) {
-                    throw new ConfigException(at(root, "auth.token.signingalgorithms").origin
-                            + ": auth.token.signingalgorithms: unknown algorithm '" + a + "'");
-                }
-                if (a.startsWith("HS")) {
-                    throw new ConfigException(at(root, "auth.token.signingalgorithms").origin
-                            + ": auth.token.signingalgorithms: " + a + " needs a shared secret, which Lading does not"
-                            + " support (use an asymmetric algorithm)");
-                }
-            }
-            token = new LadingConfig.Token(realm, service, issuer, bundle == null ? null : Path.of(bundle),
-                    jwks == null ? null : Path.of(jwks), algorithms.isEmpty()
-                    ? io.lading.auth.TokenVerifier.DEFAULT_ALGORITHMS : Set.copyOf(algorithms));
-        }
-        if (htpasswd != null && token != null) {
-            throw new ConfigException(t.origin + ": configure one of auth.htpasswd and auth.token (with the built-in"
-                    + " token server, its accounts come from lading.auth.issuer.users)");
-        }
-        LadingConfig.Issuer issuer = null;
-        if (bool(root, "lading.auth.issuer.enabled", false)) {
-            if (token == null) {
-                throw new ConfigException(at(root, "lading.auth.issuer.enabled").origin + ": lading.auth.issuer needs"
-                        + " auth.token (realm: this registry's /token URL, service, issuer)");
-            }
-            String users = string(root, "lading.auth.issuer.users", null);
-            if (users == null) {
-                throw new ConfigException(at(root, "lading.auth.issuer").origin + ": lading.auth.issuer.users (an"
-                        + " htpasswd file) is required");
-            }
-            String key = string(root, "lading.auth.issuer.key", null);
-            Path keyPath = key != null ? Path.of(key) : storage.rootDirectory() != null
-                    ? storage.rootDirectory().resolve("auth").resolve("issuer-key.pem") : null;
-            if (keyPath == null) {
-                throw new ConfigException(at(root, "lading.auth.issuer").origin + ": lading.auth.issuer.key is"
-                        + " required with in-memory storage (there is no directory to keep a generated key in)");
-            }
-            issuer = new LadingConfig.Issuer(Path.of(users), keyPath,
-                    positive(root, "lading.auth.issuer.expiration", Duration.ofMinutes(5)),
-                    positive(root, "lading.auth.issuer.refreshexpiration", Duration.ofDays(30)));
-        } else if (token != null && token.rootCertBundle() == null && token.jwks() == null) {
-            throw new ConfigException(t.origin + ": auth.token needs rootcertbundle or jwks (the keys tokens are"
-                    + " signed with), or lading.auth.issuer.enabled: true");
-        }
-        io.lading.auth.AccessRules rules = accessRules(root);
-        if (rules != null && htpasswd == null && token == null) {
-            throw new ConfigException(at(root, "lading.auth.acl").origin + ": lading.auth.acl needs authentication"
-                    + " (auth.htpasswd or auth.token)");
-        }
-        return new LadingConfig.Auth(htpasswd, htRealm, token, issuer, rules,
-                (int) integer(root, "lading.auth.loginlimit.failures", 10, 1),
-                positive(root, "lading.auth.loginlimit.window", Duration.ofMinutes(1)));
-    }
-
-    private io.lading.auth.AccessRules accessRules(ConfigNode root) {
-        Map<String, Set<String>> groups = new LinkedHashMap<>();
-        ConfigNode g = at(root, "lading.auth.groups");
-        if (g != null && g.value != null) {
-            if (!g.isMap()) {
-                throw new ConfigException(g.origin + ": lading.auth.groups must map group names to lists of accounts");
-            }
-            for (String name : g.map().keySet()) {
-                groups.put(name, Set.copyOf(strings(root, "lading.auth.groups." + name)));
-            }
-        }
-        ConfigNode acl = at(root, "lading.auth.acl");
-        if (acl == null || acl.value == null) {
-            if (!groups.isEmpty()) {
-                throw new ConfigException(g.origin + ": lading.auth.groups without lading.auth.acl grants nothing");
-            }
-            return null;
-        }
-        List<io.lading.auth.AccessRules.Rule> rules = new ArrayList<>();
-        for (String p : items(root, "lading.auth.acl", RULE_KEYS)) {
-            Set<String> accounts = Set.copyOf(strings(root, p + ".accounts"));
-            Set<String> inGroups = Set.copyOf(strings(root, p + ".groups"));
-            for (String grp : inGroups) {
-                if (!groups.containsKey(grp)) {
-                    throw new ConfigException(at(root, p + ".groups").origin + ": " + p + ".groups names '" + grp
-                            + "', which lading.auth.groups does not define");
-                }
-            }
-            boolean anonymous = bool(root, p + ".anonymous", false);
-            boolean authenticated = bool(root, p + ".authenticated", false);
-            if (accounts.isEmpty() && inGroups.isEmpty() && !anonymous && !authenticated) {
-                throw new ConfigException(at(root, p).origin + ": " + p + " applies to nobody: give accounts,"
-                        + " groups, authenticated: true or anonymous: true");
-            }
-            Set<String> actions = Set.copyOf(strings(root, p + ".actions"));
-            for (String a : actions) {
-                if (!RULE_ACTIONS.contains(a)) {
-                    throw new ConfigException(at(root, p + ".actions").origin + ": " + p + ".actions may hold pull,"
-                            + " push, delete and *, not '" + a + "'");
-                }
-            }
-            List<String> repos = strings(root, p + ".repositories");
-            boolean catalog = bool(root, p + ".catalog", false);
-            boolean admin = bool(root, p + ".admin", false);
-            if (!repos.isEmpty() && actions.isEmpty()) {
-                throw new ConfigException(at(root, p).origin + ": " + p + " lists repositories but no actions");
-            }
-            rules.add(new io.lading.auth.AccessRules.Rule(accounts, inGroups, anonymous, authenticated, repos, actions,
-                    catalog, admin));
-        }
-        return new io.lading.auth.AccessRules(groups, rules);
-    }
-
-    private static final Duration CHECK_INTERVAL = Duration.ofSeconds(10);
-
-    /** health.* as distribution reads it (intervals 10 s, threshold 1 unless given). */
-    private LadingConfig.HealthChecks health(ConfigNode root) {
-        LadingConfig.Periodic storage = null;
-        if (bool(root, "health.storagedriver.enabled", false)) {
-            storage = new LadingConfig.Periodic(positive(root, "health.storagedriver.interval", CHECK_INTERVAL),
-                    (int) integer(root, "health.storagedriver.threshold", 1, 1));
-        }
-        List<LadingConfig.FileCheck> files = new ArrayList<>();
-        for (String p : items(root, "health.file", Set.of("file", "interval"))) {
-            String file = string(root, p + ".file", null);
-            if (file == null) {
-                throw new ConfigException(at(root, p).origin + ": " + p + ".file is required");
-            }
-            files.add(new LadingConfig.FileCheck(Path.of(file), positive(root, p + ".interval", CHECK_INTERVAL)));
-        }
-        List<LadingConfig.HttpCheck> https = new ArrayList<>();
-        for (String p : items(root, "health.http", Set.of("uri", "headers", "statuscode", "timeout", "interval",
-                "threshold"))) {
-            String uri = string(root, p + ".uri", null);
-            if (uri == null || !uri.matches("https?://.+")) {
-                throw new ConfigException(at(root, p).origin + ": " + p + ".uri must be an http(s) URL");
-            }
-            https.add(new LadingConfig.HttpCheck(java.net.URI.create(uri), headers(root, p + ".headers"),
-                    (int) integer(root, p + ".statuscode", 200, 100), positive(root, p + ".timeout",
-                    Duration.ofSeconds(3)), positive(root, p + ".interval", CHECK_INTERVAL),
-                    (int) integer(root, p + ".threshold", 1, 1)));
-        }
-        List<LadingConfig.TcpCheck> tcps = new ArrayList<>();
-        for (String p : items(root, "health.tcp", Set.of("addr", "timeout", "interval", "threshold"))) {
-            String addr = string(root, p + ".addr", null);
-            if (addr == null) {
-                throw new ConfigException(at(root, p).origin + ": " + p + ".addr is required");
-            }
-            checkAddress(root, addr, p + ".addr");
-            tcps.add(new LadingConfig.TcpCheck(addr, positive(root, p + ".timeout", Duration.ofSeconds(3)),
-                    positive(root, p + ".interval", CHECK_INTERVAL), (int) integer(root, p + ".threshold", 1, 1)));
-        }
-        return new LadingConfig.HealthChecks(storage, files, https, tcps);
-    }
-
     /** The paths of a list of mappings ({@code path.0}, {@code path.1}, ...), each checked for unknown keys. */
-    private List<String> items(ConfigNode root, String path, Set<String> keys) {
+    List<String> items(ConfigNode root, String path, Set<String> keys) {
         ConfigNode list = at(root, path);
         List<String> out = new ArrayList<>();
         if (list == null || list.value == null) {
@@ -772,7 +486,7 @@ public final class ConfigLoader {
         return out;
     }
 
-    private Duration positive(ConfigNode root, String path, Duration def) {
+    Duration positive(ConfigNode root, String path, Duration def) {
         Duration d = duration(root, path, def);
         if (d.isZero() || d.isNegative()) {
             throw new ConfigException(at(root, path).origin + ": " + path + " must be greater than 0");
@@ -780,7 +494,7 @@ public final class ConfigLoader {
         return d;
     }
 
-    private List<String> strings(ConfigNode root, String path) {
+    List<String> strings(ConfigNode root, String path) {
         ConfigNode n = at(root, path);
         if (n == null || n.value == null) {
             return List.of();
