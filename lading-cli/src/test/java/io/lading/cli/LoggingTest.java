@@ -52,6 +52,10 @@ class LoggingTest {
             assertThat(r.statusCode()).isEqualTo(404);
             requestId = r.headers().firstValue("X-Request-Id").orElseThrow();
             log = server.log;
+            // The access line is written just after the response: wait for it before stopping the server.
+            for (int i = 0; i < 200 && !Files.readString(log).contains(requestId); i++) {
+                Thread.sleep(10);
+            }
         }
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
