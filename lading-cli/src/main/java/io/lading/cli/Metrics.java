@@ -1,8 +1,14 @@
 package io.lading.cli;
 
+import io.lading.http.RequestObserver;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.ObservedMetadataStore;
+import io.lading.metadata.ReadTx;
 import io.lading.metadata.Usage;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
+import io.lading.registry.events.Notifier;
+import io.lading.storage.ObservedDriver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -14,12 +20,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.lading.http.RequestObserver;
-import io.lading.metadata.MetadataStore;
-import io.lading.metadata.ObservedMetadataStore;
-import io.lading.metadata.ReadTx;
-import io.lading.registry.events.Notifier;
-import io.lading.storage.ObservedDriver;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
