@@ -53,8 +53,8 @@ public final class BlobService {
         try {
             ReadableByteChannel channel = blobs.open(digest, offset);
             if (offset == 0 && notifier.recordsPulls()) {
-                notifier.pulled(notifier.event(Event.PULL, new Event.Target(BLOB_TYPE, size, digest.toString(),
-                        repository.value(), notifier.url(repository.value(), "blobs", digest.toString()), null, null)));
+                notifier.pulled(notifier.event(Event.PULL, notifier.blob(repository, digest, size, null,
+                        RequestInfo.current())));
             }
             return channel;
         } catch (PathNotFoundException e) {
@@ -83,7 +83,6 @@ public final class BlobService {
             throw StorageFailure.of("looking up blob " + digest, e);
         }
         RequestInfo request = RequestInfo.current();
-        String url = notifier.url(repository.value(), "blobs", digest.toString());
         boolean mounted = metadata.write(tx -> {
             Optional<Long> size = tx.blobSize(digest);
             boolean available = size.isPresent() && (from.isEmpty() || tx.hasBlob(from.get(), digest));
@@ -91,8 +90,8 @@ public final class BlobService {
                 return false;
             }
             tx.linkBlob(repository, digest);
-            notifier.record(tx, notifier.event(Event.MOUNT, new Event.Target(BLOB_TYPE, size.get(), digest.toString(),
-                    repository.value(), url, null, from.map(RepositoryName::value).orElse(null)), request));
+            notifier.record(tx, notifier.event(Event.MOUNT, notifier.blob(repository, digest, size.get(),
+                    from.map(RepositoryName::value).orElse(null), request), request));
             return true;
         });
         if (mounted) {
@@ -101,8 +100,6 @@ public final class BlobService {
         return mounted;
     }
 
-    /** The media type events give blobs: the registry does not know what a blob is, as in distribution. */
-    static final String BLOB_TYPE = "application/octet-stream";
 
     /**
      * Unlinks a blob from a repository (its bytes go when no repository holds them, by GC). Refused while a
@@ -113,8 +110,7 @@ public final class BlobService {
      */
     public void delete(RepositoryName repository, Digest digest) {
         Guards.deletable(options);
-        Event event = notifier.event(Event.DELETE, new Event.Target(null, -1, digest.toString(), repository.value(),
-                null, null, null));
+        Event event = notifier.event(Event.DELETE, Notifier.deleted(repository, digest, null));
         boolean unlinked = metadata.write(tx -> {
             if (tx.manifest(repository, digest).isPresent()) {
                 throw new RegistryException(ErrorCode.CONFLICT, "blob " + digest + " is a manifest of " + repository

@@ -113,11 +113,10 @@ public final class ManifestService {
                 manifest.subject().map(Descriptor::digest).orElse(null), manifest.referrerArtifactType(),
                 manifest.annotations(), clock.instant());
         // One push event per tag set (distribution's shape), or one without a tag for a push by digest only.
-        String url = notifier.url(repository.value(), "manifests", digest.toString());
         List<Event> events = new ArrayList<>();
         for (Tag t : tags.isEmpty() ? java.util.Collections.<Tag>singletonList(null) : tags) {
-            events.add(notifier.event(Event.PUSH, new Event.Target(manifest.mediaType(), bytes.length,
-                    digest.toString(), repository.value(), url, t == null ? null : t.value(), null)));
+            events.add(notifier.event(Event.PUSH, notifier.manifest(repository, digest, manifest.mediaType(),
+                    bytes.length, t == null ? null : t.value(), RequestInfo.current())));
         }
         try {
             BlobClaims.store(metadata, digest, bytes.length, attempt -> blobs.putSmall(digest, bytes), tx -> {
@@ -196,10 +195,9 @@ public final class ManifestService {
             }
             Content content = new Content(record, bytes);
             if (notifier.recordsPulls()) {
-                notifier.pulled(notifier.event(Event.PULL, new Event.Target(record.mediaType(), record.size(),
-                        record.digest().toString(), repository.value(),
-                        notifier.url(repository.value(), "manifests", record.digest().toString()),
-                        reference instanceof Reference.ByTag t ? t.tag().value() : null, null)));
+                notifier.pulled(notifier.event(Event.PULL, notifier.manifest(repository, record.digest(),
+                        record.mediaType(), record.size(), reference instanceof Reference.ByTag t ? t.tag().value()
+                                : null, RequestInfo.current())));
             }
             return content;
         } catch (PathNotFoundException e) {
@@ -234,7 +232,7 @@ public final class ManifestService {
             boolean done = switch (reference) {
                 case Reference.ByTag t -> {
                     boolean untagged = tx.deleteTag(repository, t.tag());
-                    gone.add(new Event.Target(null, -1, null, repository.value(), null, t.tag().value(), null));
+                    gone.add(Notifier.deleted(repository, null, t.tag().value()));
                     yield untagged;
                 }
                 case Reference.ByDigest d -> deleteManifest(tx, repository, d.digest(), gone);
@@ -272,7 +270,7 @@ public final class ManifestService {
         doomed.add(digest);
         for (Digest d : doomed) {
             tx.deleteManifest(repository, d);
-            gone.add(new Event.Target(null, -1, d.toString(), repository.value(), null, null, null));
+            gone.add(Notifier.deleted(repository, d, null));
         }
         return true;
     }

@@ -9,6 +9,7 @@ import io.lading.metadata.MetadataStore.Durability;
 import io.lading.metadata.UploadRecord;
 import io.lading.registry.events.Event;
 import io.lading.registry.events.Notifier;
+import io.lading.registry.events.RequestInfo;
 import io.lading.storage.BlobStore;
 import io.lading.storage.StorageDriver;
 import java.io.EOFException;
@@ -189,8 +190,8 @@ public final class UploadService {
                         + ", not " + digest, java.util.Map.of("digest", digest.toString()));
             }
             long size = u.offset();
-            Event pushed = notifier.event(Event.PUSH, new Event.Target(BlobService.BLOB_TYPE, size, digest.toString(),
-                    repository.value(), notifier.url(repository.value(), "blobs", digest.toString()), null, null));
+            Event pushed = notifier.event(Event.PUSH, notifier.blob(repository, digest, size, null,
+                    RequestInfo.current()));
             try {
                 BlobClaims.store(metadata, digest, size, attempt -> {
                     if (attempt == 1) {

@@ -1,5 +1,7 @@
 package io.lading.registry.events;
 
+import io.lading.core.Digest;
+import io.lading.core.RepositoryName;
 import io.lading.metadata.DeadLetter;
 import io.lading.metadata.EventRecord;
 import io.lading.metadata.MetadataStore;
@@ -70,6 +72,7 @@ public final class Notifier implements AutoCloseable {
     private final Clock clock;
     private final Listener listener;
     private final boolean pullEvents;
+    private final boolean active;
     private final BlockingQueue<Event> pulls = new ArrayBlockingQueue<>(PULL_QUEUE);
     private final List<DeliveryWorker> workers = new ArrayList<>();
     private final HttpClient http;
@@ -84,6 +87,7 @@ public final class Notifier implements AutoCloseable {
                     boolean pullEvents, Clock clock, Listener listener) {
         this.metadata = metadata;
         endpoints.forEach(e -> this.endpoints.put(e.name(), e));
+        this.active = endpoints.stream().anyMatch(e -> !e.disabled());
         this.source = source;
         this.baseUrl = baseUrl == null ? "" : baseUrl.replaceAll("/+$", "");
         this.pullEvents = pullEvents;
@@ -101,7 +105,7 @@ public final class Notifier implements AutoCloseable {
 
     /** True when at least one endpoint is enabled. */
     public boolean active() {
-        return endpoints.values().stream().anyMatch(e -> !e.disabled());
+        return active;
     }
 
     // ---- recording ------------------------------------------------------------------------------------------
@@ -119,11 +123,38 @@ public final class Notifier implements AutoCloseable {
         return new Event(UUID.randomUUID().toString(), clock.instant(), action, target, request, source);
     }
 
+    /** The media type events give blobs: the registry does not know what a blob is, as in distribution. */
+    public static final String BLOB_TYPE = "application/octet-stream";
+
+    /**
+     * A blob as push, pull and mount events describe it.
+     *
+     * @param from    the source repository of a mount, or null
+     * @param request the request behind the event (its Host makes the URL when http.host is not set)
+     */
+    public Event.Target blob(RepositoryName repository, Digest digest, long size, String from, RequestInfo request) {
+        return new Event.Target(BLOB_TYPE, size, digest.toString(), repository.value(),
+                url(repository, "blobs", digest, request), null, from);
+    }
+
+    /** A manifest as push and pull events describe it; {@code tag} null when it was addressed by digest. */
+    public Event.Target manifest(RepositoryName repository, Digest digest, String mediaType, long size, String tag,
+                                 RequestInfo request) {
+        return new Event.Target(mediaType, size, digest.toString(), repository.value(),
+                url(repository, "manifests", digest, request), tag, null);
+    }
+
+    /** What a delete event names, as distribution's do: the repository and the digest or the tag. */
+    public static Event.Target deleted(RepositoryName repository, Digest digest, String tag) {
+        return new Event.Target(null, -1, digest == null ? null : digest.toString(), repository.value(), null, tag,
+                null);
+    }
+
     /** The URL events give for content: {@code <base>/v2/<repository>/<kind>/<digest>}. */
-    public String url(String repository, String kind, String digest) {
+    private String url(RepositoryName repository, String kind, Digest digest, RequestInfo request) {
         String base = baseUrl;
         if (base.isEmpty()) {
-            String host = RequestInfo.current().host();
+            String host = request.host();
             base = host == null || host.isEmpty() ? "" : "http://" + host;
         }
         return base + "/v2/" + repository + "/" + kind + "/" + digest;
