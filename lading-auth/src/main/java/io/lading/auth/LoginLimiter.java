@@ -50,6 +50,12 @@ public final class LoginLimiter {
         return Optional.of(Duration.ofMillis(left));
     }
 
+    /** {@link #blocked} in whole seconds, rounded up, for a Retry-After header. */
+    public java.util.OptionalLong retryAfterSeconds(String client) {
+        return blocked(client).map(d -> java.util.OptionalLong.of(Math.max(1, (d.toMillis() + 999) / 1000)))
+                .orElse(java.util.OptionalLong.empty());
+    }
+
     public void failed(String client) {
         long now = clock.millis();
         if (clients.size() >= MAX_CLIENTS) {

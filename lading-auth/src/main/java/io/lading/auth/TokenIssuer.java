@@ -68,6 +68,11 @@ public final class TokenIssuer {
         return Optional.empty();
     }
 
+    /** The account an HTTP Basic {@code Authorization} header logs in, parsed as {@link Htpasswd#authenticate}. */
+    public Optional<Identity> loginBasic(String authorization) {
+        return users == null ? Optional.empty() : users.authenticate(authorization).map(rules::identity);
+    }
+
     /** Signs an access token for what {@code who} may do of {@code wanted}; with a refresh token if asked. */
     public Issued issue(Identity who, List<Access> wanted, boolean offline) {
         List<Access> granted = rules.grantAll(who, wanted);

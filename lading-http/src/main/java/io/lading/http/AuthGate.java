@@ -7,10 +7,10 @@ import io.lading.auth.Identity;
 import io.lading.auth.LoginLimiter;
 import io.lading.auth.TokenVerifier;
 import io.lading.core.ErrorCode;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -140,9 +140,9 @@ public final class AuthGate {
 
     private boolean basic(Request request, Response response) {
         String client = Request.getRemoteAddr(request);
-        Optional<Duration> wait = limiter.blocked(client);
+        OptionalLong wait = limiter.retryAfterSeconds(client);
         if (wait.isPresent()) {
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            long seconds = wait.getAsLong();
             response.getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
             return refuse(request, response, ErrorCode.TOOMANYREQUESTS, "too many failed logins from " + client
                     + "; retry in " + seconds + " s", null);

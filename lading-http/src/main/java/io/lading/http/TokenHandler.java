@@ -10,14 +10,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -54,9 +53,9 @@ public final class TokenHandler {
 
     void handle(Request request, Response response) throws IOException {
         String client = Request.getRemoteAddr(request);
-        Optional<Duration> wait = limiter.blocked(client);
+        OptionalLong wait = limiter.retryAfterSeconds(client);
         if (wait.isPresent()) {
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, Math.max(1, (wait.get().toMillis() + 999) / 1000));
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, wait.getAsLong());
             oauthError(request, response, 429, "slow_down", "too many failed logins from " + client);
             return;
         }
@@ -82,8 +81,7 @@ public final class TokenHandler {
         Identity who = Identity.ANONYMOUS;
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (authorization != null) {
-            Optional<String[]> basic = basic(authorization);
-            Optional<Identity> login = basic.flatMap(b -> issuer.login(b[0], b[1]));
+            Optional<Identity> login = issuer.loginBasic(authorization);
             if (login.isEmpty()) {
                 limiter.failed(client);
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"" + realm + "\"");
@@ -180,21 +178,6 @@ public final class TokenHandler {
         ObjectNode out = JSON.createObjectNode().put("error", error).put("error_description", description);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         HttpOut.error(request, response, status, out.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Optional<String[]> basic(String authorization) {
-        if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return Optional.empty();
-        }
-        try {
-            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
-                    StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return colon <= 0 ? Optional.empty()
-                    : Optional.of(new String[]{decoded.substring(0, colon), decoded.substring(colon + 1)});
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     /** The urlencoded form body, or null when it is not one (or too large). */
