@@ -135,26 +135,30 @@ final class SqliteOutbox implements Outbox {
 
     @Override
     public int replay(String endpoint, Collection<Long> seqs, Instant now) {
-        List<DeadLetter> letters = new ArrayList<>();
         if (seqs.isEmpty()) {
-            for (long after = 0; ; ) {
-                List<DeadLetter> page = deadLetters(endpoint, after, 500);
-                if (page.isEmpty()) {
-                    break;
-                }
-                letters.addAll(page);
-                after = page.get(page.size() - 1).event().seq();
-            }
-        } else {
-            for (long seq : seqs) {
-                letters.addAll(tx.query(DEAD_LETTERS + " AND l.seq = ?", SqliteOutbox::deadLetter, endpoint, seq));
-            }
+            return requeue(endpoint, null, now);
         }
-        for (DeadLetter l : letters) {
-            tx.update("DELETE FROM event_dead_letters WHERE endpoint = ? AND seq = ?", endpoint, l.event().seq());
-            enqueue(endpoint, l.event().repository(), l.event().seq(), now);
+        int n = 0;
+        for (long seq : seqs) {
+            n += requeue(endpoint, seq, now);
         }
-        return letters.size();
+        return n;
+    }
+
+    /** Moves the endpoint's dead letters (all, or the one numbered {@code seq}) back to its queues, in SQL. */
+    private int requeue(String endpoint, Long seq, Instant now) {
+        String from = " FROM event_dead_letters l JOIN events e ON e.seq = l.seq WHERE l.endpoint = ?"
+                + (seq == null ? "" : " AND l.seq = ?");
+        Object[] which = seq == null ? new Object[]{endpoint} : new Object[]{endpoint, seq};
+        tx.update("INSERT INTO event_deliveries (endpoint, repository, seq) SELECT l.endpoint, e.repository, l.seq"
+                + from, which);
+        Object[] withTime = new Object[which.length + 1];
+        withTime[0] = now.toEpochMilli();
+        System.arraycopy(which, 0, withTime, 1, which.length);
+        tx.update("INSERT INTO event_queues (endpoint, repository, next_attempt_at) SELECT DISTINCT l.endpoint,"
+                + " e.repository, ?" + from + " ON CONFLICT (endpoint, repository) DO NOTHING", withTime);
+        return tx.update("DELETE FROM event_dead_letters AS l WHERE l.endpoint = ?" + (seq == null ? ""
+                : " AND l.seq = ?"), which);
     }
 
     // ---- reads ----------------------------------------------------------------------------------------------

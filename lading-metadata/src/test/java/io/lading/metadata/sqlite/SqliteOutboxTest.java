@@ -105,4 +105,23 @@ class SqliteOutboxTest {
                     .orElseThrow())).isZero();
         }
     }
+
+    @Test
+    void replayingOneDeadLetterLeavesTheOthers() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.outbox().append(event("d1", "a"), List.of("hook"));
+                tx.outbox().append(event("d2", "b"), List.of("hook"));
+                List<PendingEvent> due = tx.outbox().due("hook", T0, 10);
+                tx.outbox().deadLetter("hook", due, T0, "HTTP 500");
+                return null;
+            });
+            long second = store.<List<DeadLetter>>read(tx -> tx.outbox().deadLetters("hook", 0, 10)).get(1).event().seq();
+            assertThat(store.<Integer>write(tx -> tx.outbox().replay("hook", List.of(second), T0))).isEqualTo(1);
+            assertThat(store.<Integer>write(tx -> tx.outbox().replay("hook", List.of(second), T0))).isZero();
+            assertThat(ids(store.read(tx -> tx.outbox().due("hook", T0, 10)))).containsExactly("d2");
+            assertThat(store.<List<DeadLetter>>read(tx -> tx.outbox().deadLetters("hook", 0, 10)))
+                    .extracting(l -> l.event().id()).containsExactly("d1");
+        }
+    }
 }

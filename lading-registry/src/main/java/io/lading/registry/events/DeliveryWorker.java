@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -207,27 +208,12 @@ final class DeliveryWorker {
     }
 
     private String body(List<PendingEvent> batch) {
-        StringBuilder b = new StringBuilder();
-        switch (endpoint.format()) {
-            case DISTRIBUTION -> {
-                b.append("{\"events\":[");
-                for (int i = 0; i < batch.size(); i++) {
-                    b.append(i == 0 ? "" : ",").append(batch.get(i).event().payload());
-                }
-                b.append("]}");
-            }
-            case CLOUDEVENTS -> {
-                if (batch.size() == 1) {
-                    return cloudEvent(batch.get(0));
-                }
-                b.append('[');
-                for (int i = 0; i < batch.size(); i++) {
-                    b.append(i == 0 ? "" : ",").append(cloudEvent(batch.get(i)));
-                }
-                b.append(']');
-            }
-        }
-        return b.toString();
+        return switch (endpoint.format()) {
+            case DISTRIBUTION -> batch.stream().map(p -> p.event().payload())
+                    .collect(Collectors.joining(",", "{\"events\":[", "]}"));
+            case CLOUDEVENTS -> batch.size() == 1 ? cloudEvent(batch.get(0))
+                    : batch.stream().map(DeliveryWorker::cloudEvent).collect(Collectors.joining(",", "[", "]"));
+        };
     }
 
     /** CloudEvents 1.0, structured mode: the distribution event is the data. */
