@@ -94,7 +94,7 @@ public record SigningKey(PrivateKey privateKey, PublicKey publicKey, String algo
         try {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
-            Files.createFile(tmp);
+            Files.createFile(tmp); // no POSIX permissions on this file system: the directory's access rules apply
         }
         Files.writeString(tmp, pem, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.SYNC);
