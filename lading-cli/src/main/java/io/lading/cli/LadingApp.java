@@ -24,6 +24,7 @@ import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
 import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.StagedContent;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.Event;
 import io.lading.registry.events.Notifier;
@@ -61,6 +62,7 @@ public final class LadingApp implements AutoCloseable {
     private final StorageDriver driver;
     private final MetadataStore metadata;
     private final UploadService uploads;
+    private final StagedContent staged;
     private final RegistryServer server;
     private final ScheduledExecutorService maintenance;
     private final LadingConfig config;
@@ -114,9 +116,10 @@ public final class LadingApp implements AutoCloseable {
         notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().host(),
                 config.notifications().pullEvents(), clock, metrics != null ? metrics : new Notifier.Listener() {
                 });
-        BlobService blobs = new BlobService(metadata, blobStore, options, recentUse, notifier);
-        uploads = new UploadService(metadata, blobStore, options, clock, notifier);
-        ManifestService manifests = new ManifestService(metadata, blobStore, options, clock, notifier);
+        staged = new StagedContent(metadata, blobStore, config.lading().staging());
+        BlobService blobs = new BlobService(metadata, staged, options, recentUse, notifier);
+        uploads = new UploadService(metadata, blobStore, staged, options, clock, notifier);
+        ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, clock, notifier);
         collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
         admin = new MaintenanceService(metadata, options, collector, config.lading().gc());
         Map<String, String> headers = new LinkedHashMap<>();
@@ -248,6 +251,7 @@ public final class LadingApp implements AutoCloseable {
             LOG.info("gc: finished {} blob deletion(s) left by an interrupted collection", recovered);
         }
         notifier.start();
+        staged.start();
         server.start();
         serving.set(true);
         if (health != null) {
@@ -307,6 +311,11 @@ public final class LadingApp implements AutoCloseable {
         maintenance.shutdownNow();
         try {
             server.stop();
+            try {
+                staged.close(); // storage is complete on its own after a clean stop (distribution can read it)
+            } catch (IOException e) {
+                LOG.warn("staged content not all written to storage ({}); the next start writes it", e.getMessage());
+            }
             notifier.close();
             if (health != null) {
                 health.close();

@@ -105,6 +105,7 @@ class GarbageCollectionStressTest {
                 }
             }
             Set<Digest> stored = new HashSet<>();
+            reg.staged.writeStaged(); // everything in storage, where the collector looks for orphans
             reg.blobs.forEachStoredBlob(b -> stored.add(b.digest()));
             Set<Digest> missing = new HashSet<>(needed);
             missing.removeAll(stored);

@@ -57,8 +57,9 @@ class GarbageCollectionTest {
         }
     }
 
+    /** True when the blob's bytes are there: in storage or staged. */
     private static boolean stored(TestRegistry reg, Digest d) throws Exception {
-        return reg.blobs.size(d).isPresent();
+        return reg.staged.size(d).isPresent();
     }
 
     private static int status(TestRegistry reg, String method, String path) throws Exception {

@@ -8,6 +8,7 @@ import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
 import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.StagedContent;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
@@ -32,6 +33,7 @@ final class TestRegistry implements AutoCloseable {
     final GarbageCollector collector;
     final MaintenanceService maintenance;
     final UploadService uploads;
+    final StagedContent staged;
     final Notifier notifier;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final String base;
@@ -81,9 +83,11 @@ final class TestRegistry implements AutoCloseable {
         collector = new GarbageCollector(metadata, blobs, recentUse, clock);
         maintenance = new MaintenanceService(metadata, options, collector,
                 new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false));
-        uploads = new UploadService(metadata, blobs, options, clock, notifier);
-        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, blobs, options, recentUse, notifier),
-                uploads, new ManifestService(metadata, blobs, options, clock, notifier),
+        staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+        staged.start();
+        uploads = new UploadService(metadata, blobs, staged, options, clock, notifier);
+        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, staged, options, recentUse, notifier),
+                uploads, new ManifestService(metadata, blobs, staged, options, clock, notifier),
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens,
@@ -139,6 +143,7 @@ final class TestRegistry implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+        staged.close();
         notifier.close();
         metadata.close();
     }

@@ -72,4 +72,7 @@ public interface ReadTx {
 
     /** The events outbox. */
     OutboxView outbox();
+
+    /** Small content staged in the metadata store. */
+    StagingView staging();
 }

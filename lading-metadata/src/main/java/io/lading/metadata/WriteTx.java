@@ -91,7 +91,10 @@ public interface WriteTx extends ReadTx {
     /** Blobs marked as being deleted (by this collection, or by one that crashed). */
     List<BlobRecord> blobsBeingDeleted(int limit);
 
-    /** Drops the record of a blob whose bytes are deleted; only a blob marked as being deleted is dropped. */
+    /**
+     * Drops the record of a blob whose bytes are deleted, and its staged bytes; only a blob marked as being deleted
+     * is dropped.
+     */
     void forgetBlob(Digest digest);
 
     /** Records the start of a garbage collection; returns its id. */
@@ -103,4 +106,8 @@ public interface WriteTx extends ReadTx {
     /** The events outbox, for appending events in this transaction and for their delivery. */
     @Override
     Outbox outbox();
+
+    /** Small content staged in this transaction's store, for staging and unstaging. */
+    @Override
+    Staging staging();
 }

@@ -35,15 +35,42 @@ final class BlobClaims {
             if (claim.isPresent()) {
                 return claim.getAsLong();
             }
-            if (System.nanoTime() > deadline) {
-                throw new RegistryException(ErrorCode.UNAVAILABLE, "blob " + digest
-                        + " is being garbage collected and the collection has not finished; retry later");
-            }
+            pause(digest, deadline);
+        }
+    }
+
+    /** Waits a moment for a collection deleting {@code digest} to finish. @throws RegistryException UNAVAILABLE */
+    private static void pause(Digest digest, long deadline) {
+        if (System.nanoTime() > deadline) {
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "blob " + digest
+                    + " is being garbage collected and the collection has not finished; retry later");
+        }
+        try {
+            Thread.sleep(PAUSE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted waiting for blob " + digest);
+        }
+    }
+
+    /**
+     * The push protocol for bytes placed by the transaction itself (staged content): claim and {@code placeAndLink}
+     * in one durable transaction, so no collection can come between them. Waits, as a claim does, while a
+     * collection is deleting the digest's bytes.
+     */
+    static <T> T storeClaimed(MetadataStore metadata, Digest digest, long size,
+                              MetadataStore.Work<WriteTx, T> placeAndLink) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
             try {
-                Thread.sleep(PAUSE_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted waiting for blob " + digest);
+                return metadata.write(tx -> {
+                    if (tx.claimBlob(digest, size).isEmpty()) {
+                        throw new LostClaim();
+                    }
+                    return placeAndLink.run(tx);
+                });
+            } catch (LostClaim e) {
+                pause(digest, deadline);
             }
         }
     }

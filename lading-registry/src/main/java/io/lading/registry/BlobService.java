@@ -8,7 +8,6 @@ import io.lading.metadata.MetadataStore;
 import io.lading.registry.events.Event;
 import io.lading.registry.events.Notifier;
 import io.lading.registry.events.RequestInfo;
-import io.lading.storage.BlobStore;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
@@ -20,12 +19,13 @@ import java.util.Optional;
  */
 public final class BlobService {
     private final MetadataStore metadata;
-    private final BlobStore blobs;
+    private final StagedContent blobs;
     private final RegistryOptions options;
     private final RecentUse recentUse;
     private final Notifier notifier;
 
-    public BlobService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, RecentUse recentUse,
+    /** @param blobs the bytes of blobs, staged or in storage */
+    public BlobService(MetadataStore metadata, StagedContent blobs, RegistryOptions options, RecentUse recentUse,
                        Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;

@@ -33,16 +33,19 @@ import java.util.Set;
 public final class ManifestService {
     private final MetadataStore metadata;
     private final BlobStore blobs;
+    private final StagedContent staged;
     private final RegistryOptions options;
     private final Clock clock;
     private final Notifier notifier;
     /** Manifest bytes served recently (8 MiB: thousands of manifests, a small part of the default heap). */
     private final ManifestCache cache = new ManifestCache(8L << 20);
 
-    public ManifestService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock,
-                           Notifier notifier) {
+    /** @param staged where manifests small enough to be staged go, and where every manifest is read from */
+    public ManifestService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
+                           Clock clock, Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;
+        this.staged = staged;
         this.options = options;
         this.clock = clock;
         this.notifier = notifier;
@@ -118,20 +121,25 @@ public final class ManifestService {
             events.add(notifier.event(Event.PUSH, notifier.manifest(repository, digest, manifest.mediaType(),
                     bytes.length, t == null ? null : t.value(), RequestInfo.current())));
         }
-        try {
-            BlobClaims.store(metadata, digest, bytes.length, attempt -> blobs.putSmall(digest, bytes), tx -> {
-                // Checked again inside the transaction: a blob unlinked since the first check must not be referenced.
-                checkReferences(tx, repository, blobRefs, required);
-                tx.linkBlob(repository, digest);
-                tx.putManifest(repository, record, blobRefs, manifestRefs);
-                for (Tag t : tags) {
-                    tx.putTag(repository, t, digest);
-                }
-                notifier.record(tx, events);
-                return null;
-            });
-        } catch (IOException e) {
-            throw StorageFailure.of("storing manifest " + digest, e);
+        MetadataStore.Work<WriteTx, Void> link = tx -> {
+            // Checked again inside the transaction: a blob unlinked since the first check must not be referenced.
+            checkReferences(tx, repository, blobRefs, required);
+            tx.linkBlob(repository, digest);
+            tx.putManifest(repository, record, blobRefs, manifestRefs);
+            for (Tag t : tags) {
+                tx.putTag(repository, t, digest);
+            }
+            notifier.record(tx, events);
+            return null;
+        };
+        if (staged.accepts(bytes.length)) {
+            staged.store(digest, bytes, link);
+        } else {
+            try {
+                BlobClaims.store(metadata, digest, bytes.length, attempt -> blobs.putSmall(digest, bytes), link);
+            } catch (IOException e) {
+                throw StorageFailure.of("storing manifest " + digest, e);
+            }
         }
         notifier.wake();
         cache.put(digest, bytes);
@@ -190,7 +198,7 @@ public final class ManifestService {
         try {
             byte[] bytes = cache.get(record.digest());
             if (bytes == null) {
-                bytes = blobs.readSmall(record.digest(), Manifest.MAX_BYTES);
+                bytes = staged.read(record.digest(), Manifest.MAX_BYTES);
                 cache.put(record.digest(), bytes);
             }
             Content content = new Content(record, bytes);

@@ -51,11 +51,14 @@ public final class UploadService {
     private final Clock clock;
     private final ConcurrentHashMap<UUID, Live> live = new ConcurrentHashMap<>();
     private final Notifier notifier;
+    private final StagedContent staged;
 
-    public UploadService(MetadataStore metadata, BlobStore blobs, RegistryOptions options, Clock clock,
-                         Notifier notifier) {
+    /** @param staged where a small blob pushed in one request goes (see {@link StagedContent}) */
+    public UploadService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
+                         Clock clock, Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;
+        this.staged = staged;
         this.options = options;
         this.clock = clock;
         this.notifier = notifier;
@@ -94,15 +97,15 @@ public final class UploadService {
         Live l = live.computeIfAbsent(id, k -> new Live());
         l.lock.lock();
         try {
-            return appendLocked(repository, id, rangeStart, body, length, l, true);
+            return appendLocked(status(repository, id), rangeStart, body, length, l, true);
         } finally {
             l.lock.unlock();
         }
     }
 
-    private UploadRecord appendLocked(RepositoryName repository, UUID id, Long rangeStart, InputStream body,
-                                      long length, Live l, boolean recordOffset) {
-        UploadRecord u = status(repository, id);
+    private UploadRecord appendLocked(UploadRecord u, Long rangeStart, InputStream body, long length, Live l,
+                                      boolean recordOffset) {
+        UUID id = u.id();
         if (rangeStart != null && rangeStart != u.offset()) {
             throw new UploadRangeException(u, "chunk starts at " + rangeStart + " but the upload is at " + u.offset());
         }
@@ -170,9 +173,14 @@ public final class UploadService {
         Live l = live.computeIfAbsent(id, k -> new Live());
         l.lock.lock();
         try {
+            UploadRecord session = status(repository, id);
+            if (session.offset() == 0 && (rangeStart == null || rangeStart == 0) && length > 0
+                    && staged.accepts(length)) {
+                return completeStaged(repository, id, digest, body, (int) length);
+            }
             // The final chunk's offset is not recorded: the session either ends below or the bytes past the
             // recorded offset are overwritten by the client's next attempt.
-            UploadRecord u = appendLocked(repository, id, rangeStart, body, length, l, false);
+            UploadRecord u = appendLocked(session, rangeStart, body, length, l, false);
             Digest actual;
             if (digest.algorithm() == u.algorithm()) {
                 actual = digesterAt(u, l).digest();
@@ -184,14 +192,9 @@ public final class UploadService {
                 }
             }
             forget(l);
-            if (!actual.equals(digest)) {
-                discard(id);
-                throw new RegistryException(ErrorCode.DIGEST_INVALID, "upload content has digest " + actual
-                        + ", not " + digest, java.util.Map.of("digest", digest.toString()));
-            }
+            verify(id, digest, actual);
             long size = u.offset();
-            Event pushed = notifier.event(Event.PUSH, notifier.blob(repository, digest, size, null,
-                    RequestInfo.current()));
+            Event pushed = pushEvent(repository, digest, size);
             try {
                 BlobClaims.store(metadata, digest, size, attempt -> {
                     if (attempt == 1) {
@@ -202,12 +205,7 @@ public final class UploadService {
                                 + " collected while it was being stored (the push took longer than the grace"
                                 + " period); push it again");
                     }
-                }, tx -> {
-                    tx.linkBlob(repository, digest);
-                    tx.deleteUpload(id);
-                    notifier.record(tx, pushed);
-                    return null;
-                });
+                }, tx -> link(tx, repository, id, digest, pushed));
                 notifier.wake();
             } catch (IOException e) {
                 throw StorageFailure.of("committing upload " + id, e);
@@ -220,6 +218,52 @@ public final class UploadService {
             l.lock.unlock();
             live.remove(id);
         }
+    }
+
+    /**
+     * A whole small blob in the completing request (a monolithic push): received into memory, verified, and staged
+     * in the transaction that links it, without a file of its own for the upload.
+     */
+    private long completeStaged(RepositoryName repository, UUID id, Digest digest, InputStream body, int length) {
+        byte[] bytes;
+        try {
+            bytes = body.readNBytes(length);
+        } catch (IOException e) {
+            throw StorageFailure.of("receiving upload " + id, e);
+        }
+        if (bytes.length < length) {
+            throw new RegistryException(ErrorCode.SIZE_INVALID, "request body shorter than Content-Length");
+        }
+        verify(id, digest, Digest.of(digest.algorithm(), bytes));
+        Event pushed = pushEvent(repository, digest, length);
+        staged.store(digest, bytes, tx -> link(tx, repository, id, digest, pushed));
+        notifier.wake();
+        try {
+            blobs.deleteUpload(id); // bytes an earlier failed append may have left
+        } catch (IOException e) {
+            LOG.debug("upload {}: could not delete its data ({}); purging will", id, e.getMessage());
+        }
+        return length;
+    }
+
+    /** On a digest mismatch, discards the session and its bytes. @throws RegistryException DIGEST_INVALID */
+    private void verify(UUID id, Digest expected, Digest actual) {
+        if (!actual.equals(expected)) {
+            discard(id);
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "upload content has digest " + actual
+                    + ", not " + expected, java.util.Map.of("digest", expected.toString()));
+        }
+    }
+
+    private Event pushEvent(RepositoryName repository, Digest digest, long size) {
+        return notifier.event(Event.PUSH, notifier.blob(repository, digest, size, null, RequestInfo.current()));
+    }
+
+    private Void link(io.lading.metadata.WriteTx tx, RepositoryName repository, UUID id, Digest digest, Event pushed) {
+        tx.linkBlob(repository, digest);
+        tx.deleteUpload(id);
+        notifier.record(tx, pushed);
+        return null;
     }
 
     /** Cancels a session and deletes its bytes. @throws RegistryException BLOB_UPLOAD_UNKNOWN */

@@ -3,6 +3,7 @@ package io.lading.cli.config;
 import io.lading.core.Descriptor;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.StagedContent;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -221,6 +222,17 @@ public final class ConfigLoader {
         };
     }
 
+    /** lading.storage.staging.*: at most 1 MiB per blob, since a staged push holds the blob in memory. */
+    private StagedContent.Settings staging(ConfigNode root) {
+        StagedContent.Settings d = StagedContent.Settings.DEFAULTS;
+        long maxSize = integer(root, "lading.storage.staging.maxsize", d.maxSize(), 0);
+        if (maxSize > StagedContent.Settings.LIMIT) {
+            throw new ConfigException(at(root, "lading.storage.staging.maxsize").origin
+                    + ": lading.storage.staging.maxsize must be at most " + StagedContent.Settings.LIMIT + " bytes");
+        }
+        return new StagedContent.Settings(maxSize, integer(root, "lading.storage.staging.maxbacklog", d.maxBacklog(), 0));
+    }
+
     long integer(ConfigNode root, String path, long def, long min) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
@@ -341,7 +353,7 @@ public final class ConfigLoader {
                 integer(root, "lading.uploads.chunkminlength", 0, 0),
                 bool(root, "lading.storage.directwrites", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
-                        RegistryOptions.ReferrersOnDelete.REFUSE));
+                        RegistryOptions.ReferrersOnDelete.REFUSE), staging(root));
 
         LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 

@@ -3,6 +3,7 @@ package io.lading.cli.config;
 import io.lading.core.Descriptor;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.StagedContent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -143,8 +144,10 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param directWrites   lading.storage.directwrites: filesystem driver writes blobs with O_DIRECT
      * @param gc             lading.gc.*: the online garbage collector
      * @param referrers      lading.deletes.referrers: refuse (default) or cascade when a deleted manifest has referrers
+     * @param staging        lading.storage.staging.*: small content pushed with one fsync (see StagedContent)
      */
     public record Lading(Path metadataPath, long chunkMinLength, boolean directWrites,
-                         MaintenanceService.GcSettings gc, RegistryOptions.ReferrersOnDelete referrers) {
+                         MaintenanceService.GcSettings gc, RegistryOptions.ReferrersOnDelete referrers,
+                         StagedContent.Settings staging) {
     }
 }

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class SqliteMetadataStore implements MetadataStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteMetadataStore.class);
     /** Migrations in order; the database's {@code user_version} is how many have run. */
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql",
+            "V4__staging.sql");
     private static final int READERS = 4;
 
     /** Most writes committed by one COMMIT; bounds the time a batch holds the lock. */

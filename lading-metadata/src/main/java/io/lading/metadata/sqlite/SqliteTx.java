@@ -39,6 +39,7 @@ final class SqliteTx implements WriteTx {
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final SqliteOutbox outbox = new SqliteOutbox(this);
+    private final SqliteStaging staging = new SqliteStaging(this);
 
     SqliteTx(Connection connection) {
         this.connection = connection;
@@ -151,6 +152,7 @@ final class SqliteTx implements WriteTx {
                 case Long l -> ps.setLong(i + 1, l);
                 case Integer n -> ps.setInt(i + 1, n);
                 case String s -> ps.setString(i + 1, s);
+                case byte[] b -> ps.setBytes(i + 1, b);
                 default -> ps.setString(i + 1, p.toString());
             }
         }
@@ -544,7 +546,9 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public void forgetBlob(Digest digest) {
-        update("DELETE FROM blobs WHERE digest = ? AND deleting = 1", digest.toString());
+        if (update("DELETE FROM blobs WHERE digest = ? AND deleting = 1", digest.toString()) > 0) {
+            update("DELETE FROM staged_blobs WHERE digest = ?", digest.toString());
+        }
     }
 
     @Override
@@ -564,5 +568,10 @@ final class SqliteTx implements WriteTx {
     @Override
     public SqliteOutbox outbox() {
         return outbox;
+    }
+
+    @Override
+    public SqliteStaging staging() {
+        return staging;
     }
 }

@@ -1,0 +1,299 @@
+package io.lading.registry;
+
+import io.lading.core.Digest;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.MetadataStore.Durability;
+import io.lading.metadata.StagingView.StagedBlob;
+import io.lading.metadata.WriteTx;
+import io.lading.storage.BlobStore;
+import io.lading.storage.InvalidOffsetException;
+import io.lading.storage.PathNotFoundException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Small blobs and manifests, pushed with one fsync. A push of content no larger than {@link Settings#maxSize}
+ * commits the bytes into the metadata store in the transaction that links them: the commit's log sync is the only
+ * sync the client waits for, where writing a file at its blob path costs a sync of the file, of the directory
+ * made for it and of that directory's parent, and then the commit's. A background writer puts staged bytes at
+ * their blob path (distribution's layout, durably) and then drops them from the metadata store, once pushes have
+ * paused for a moment (or the backlog is half full), so that its syncs do not compete with a burst of pushes;
+ * bytes a crash left staged are written at the next start, and everything is written before a clean stop.
+ *
+ * <p>Readers go through {@link #open}, {@link #size} and {@link #read}: storage first, then the staged bytes, then
+ * storage again. The writer drops staged bytes only after they are in storage, so a reader that finds neither in
+ * the first two steps finds the file in the third, or the content is gone.
+ *
+ * <p>The backlog (staged bytes not yet written) is bounded by {@link Settings#maxBacklog}: past it, pushes take
+ * the ordinary path until the writer has caught up, so a storage outage cannot fill the metadata store.
+ */
+public final class StagedContent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StagedContent.class);
+    /** Staged blobs the writer takes per pass, and how many of them it writes at a time. */
+    private static final int BATCH = 64;
+    private static final int PARALLEL_WRITES = 4;
+    /** How long no push must have staged anything before the writer starts (or goes on) writing. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
+
+    /**
+     * @param maxSize    lading.storage.staging.maxsize: content up to this many bytes is staged; 0 turns staging off
+     * @param maxBacklog lading.storage.staging.maxbacklog: staged bytes not yet in storage above which pushes stop
+     *                   staging
+     */
+    public record Settings(long maxSize, long maxBacklog) {
+        /** The largest maxSize: a staged push holds its blob in memory. */
+        public static final long LIMIT = 1 << 20;
+        public static final Settings DEFAULTS = new Settings(64 * 1024, 64L << 20);
+        public static final Settings OFF = new Settings(0, 0);
+    }
+
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final Settings settings;
+    private final AtomicLong backlogBytes = new AtomicLong();
+    private final Semaphore wake = new Semaphore(0);
+    private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Thread writer;
+    private volatile boolean closing;
+    private volatile long lastStore = System.nanoTime() - QUIET_NANOS;
+
+    public StagedContent(MetadataStore metadata, BlobStore blobs, Settings settings) {
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.settings = settings;
+        backlogBytes.set(metadata.read(tx -> tx.staging().backlog()).bytes());
+    }
+
+    /** True when a push of {@code size} bytes should be staged. */
+    public boolean accepts(long size) {
+        return size >= 0 && size <= settings.maxSize() && backlogBytes.get() < settings.maxBacklog() && !closing;
+    }
+
+    /**
+     * Stages {@code bytes} as the content of {@code digest} and runs {@code link} in the same durable transaction,
+     * following the collector protocol (docs/design/gc.md) with the claim in that transaction too: no collection
+     * can come between claiming, staging and linking. Waits while a collection is deleting the digest's bytes.
+     */
+    <T> T store(Digest digest, byte[] bytes, MetadataStore.Work<WriteTx, T> link) {
+        T result = BlobClaims.storeClaimed(metadata, digest, bytes.length, tx -> {
+            tx.staging().stage(digest, bytes);
+            return link.run(tx);
+        });
+        backlogBytes.addAndGet(bytes.length);
+        lastStore = System.nanoTime();
+        wake.release();
+        return result;
+    }
+
+    /** Opens the bytes of {@code digest} at {@code offset}. @throws PathNotFoundException when there are none */
+    public ReadableByteChannel open(Digest digest, long offset) throws IOException {
+        try {
+            return blobs.open(digest, offset);
+        } catch (PathNotFoundException e) {
+            Optional<byte[]> staged = staged(digest);
+            if (staged.isEmpty()) {
+                return blobs.open(digest, offset);
+            }
+            byte[] b = staged.get();
+            if (offset > b.length) {
+                throw new InvalidOffsetException(BlobStore.blobPath(digest), offset, b.length);
+            }
+            return Channels.newChannel(new ByteArrayInputStream(b, (int) offset, b.length - (int) offset));
+        }
+    }
+
+    /** Size of the bytes of {@code digest}, when there are any. */
+    public Optional<Long> size(Digest digest) throws IOException {
+        Optional<Long> size = blobs.size(digest);
+        if (size.isPresent()) {
+            return size;
+        }
+        Optional<byte[]> staged = staged(digest);
+        return staged.isPresent() ? Optional.of((long) staged.get().length) : blobs.size(digest);
+    }
+
+    /** The bytes of small content (a manifest), whole. @throws PathNotFoundException when there are none */
+    public byte[] read(Digest digest, int maxBytes) throws IOException {
+        try {
+            return blobs.readSmall(digest, maxBytes);
+        } catch (PathNotFoundException e) {
+            Optional<byte[]> staged = staged(digest);
+            return staged.isPresent() ? staged.get() : blobs.readSmall(digest, maxBytes);
+        }
+    }
+
+    private Optional<byte[]> staged(Digest digest) {
+        return metadata.read(tx -> tx.staging().get(digest));
+    }
+
+    /** Staged bytes not yet in storage. */
+    public long backlogBytes() {
+        return backlogBytes.get();
+    }
+
+    /** Starts the background writer (which first writes whatever a previous run left staged). */
+    public synchronized void start() {
+        if (writer == null) {
+            writer = Thread.ofVirtual().name("lading-staged-writer").start(this::run);
+        }
+    }
+
+    private void run() {
+        long pauseMs = 0;
+        while (!closing) {
+            try {
+                wake.tryAcquire(pauseMs > 0 ? pauseMs : 1000, TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+                awaitQuiet();
+                write(true);
+                pauseMs = 0;
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                pauseMs = Math.min(Math.max(pauseMs * 2, 500), MAX_RETRY_PAUSE.toMillis());
+                LOG.warn("staged content: writing to storage failed ({}); {} bytes wait in the metadata store, retrying"
+                        + " in {} ms", e.getMessage(), backlogBytes.get(), pauseMs);
+            }
+        }
+    }
+
+    /**
+     * Waits until no push has staged anything for {@link #QUIET_NANOS}, or the backlog is half full: the writer's
+     * syncs would otherwise compete with a burst of pushes for the device, and the bytes are safe where they are.
+     */
+    private void awaitQuiet() throws InterruptedException {
+        long wait;
+        while (!closing && !pressed() && (wait = QUIET_NANOS - (System.nanoTime() - lastStore)) > 0) {
+            Thread.sleep(Math.max(1, wait / 1_000_000));
+        }
+    }
+
+    private boolean pressed() {
+        return backlogBytes.get() >= settings.maxBacklog() / 2;
+    }
+
+    /**
+     * Writes everything staged to storage and drops it from the metadata store; returns how many blobs it wrote.
+     * The background writer calls this; so does a clean stop, and tests.
+     */
+    public int writeStaged() throws IOException {
+        return write(false);
+    }
+
+    /** @param yieldToPushes stop after a batch when pushes are staging again and the backlog is not pressing */
+    private int write(boolean yieldToPushes) throws IOException {
+        int written = 0;
+        while (true) {
+            if (yieldToPushes && !closing && !pressed() && System.nanoTime() - lastStore < QUIET_NANOS) {
+                return written;
+            }
+            List<StagedBlob> batch = metadata.read(tx -> tx.staging().first(BATCH));
+            if (batch.isEmpty()) {
+                // The count kept between passes is an estimate (a push may stage bytes staged already, a collection
+                // may drop staged bytes); the store's figure is the truth.
+                backlogBytes.set(metadata.read(tx -> tx.staging().backlog()).bytes());
+                return written;
+            }
+            List<Future<?>> pending = new ArrayList<>();
+            List<StagedBlob> stored = new ArrayList<>();
+            IOException failure = null;
+            for (int i = 0; i < batch.size(); i += PARALLEL_WRITES) {
+                pending.clear();
+                List<StagedBlob> group = batch.subList(i, Math.min(batch.size(), i + PARALLEL_WRITES));
+                for (StagedBlob b : group) {
+                    pending.add(writes.submit(() -> {
+                        blobs.putSmall(b.digest(), b.bytes());
+                        return null;
+                    }));
+                }
+                for (int j = 0; j < group.size(); j++) {
+                    try {
+                        pending.get(j).get();
+                        stored.add(group.get(j));
+                    } catch (ExecutionException e) {
+                        failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted writing staged content");
+                    }
+                }
+            }
+            // The bytes are durable in storage: losing this bookkeeping to a power cut only writes them again. A
+            // collection may have decided to delete a blob while it was being written: then the file just written
+            // is deleted again, under the collector's protocol (marked first, so a push of the digest waits).
+            List<Digest> collected = new ArrayList<>();
+            List<Digest> forgotten = new ArrayList<>();
+            int dropped = metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
+                collected.clear();
+                forgotten.clear();
+                int n = 0;
+                for (StagedBlob b : stored) {
+                    Digest d = b.digest();
+                    if (!tx.blobKnown(d)) {
+                        tx.markOrphanDeleting(d); // the collection has finished with it: it is now an orphan
+                        forgotten.add(d);
+                    } else if (tx.blobSize(d).isEmpty()) {
+                        collected.add(d); // the collection is deleting it and will forget it (and its staged row)
+                    } else {
+                        tx.staging().unstage(d);
+                        n++;
+                    }
+                }
+                return n;
+            });
+            for (Digest d : collected) {
+                blobs.deleteBlob(d);
+            }
+            for (Digest d : forgotten) {
+                blobs.deleteBlob(d);
+            }
+            if (!forgotten.isEmpty()) {
+                metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
+                    forgotten.forEach(tx::forgetBlob);
+                    return null;
+                });
+            }
+            written += dropped;
+            backlogBytes.addAndGet(-stored.stream().mapToLong(b -> b.bytes().length).sum());
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /** Stops the background writer, then writes what is still staged, so the storage is complete on its own. */
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        wake.release();
+        Thread w = writer;
+        if (w != null) {
+            try { // not interrupted: that would close the channel of a file it is writing
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            writeStaged();
+        } finally {
+            writes.shutdown();
+        }
+    }
+}
