@@ -159,7 +159,7 @@ public final class LadingApp implements AutoCloseable {
                 return new Stores(new InMemoryDriver(), config.lading().metadataPath() != null
                         ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory());
             }
-            StorageDriver driver = new FileSystemDriver(s.rootDirectory(), config.lading().directWrites());
+            StorageDriver driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo());
             Path db = config.lading().metadataPath() != null ? config.lading().metadataPath()
                     : s.rootDirectory().resolve("metadata.db");
             return new Stores(driver, SqliteMetadataStore.open(db));

@@ -25,8 +25,10 @@ import java.util.concurrent.Future;
  * or metadata; which blobs exist for a repository is the metadata store's business.
  */
 public final class BlobStore {
-    /** Read/hash/write buffer; bounds the memory one upload uses. */
+    /** Read/hash/write buffer; with {@link #PIPELINE_DEPTH}, bounds the memory one upload uses (1 MiB). */
     static final int BUFFER_SIZE = 256 * 1024;
+    /** Buffers of one upload: one being received and hashed, the others queued for or being written. */
+    private static final int PIPELINE_DEPTH = 4;
     /** Runs the storage writes of uploads, overlapping them with receiving and hashing (one virtual thread each). */
     private static final ExecutorService WRITERS = Executors.newVirtualThreadPerTaskExecutor();
     private final StorageDriver driver;
@@ -74,18 +76,20 @@ public final class BlobStore {
      */
     public long append(UUID id, long offset, InputStream body, long expected, Digest.Digester digester)
             throws IOException {
-        StorageDriver.FileWriter writer = driver.writer(uploadPath(id), offset);
+        StorageDriver.FileWriter writer = driver.writer(uploadPath(id), offset, expected);
         boolean done = false;
-        // Two buffers: while one is being written to storage on another thread, the request thread reads the next
-        // part of the body into the other and hashes it, so receiving+hashing and writing overlap.
-        byte[][] buffers = {new byte[BUFFER_SIZE], new byte[BUFFER_SIZE]};
-        Future<?> pendingWrite = null;
+        // A ring of buffers: while earlier ones are written to storage in order on other threads, the request thread
+        // reads the next part of the body into a free one and hashes it, so receiving+hashing and writing overlap
+        // and a slow write does not stall the receiver at once. Each write waits for the one before it.
+        byte[][] buffers = new byte[PIPELINE_DEPTH][];
+        @SuppressWarnings("unchecked")
+        Future<Integer>[] writes = new Future[PIPELINE_DEPTH];
+        int slot = 0;
         try {
             long remaining = expected < 0 ? Long.MAX_VALUE : expected;
-            int which = 0;
             while (remaining > 0) {
-                byte[] buf = buffers[which];
-                which ^= 1;
+                awaitWrite(writes[slot]); // the last write from this buffer is done
+                byte[] buf = buffers[slot] != null ? buffers[slot] : (buffers[slot] = new byte[BUFFER_SIZE]);
                 int n = readFully(body, buf, (int) Math.min(buf.length, remaining));
                 if (n == 0) {
                     if (expected >= 0) {
@@ -95,24 +99,26 @@ public final class BlobStore {
                 }
                 digester.update(buf, 0, n);
                 remaining -= n;
-                awaitWrite(pendingWrite);
-                pendingWrite = WRITERS.submit(() -> writer.write(ByteBuffer.wrap(buf, 0, n)));
+                Future<Integer> previous = writes[(slot + PIPELINE_DEPTH - 1) % PIPELINE_DEPTH];
+                writes[slot] = WRITERS.submit(() -> {
+                    awaitWrite(previous);
+                    return writer.write(ByteBuffer.wrap(buf, 0, n));
+                });
+                slot = (slot + 1) % PIPELINE_DEPTH;
             }
-            awaitWrite(pendingWrite);
-            pendingWrite = null;
+            for (Future<Integer> w : writes) {
+                awaitWrite(w);
+            }
             long size = writer.size();
             writer.commit();
             done = true;
             return size;
         } finally {
             if (!done) {
-                if (pendingWrite != null) {
-                    pendingWrite.cancel(false);
-                    try {
-                        awaitWrite(pendingWrite);
-                    } catch (IOException | java.util.concurrent.CancellationException ignored) {
-                        // the append is failing anyway; the writer is closed next
-                    }
+                // Every write must have finished before the writer closes (it may recycle what they write from);
+                // after a failure the ones still queued fail at once.
+                for (Future<Integer> w : writes) {
+                    awaitEnd(w);
                 }
                 writer.close();
             }
@@ -130,6 +136,27 @@ public final class BlobStore {
             total += n;
         }
         return total;
+    }
+
+    /** Waits for a write to end, however it ends; an interrupt does not cut the wait short (it is kept). */
+    private static void awaitEnd(Future<?> write) {
+        if (write == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                write.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                break; // the append is failing anyway
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void awaitWrite(Future<?> write) throws IOException {
@@ -254,7 +281,7 @@ public final class BlobStore {
             return;
         }
         UUID id = UUID.randomUUID();
-        try (StorageDriver.FileWriter w = driver.writer(uploadPath(id), 0)) {
+        try (StorageDriver.FileWriter w = driver.writer(uploadPath(id), 0, bytes.length)) {
             w.write(ByteBuffer.wrap(bytes));
             w.commit();
         }

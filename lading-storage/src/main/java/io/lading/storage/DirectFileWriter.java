@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * So the writer stages whole blocks: it starts at the block holding the resume offset (reading back that block's
  * first bytes), writes only full blocks, and on commit writes the last block zero-padded and truncates the file
  * to its real size before syncing.
+ *
+ * <p>Every {@link #FORCE_AHEAD} bytes it starts an fsync on another thread, so the device (on a VM, the host) flushes
+ * while the rest of the upload arrives and the fsync at commit has little left to do.
  */
 final class DirectFileWriter implements StorageDriver.FileWriter {
     /** Staging buffer size; a multiple of every block size we accept. */
@@ -29,6 +32,13 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
     private static final AtomicInteger POOLED = new AtomicInteger();
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    private static final long FORCE_AHEAD = 64L << 20;
+    private static final java.util.concurrent.ExecutorService FORCERS =
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    /** File position up to which the last background fsync was started. */
+    private long forcedTo;
+    /** The background fsync in progress or last finished, or null. */
+    private java.util.concurrent.Future<?> forcing;
 
     private final Path path;
     private final FileChannel channel;
@@ -113,6 +123,7 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
                 flush(stage.position());
                 stageStart += STAGE_SIZE;
                 stage.clear();
+                forceAhead();
             }
         }
         return n;
@@ -123,6 +134,41 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
         ByteBuffer out = stage.duplicate().position(0).limit(length);
         while (out.hasRemaining()) {
             channel.write(out, stageStart + out.position());
+        }
+    }
+
+    private void forceAhead() {
+        if (stageStart - forcedTo >= FORCE_AHEAD && (forcing == null || forcing.isDone())) {
+            forcedTo = stageStart;
+            forcing = FORCERS.submit(() -> {
+                channel.force(false);
+                return null;
+            });
+        }
+    }
+
+    /** Waits for the background fsync; its failure fails the commit (a later fsync may not report it again). */
+    private void awaitForce() throws IOException {
+        java.util.concurrent.Future<?> f = forcing;
+        if (f == null) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    f.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -147,6 +193,7 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
             if (channel.size() != size) {
                 channel.truncate(size);
             }
+            awaitForce();
             channel.force(false);
         } finally {
             close();
@@ -167,6 +214,11 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
     @Override
     public void close() throws IOException {
         if (channel.isOpen()) {
+            try {
+                awaitForce(); // before the channel it syncs closes
+            } catch (IOException ignored) {
+                // closing without a commit: nothing was promised
+            }
             stageStart = size();
             channel.close();
             release(stage);

@@ -21,20 +21,34 @@ import java.util.stream.Stream;
 /**
  * Stores files under a root directory. Commit fsyncs the file; move is an atomic rename followed by an fsync
  * of the target directory, so a committed, moved file survives a crash.
+ *
+ * <p>With direct I/O on, large files bypass the page cache both ways (O_DIRECT, where the file system supports
+ * it): writes that are expected to reach {@link #DIRECT_MIN} bytes or of unknown length go through
+ * {@link DirectFileWriter}, and reads of files of at least that size through {@link DirectFileReader}. Small files
+ * (manifests, configs, small layers) stay in the page cache, where repeated reads of them are cheapest.
  */
 public final class FileSystemDriver implements StorageDriver {
+    /** Size from which files are written and read with O_DIRECT when direct I/O is on. */
+    public static final long DIRECT_MIN = 4L << 20;
     private final Path root;
-    private final boolean directWrites;
+    private final boolean directIo;
+    private final long directMin;
 
-    /** A driver that writes with O_DIRECT where the file system supports it (see {@link DirectFileWriter}). */
+    /** A driver with direct I/O for large files (see the class comment). */
     public FileSystemDriver(Path root) throws IOException {
         this(root, true);
     }
 
-    /** @param directWrites false to write through the page cache even where O_DIRECT is available */
-    public FileSystemDriver(Path root, boolean directWrites) throws IOException {
+    /** @param directIo false to read and write through the page cache even where O_DIRECT is available */
+    public FileSystemDriver(Path root, boolean directIo) throws IOException {
+        this(root, directIo, DIRECT_MIN);
+    }
+
+    /** @param directMin size from which files go direct (tests use small ones) */
+    FileSystemDriver(Path root, boolean directIo, long directMin) throws IOException {
         this.root = root.toAbsolutePath().normalize();
-        this.directWrites = directWrites;
+        this.directIo = directIo;
+        this.directMin = directMin;
         Files.createDirectories(this.root);
     }
 
@@ -64,11 +78,29 @@ public final class FileSystemDriver implements StorageDriver {
             ch.close();
             throw new InvalidOffsetException(path, offset, size);
         }
+        if (directIo && size >= directMin) {
+            DirectFileReader direct;
+            try {
+                direct = DirectFileReader.open(resolve(path), offset);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            if (direct != null) {
+                ch.close();
+                return direct;
+            }
+        }
         return ch.position(offset);
     }
 
     @Override
     public FileWriter writer(String path, long offset) throws IOException {
+        return writer(path, offset, -1);
+    }
+
+    @Override
+    public FileWriter writer(String path, long offset, long expected) throws IOException {
         Path p = resolve(path);
         Files.createDirectories(p.getParent());
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -81,7 +113,7 @@ public final class FileSystemDriver implements StorageDriver {
         if (size > offset) {
             ch.truncate(offset);
         }
-        if (directWrites) {
+        if (directIo && (expected < 0 || offset + expected >= directMin)) {
             DirectFileWriter direct;
             try {
                 direct = DirectFileWriter.open(p, offset, ch);

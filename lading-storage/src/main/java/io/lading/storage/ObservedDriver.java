@@ -64,7 +64,12 @@ public final class ObservedDriver implements StorageDriver {
 
     @Override
     public FileWriter writer(String path, long offset) throws IOException {
-        FileWriter w = timed("writer", () -> delegate.writer(path, offset));
+        return writer(path, offset, -1);
+    }
+
+    @Override
+    public FileWriter writer(String path, long offset, long expected) throws IOException {
+        FileWriter w = timed("writer", () -> delegate.writer(path, offset, expected));
         return new FileWriter() {
             @Override
             public long size() {

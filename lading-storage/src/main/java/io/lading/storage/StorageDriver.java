@@ -49,6 +49,14 @@ public interface StorageDriver extends AutoCloseable {
      */
     FileWriter writer(String path, long offset) throws IOException;
 
+    /**
+     * {@link #writer(String, long)}, told how many bytes the caller expects to write ({@code -1}: unknown), so a
+     * driver can pick how to write them (the filesystem driver bypasses the page cache for large blobs).
+     */
+    default FileWriter writer(String path, long offset, long expected) throws IOException {
+        return writer(path, offset);
+    }
+
     /** Size and modification time of a file, or of a directory (size 0). @throws PathNotFoundException if absent */
     FileInfo stat(String path) throws IOException;
 

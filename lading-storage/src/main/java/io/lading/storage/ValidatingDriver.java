@@ -42,10 +42,15 @@ public final class ValidatingDriver implements StorageDriver {
 
     @Override
     public FileWriter writer(String path, long offset) throws IOException {
+        return writer(path, offset, -1);
+    }
+
+    @Override
+    public FileWriter writer(String path, long offset, long expected) throws IOException {
         if (offset < 0) {
             throw new InvalidOffsetException(path, offset, 0);
         }
-        return delegate.writer(check(path), offset);
+        return delegate.writer(check(path), offset, expected);
     }
 
     @Override

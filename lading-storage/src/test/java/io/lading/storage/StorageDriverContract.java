@@ -46,6 +46,30 @@ abstract class StorageDriverContract {
         assertThat(driver.stat("/a/b/data").size()).isEqualTo(11);
     }
 
+    /** Large enough for the filesystem driver's direct reads; offsets around block and chunk boundaries. */
+    @Test
+    void largeFileReadsBackFromAnyOffsetInPiecesOfAnySize() throws Exception {
+        byte[] content = new byte[9 * 1024 * 1024 + 4321];
+        new java.util.Random(11).nextBytes(content);
+        try (StorageDriver.FileWriter w = driver.writer("/big/data", 0, content.length)) {
+            w.write(ByteBuffer.wrap(content));
+            w.commit();
+        }
+        int chunk = 1 << 20;
+        for (long offset : new long[]{0, 1, 4095, 4096, 4097, chunk - 1, chunk, chunk + 7, 5L * chunk + 513,
+                content.length - 1, content.length}) {
+            try (ReadableByteChannel ch = driver.reader("/big/data", offset)) {
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                ByteBuffer piece = ByteBuffer.allocate(offset % 2 == 0 ? 1000 : 300_000);
+                while (ch.read(piece.clear()) >= 0) {
+                    out.write(piece.array(), 0, piece.position());
+                }
+                assertThat(out.toByteArray()).as("from offset " + offset)
+                        .isEqualTo(java.util.Arrays.copyOfRange(content, (int) offset, content.length));
+            }
+        }
+    }
+
     @Test
     void writerResumesAtOffsetAndDropsWhatFollowed() throws Exception {
         write("/u/data", 0, "0123456789");

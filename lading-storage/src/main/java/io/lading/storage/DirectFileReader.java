@@ -1,0 +1,197 @@
+package io.lading.storage;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Reads a large file with {@code O_DIRECT}, the counterpart of {@link DirectFileWriter}: a blob written past the
+ * page cache is read past it too, from the device into an aligned buffer, instead of first filling new page-cache
+ * pages (which is what made reads of such blobs slow on the machines Lading is measured on). The next chunk is
+ * read on another thread while the caller takes the current one, so disk reads overlap with sending.
+ *
+ * <p>O_DIRECT wants block-aligned positions, lengths and buffer addresses: chunks start at block boundaries (the
+ * first one at the block holding the offset, its head skipped), and a read at the end of the file returns what
+ * is left.
+ */
+final class DirectFileReader implements ReadableByteChannel {
+    /** Chunk size; a multiple of every block size we accept. */
+    static final int CHUNK = 1 << 20;
+    private static final int MAX_POOLED = 16;
+    private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
+    private static final AtomicInteger POOLED = new AtomicInteger();
+    private static final ExecutorService READERS = Executors.newVirtualThreadPerTaskExecutor();
+
+    private final FileChannel channel;
+    private final int block;
+    private final long size;
+    /** The chunk being handed out, positioned at the next byte to hand out; null once the file is exhausted. */
+    private ByteBuffer current;
+    /** The read of the chunk after {@link #current}, or null when there is none. */
+    private CompletableFuture<ByteBuffer> ahead;
+    /** File position of the chunk {@link #ahead} reads. */
+    private long aheadStart;
+
+    private DirectFileReader(FileChannel channel, int block, long size) {
+        this.channel = channel;
+        this.block = block;
+        this.size = size;
+    }
+
+    /**
+     * Opens {@code path} for direct reads from {@code offset} (at most the file's size). Returns null when the file
+     * system does not support O_DIRECT (tmpfs, some network file systems).
+     */
+    static DirectFileReader open(Path path, long offset) throws IOException {
+        int block;
+        FileChannel ch;
+        try {
+            block = Math.toIntExact(Files.getFileStore(path).getBlockSize());
+            if (block <= 0 || CHUNK % block != 0) {
+                return null;
+            }
+            ch = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+        } catch (UnsupportedOperationException | ArithmeticException e) {
+            return null;
+        }
+        try {
+            DirectFileReader r = new DirectFileReader(ch, block, ch.size());
+            long start = offset - offset % block;
+            r.current = r.readChunk(start);
+            r.current.position((int) Math.min(offset - start, r.current.limit()));
+            r.aheadStart = start + CHUNK;
+            r.readAhead();
+            return r;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Reads the chunk at {@code start} (block-aligned) into a pooled aligned buffer, flipped. */
+    private ByteBuffer readChunk(long start) throws IOException {
+        ByteBuffer b = acquire(block);
+        try {
+            while (b.hasRemaining()) {
+                int n = channel.read(b, start + b.position());
+                if (n <= 0) {
+                    break; // end of file: the last chunk is short
+                }
+                if (b.position() % block != 0) {
+                    break; // a short read ends at the end of the file
+                }
+            }
+            return b.flip();
+        } catch (IOException | RuntimeException e) {
+            release(b);
+            throw e;
+        }
+    }
+
+    private void readAhead() {
+        if (aheadStart >= size) {
+            ahead = null;
+            return;
+        }
+        long start = aheadStart;
+        ahead = CompletableFuture.supplyAsync(() -> {
+            try {
+                return readChunk(start);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, READERS);
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (!channel.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        while (current != null && !current.hasRemaining()) {
+            release(current);
+            current = null;
+            if (ahead != null) {
+                current = await(ahead);
+                aheadStart += CHUNK;
+                readAhead();
+            }
+        }
+        if (current == null) {
+            return -1;
+        }
+        int n = Math.min(dst.remaining(), current.remaining());
+        dst.put(current.slice(current.position(), n));
+        current.position(current.position() + n);
+        return n;
+    }
+
+    private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted reading a blob");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!channel.isOpen()) {
+            return;
+        }
+        CompletableFuture<ByteBuffer> pending = ahead;
+        ahead = null;
+        if (pending != null) {
+            try {
+                release(await(pending)); // let the read finish before its channel closes, then reuse its buffer
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        release(current);
+        current = null;
+        channel.close();
+    }
+
+    private static ByteBuffer acquire(int block) {
+        ByteBuffer b = POOL.poll();
+        if (b != null) {
+            POOLED.decrementAndGet();
+            if (b.alignmentOffset(0, block) == 0) {
+                return b.clear();
+            }
+        }
+        return ByteBuffer.allocateDirect(CHUNK + block).alignedSlice(block).limit(CHUNK).slice();
+    }
+
+    private static void release(ByteBuffer b) {
+        if (b != null && POOLED.incrementAndGet() <= MAX_POOLED) {
+            POOL.add(b);
+        } else if (b != null) {
+            POOLED.decrementAndGet();
+        }
+    }
+}
