@@ -128,7 +128,7 @@ public final class LadingApp implements AutoCloseable {
         Access access = access(config.auth(), clock);
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier,
                 config.auth().rules() != null), access.gate(), access.tokens(),
-                metrics != null ? metrics : RequestObserver.NONE, tracing.openTelemetry()),
+                requestObserver(staged, metrics), tracing.openTelemetry()),
                 address(config.http().addr()), config.http().drainTimeout(), config.http().tls());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
@@ -221,6 +221,17 @@ public final class LadingApp implements AutoCloseable {
         }
         TokenVerifier verifier = new TokenVerifier(t.service(), t.issuer(), roots, jwks, own, t.algorithms(), clock);
         return new Access(AuthGate.token(verifier, t.realm(), t.service(), auth.rules() != null), tokens);
+    }
+
+    /** What sees every finished request: the staged-content writer (which waits for quiet), and metrics if on. */
+    private static RequestObserver requestObserver(StagedContent staged, Metrics metrics) {
+        if (metrics == null) {
+            return (route, method, status, nanos, in, out) -> staged.noteActivity();
+        }
+        return (route, method, status, nanos, in, out) -> {
+            staged.noteActivity();
+            metrics.completed(route, method, status, nanos, in, out);
+        };
     }
 
     /** The source of events: this host and port, and an id for this run of the process (as distribution). */

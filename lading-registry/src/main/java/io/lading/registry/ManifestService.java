@@ -38,7 +38,6 @@ public final class ManifestService {
     private final Clock clock;
     private final Notifier notifier;
     /** Manifest bytes served recently (8 MiB: thousands of manifests, a small part of the default heap). */
-    private final ManifestCache cache = new ManifestCache(8L << 20);
 
     /** @param staged where manifests small enough to be staged go, and where every manifest is read from */
     public ManifestService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
@@ -142,7 +141,6 @@ public final class ManifestService {
             }
         }
         notifier.wake();
-        cache.put(digest, bytes);
         return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
     }
 
@@ -196,11 +194,7 @@ public final class ManifestService {
     public Content get(RepositoryName repository, Reference reference) {
         ManifestRecord record = stat(repository, reference);
         try {
-            byte[] bytes = cache.get(record.digest());
-            if (bytes == null) {
-                bytes = staged.read(record.digest(), Manifest.MAX_BYTES);
-                cache.put(record.digest(), bytes);
-            }
+            byte[] bytes = staged.read(record.digest(), Manifest.MAX_BYTES);
             Content content = new Content(record, bytes);
             if (notifier.recordsPulls()) {
                 notifier.pulled(notifier.event(Event.PULL, notifier.manifest(repository, record.digest(),

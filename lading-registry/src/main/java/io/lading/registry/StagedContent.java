@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * commits the bytes into the metadata store in the transaction that links them: the commit's log sync is the only
  * sync the client waits for, where writing a file at its blob path costs a sync of the file, of the directory
  * made for it and of that directory's parent, and then the commit's. A background writer puts staged bytes at
- * their blob path (distribution's layout, durably) and then drops them from the metadata store, once pushes have
- * paused for a moment (or the backlog is half full), so that its syncs do not compete with a burst of pushes;
+ * their blob path (distribution's layout, durably) and then drops them from the metadata store, once the registry
+ * has been quiet for a moment (or the backlog is half full), so that its syncs do not compete with requests;
  * bytes a crash left staged are written at the next start, and everything is written before a clean stop.
  *
  * <p>Readers go through {@link #open}, {@link #size} and {@link #read}: storage first, then the staged bytes, then
@@ -47,9 +47,10 @@ public final class StagedContent implements AutoCloseable {
     /** Staged blobs the writer takes per pass, and how many of them it writes at a time. */
     private static final int BATCH = 64;
     private static final int PARALLEL_WRITES = 4;
-    /** How long no push must have staged anything before the writer starts (or goes on) writing. */
+    /** How long the registry must have been quiet before the writer starts (or goes on) writing. */
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
+    private static final long CACHE_BYTES = 16L << 20;
 
     /**
      * @param maxSize    lading.storage.staging.maxsize: content up to this many bytes is staged; 0 turns staging off
@@ -67,11 +68,13 @@ public final class StagedContent implements AutoCloseable {
     private final BlobStore blobs;
     private final Settings settings;
     private final AtomicLong backlogBytes = new AtomicLong();
+    /** Recently pushed or read small content: manifests, and blobs while they are staged. */
+    private final ContentCache cache = new ContentCache(CACHE_BYTES);
     private final Semaphore wake = new Semaphore(0);
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Thread writer;
     private volatile boolean closing;
-    private volatile long lastStore = System.nanoTime() - QUIET_NANOS;
+    private volatile long lastActivity = System.nanoTime() - QUIET_NANOS;
 
     public StagedContent(MetadataStore metadata, BlobStore blobs, Settings settings) {
         this.metadata = metadata;
@@ -96,13 +99,18 @@ public final class StagedContent implements AutoCloseable {
             return link.run(tx);
         });
         backlogBytes.addAndGet(bytes.length);
-        lastStore = System.nanoTime();
+        cache.put(digest, bytes);
+        noteActivity();
         wake.release();
         return result;
     }
 
     /** Opens the bytes of {@code digest} at {@code offset}. @throws PathNotFoundException when there are none */
     public ReadableByteChannel open(Digest digest, long offset) throws IOException {
+        byte[] cached = cache.get(digest);
+        if (cached != null) {
+            return channel(digest, cached, offset);
+        }
         try {
             return blobs.open(digest, offset);
         } catch (PathNotFoundException e) {
@@ -110,15 +118,22 @@ public final class StagedContent implements AutoCloseable {
             if (staged.isEmpty()) {
                 return blobs.open(digest, offset);
             }
-            byte[] b = staged.get();
-            if (offset > b.length) {
-                throw new InvalidOffsetException(BlobStore.blobPath(digest), offset, b.length);
-            }
-            return Channels.newChannel(new ByteArrayInputStream(b, (int) offset, b.length - (int) offset));
+            cache.put(digest, staged.get());
+            return channel(digest, staged.get(), offset);
         }
     }
 
-    /** Size of the bytes of {@code digest}, when there are any. */
+    private static ReadableByteChannel channel(Digest digest, byte[] b, long offset) throws InvalidOffsetException {
+        if (offset > b.length) {
+            throw new InvalidOffsetException(BlobStore.blobPath(digest), offset, b.length);
+        }
+        return Channels.newChannel(new ByteArrayInputStream(b, (int) offset, b.length - (int) offset));
+    }
+
+    /**
+     * Size of the bytes of {@code digest}, when they are in storage or staged (not merely cached: this answers
+     * whether the bytes are in place, e.g. before a mount).
+     */
     public Optional<Long> size(Digest digest) throws IOException {
         Optional<Long> size = blobs.size(digest);
         if (size.isPresent()) {
@@ -130,12 +145,18 @@ public final class StagedContent implements AutoCloseable {
 
     /** The bytes of small content (a manifest), whole. @throws PathNotFoundException when there are none */
     public byte[] read(Digest digest, int maxBytes) throws IOException {
+        byte[] bytes = cache.get(digest);
+        if (bytes != null) {
+            return bytes;
+        }
         try {
-            return blobs.readSmall(digest, maxBytes);
+            bytes = blobs.readSmall(digest, maxBytes);
         } catch (PathNotFoundException e) {
             Optional<byte[]> staged = staged(digest);
-            return staged.isPresent() ? staged.get() : blobs.readSmall(digest, maxBytes);
+            bytes = staged.isPresent() ? staged.get() : blobs.readSmall(digest, maxBytes);
         }
+        cache.put(digest, bytes);
+        return bytes;
     }
 
     private Optional<byte[]> staged(Digest digest) {
@@ -174,14 +195,20 @@ public final class StagedContent implements AutoCloseable {
     }
 
     /**
-     * Waits until no push has staged anything for {@link #QUIET_NANOS}, or the backlog is half full: the writer's
-     * syncs would otherwise compete with a burst of pushes for the device, and the bytes are safe where they are.
+     * Waits until the registry has been quiet (no request, nothing staged) for {@link #QUIET_NANOS}, or the backlog
+     * is half full: the writer's syncs would otherwise compete with requests for the device and the CPU, and the
+     * bytes are safe where they are.
      */
     private void awaitQuiet() throws InterruptedException {
         long wait;
-        while (!closing && !pressed() && (wait = QUIET_NANOS - (System.nanoTime() - lastStore)) > 0) {
+        while (!closing && !pressed() && (wait = QUIET_NANOS - (System.nanoTime() - lastActivity)) > 0) {
             Thread.sleep(Math.max(1, wait / 1_000_000));
         }
+    }
+
+    /** Tells the writer the registry is serving a request now (it waits for a quiet moment to write). */
+    public void noteActivity() {
+        lastActivity = System.nanoTime();
     }
 
     private boolean pressed() {
@@ -196,85 +223,104 @@ public final class StagedContent implements AutoCloseable {
         return write(false);
     }
 
-    /** @param yieldToPushes stop after a batch when pushes are staging again and the backlog is not pressing */
-    private int write(boolean yieldToPushes) throws IOException {
+    /** @param yield stop (after the blobs being written) while the registry is busy and the backlog not pressing */
+    private int write(boolean yield) throws IOException {
         int written = 0;
-        while (true) {
-            if (yieldToPushes && !closing && !pressed() && System.nanoTime() - lastStore < QUIET_NANOS) {
-                return written;
-            }
+        while (!(yield && busy())) {
             List<StagedBlob> batch = metadata.read(tx -> tx.staging().first(BATCH));
             if (batch.isEmpty()) {
                 // The count kept between passes is an estimate (a push may stage bytes staged already, a collection
                 // may drop staged bytes); the store's figure is the truth.
                 backlogBytes.set(metadata.read(tx -> tx.staging().backlog()).bytes());
-                return written;
+                break;
             }
-            List<Future<?>> pending = new ArrayList<>();
             List<StagedBlob> stored = new ArrayList<>();
-            IOException failure = null;
-            for (int i = 0; i < batch.size(); i += PARALLEL_WRITES) {
-                pending.clear();
-                List<StagedBlob> group = batch.subList(i, Math.min(batch.size(), i + PARALLEL_WRITES));
-                for (StagedBlob b : group) {
-                    pending.add(writes.submit(() -> {
-                        blobs.putSmall(b.digest(), b.bytes());
-                        return null;
-                    }));
-                }
-                for (int j = 0; j < group.size(); j++) {
-                    try {
-                        pending.get(j).get();
-                        stored.add(group.get(j));
-                    } catch (ExecutionException e) {
-                        failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException("interrupted writing staged content");
-                    }
-                }
-            }
-            // The bytes are durable in storage: losing this bookkeeping to a power cut only writes them again. A
-            // collection may have decided to delete a blob while it was being written: then the file just written
-            // is deleted again, under the collector's protocol (marked first, so a push of the digest waits).
-            List<Digest> collected = new ArrayList<>();
-            List<Digest> forgotten = new ArrayList<>();
-            int dropped = metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
-                collected.clear();
-                forgotten.clear();
-                int n = 0;
-                for (StagedBlob b : stored) {
-                    Digest d = b.digest();
-                    if (!tx.blobKnown(d)) {
-                        tx.markOrphanDeleting(d); // the collection has finished with it: it is now an orphan
-                        forgotten.add(d);
-                    } else if (tx.blobSize(d).isEmpty()) {
-                        collected.add(d); // the collection is deleting it and will forget it (and its staged row)
-                    } else {
-                        tx.staging().unstage(d);
-                        n++;
-                    }
-                }
-                return n;
-            });
-            for (Digest d : collected) {
-                blobs.deleteBlob(d);
-            }
-            for (Digest d : forgotten) {
-                blobs.deleteBlob(d);
-            }
-            if (!forgotten.isEmpty()) {
-                metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
-                    forgotten.forEach(tx::forgetBlob);
-                    return null;
-                });
-            }
-            written += dropped;
-            backlogBytes.addAndGet(-stored.stream().mapToLong(b -> b.bytes().length).sum());
+            IOException failure = writeBatch(batch, stored, yield);
+            written += settle(stored);
             if (failure != null) {
                 throw failure;
             }
         }
+        return written;
+    }
+
+    private boolean busy() {
+        return !closing && !pressed() && System.nanoTime() - lastActivity < QUIET_NANOS;
+    }
+
+    /**
+     * Puts a batch in storage, {@link #PARALLEL_WRITES} at a time, adding what is durably stored to {@code stored};
+     * returns the last failure, if any.
+     */
+    private IOException writeBatch(List<StagedBlob> batch, List<StagedBlob> stored, boolean yield)
+            throws IOException {
+        IOException failure = null;
+        List<Future<?>> pending = new ArrayList<>();
+        for (int i = 0; i < batch.size() && !(yield && busy()); i += PARALLEL_WRITES) {
+            pending.clear();
+            List<StagedBlob> group = batch.subList(i, Math.min(batch.size(), i + PARALLEL_WRITES));
+            for (StagedBlob b : group) {
+                pending.add(writes.submit(() -> {
+                    blobs.putSmall(b.digest(), b.bytes());
+                    return null;
+                }));
+            }
+            for (int j = 0; j < group.size(); j++) {
+                try {
+                    pending.get(j).get();
+                    stored.add(group.get(j));
+                } catch (ExecutionException e) {
+                    failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted writing staged content");
+                }
+            }
+        }
+        return failure;
+    }
+
+    /**
+     * Drops blobs now durable in storage from the metadata store; returns how many. Losing this bookkeeping to a
+     * power cut only writes them again. A collection may have decided to delete a blob while it was being written:
+     * then the file just written is deleted again, under the collector's protocol (marked first, so a push of the
+     * digest waits).
+     */
+    private int settle(List<StagedBlob> stored) throws IOException {
+        List<Digest> collected = new ArrayList<>();
+        List<Digest> forgotten = new ArrayList<>();
+        int dropped = metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
+            collected.clear();
+            forgotten.clear();
+            int n = 0;
+            for (StagedBlob b : stored) {
+                Digest d = b.digest();
+                if (!tx.blobKnown(d)) {
+                    tx.markOrphanDeleting(d); // the collection has finished with it: it is now an orphan
+                    forgotten.add(d);
+                } else if (tx.blobSize(d).isEmpty()) {
+                    collected.add(d); // the collection is deleting it and will forget it (and its staged row)
+                } else {
+                    tx.staging().unstage(d);
+                    n++;
+                }
+            }
+            return n;
+        });
+        for (Digest d : collected) {
+            blobs.deleteBlob(d);
+        }
+        for (Digest d : forgotten) {
+            blobs.deleteBlob(d);
+        }
+        if (!forgotten.isEmpty()) {
+            metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
+                forgotten.forEach(tx::forgetBlob);
+                return null;
+            });
+        }
+        backlogBytes.addAndGet(-stored.stream().mapToLong(b -> b.bytes().length).sum());
+        return dropped;
     }
 
     /** Stops the background writer, then writes what is still staged, so the storage is complete on its own. */

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lading.core.Digest;
 import org.junit.jupiter.api.Test;
 
-class ManifestCacheTest {
+class ContentCacheTest {
     private static Digest d(int i) {
         return Digest.of(Digest.Algorithm.SHA256, new byte[]{(byte) i});
     }
 
     @Test
     void evictsTheLeastRecentlyUsedBeyondItsSizeAndSkipsHugeManifests() {
-        ManifestCache cache = new ManifestCache(300);
+        ContentCache cache = new ContentCache(300);
         cache.put(d(1), new byte[70]);
         cache.put(d(2), new byte[70]);
         cache.put(d(3), new byte[70]);

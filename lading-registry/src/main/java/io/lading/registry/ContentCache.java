@@ -6,18 +6,18 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bytes of recently served or pushed manifests, least recently used first out, bounded by their total size.
- * Content is addressed by digest, so an entry can never be stale: the metadata store still decides whether a
- * manifest exists in a repository before its bytes are looked up here. Saves a file open, read and close per
- * manifest GET.
+ * The bytes of recently pushed or served small content (manifests, staged blobs), least recently used first out,
+ * bounded by their total size. Content is addressed by digest, so an entry can never be stale: the metadata store
+ * still decides whether content exists in a repository before its bytes are looked up here. Saves a file open,
+ * read and close per manifest GET, and a metadata read per GET of a blob still staged.
  */
-final class ManifestCache {
+final class ContentCache {
     private final long maxBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final LinkedHashMap<Digest, byte[]> entries = new LinkedHashMap<>(256, 0.75f, true);
     private long bytes;
 
-    ManifestCache(long maxBytes) {
+    ContentCache(long maxBytes) {
         this.maxBytes = maxBytes;
     }
 
@@ -32,7 +32,7 @@ final class ManifestCache {
 
     void put(Digest digest, byte[] content) {
         if (content.length > maxBytes / 4) {
-            return; // one huge manifest must not flush everything else
+            return; // one huge entry must not flush everything else
         }
         lock.lock();
         try {
