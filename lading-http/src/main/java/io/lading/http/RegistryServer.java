@@ -69,8 +69,9 @@ public final class RegistryServer implements AutoCloseable {
         threads.setName("lading-http");
         threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("lading-request-"));
         // Pool buffers up to 1 MiB (blob downloads are sent in 1 MiB reads; Jetty's default pools only up to
-        // 64 KiB and would allocate a fresh direct buffer per download), bounded to 64 MiB of direct memory.
-        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1 << 20, -1, 16L << 20, 64L << 20);
+        // 64 KiB and would allocate a fresh direct buffer per download), keeping at most 32 MiB of direct memory
+        // (it counts in the process's resident memory).
+        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1 << 20, -1, 16L << 20, 32L << 20);
         server = new Server(threads, null, buffers);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -101,12 +102,12 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     /**
-     * HTTP/1.1 with 256 KiB reads from the socket (Jetty reads 8 KiB by default): a blob push then costs a
-     * thirtieth of the reads and parser passes. The buffer is pooled and held only while a request body is read.
+     * HTTP/1.1 with 128 KiB reads from the socket (Jetty reads 8 KiB by default): a blob push then costs a
+     * sixteenth of the reads and parser passes. The buffer is pooled and held only while a request is read.
      */
     private static HttpConnectionFactory http1(HttpConfiguration http) {
         HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-        h1.setInputBufferSize(256 * 1024);
+        h1.setInputBufferSize(128 * 1024);
         return h1;
     }
 

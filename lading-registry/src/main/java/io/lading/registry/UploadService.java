@@ -7,6 +7,7 @@ import io.lading.core.RepositoryName;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.MetadataStore.Durability;
 import io.lading.metadata.UploadRecord;
+import io.lading.metadata.WriteTx;
 import io.lading.registry.events.Event;
 import io.lading.registry.events.Notifier;
 import io.lading.registry.events.RequestInfo;
@@ -259,7 +260,7 @@ public final class UploadService {
         return notifier.event(Event.PUSH, notifier.blob(repository, digest, size, null, RequestInfo.current()));
     }
 
-    private Void link(io.lading.metadata.WriteTx tx, RepositoryName repository, UUID id, Digest digest, Event pushed) {
+    private Void link(WriteTx tx, RepositoryName repository, UUID id, Digest digest, Event pushed) {
         tx.linkBlob(repository, digest);
         tx.deleteUpload(id);
         notifier.record(tx, pushed);

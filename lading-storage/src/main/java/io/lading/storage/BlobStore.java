@@ -25,8 +25,8 @@ import java.util.concurrent.Future;
  * or metadata; which blobs exist for a repository is the metadata store's business.
  */
 public final class BlobStore {
-    /** Read/hash/write buffer; with {@link #PIPELINE_DEPTH}, bounds the memory one upload uses (1 MiB). */
-    static final int BUFFER_SIZE = 256 * 1024;
+    /** Read/hash/write buffer; with {@link #PIPELINE_DEPTH}, bounds the memory one upload uses (512 KiB). */
+    static final int BUFFER_SIZE = 128 * 1024;
     /** Buffers of one upload: one being received and hashed, the others queued for or being written. */
     private static final int PIPELINE_DEPTH = 4;
     /** Runs the storage writes of uploads, overlapping them with receiving and hashing (one virtual thread each). */

@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class DirectFileReader implements ReadableByteChannel {
     /** Chunk size; a multiple of every block size we accept. */
-    static final int CHUNK = 1 << 20;
-    private static final int MAX_POOLED = 16;
+    static final int CHUNK = 512 * 1024;
+    private static final int MAX_POOLED = 8;
     private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger POOLED = new AtomicInteger();
     private static final ExecutorService READERS = Executors.newVirtualThreadPerTaskExecutor();

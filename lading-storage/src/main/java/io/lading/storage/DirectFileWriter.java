@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DirectFileWriter implements StorageDriver.FileWriter {
     /** Staging buffer size; a multiple of every block size we accept. */
     static final int STAGE_SIZE = 1 << 20;
-    private static final int MAX_POOLED = 16;
+    private static final int MAX_POOLED = 8;
     private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger POOLED = new AtomicInteger();
 
