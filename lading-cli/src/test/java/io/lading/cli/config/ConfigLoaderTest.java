@@ -105,7 +105,7 @@ class ConfigLoaderTest {
                   deletes:
                     referrers: cascade
                   storage:
-                    directio: false
+                    directio: true
                     staging:
                       maxsize: 4096
                       maxbacklog: 1048576
@@ -114,14 +114,14 @@ class ConfigLoaderTest {
         assertThat(c.lading().staging()).isEqualTo(new io.lading.registry.StagedContent.Settings(4096, 1 << 20));
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().staging())
                 .isEqualTo(io.lading.registry.StagedContent.Settings.DEFAULTS);
-        assertThat(ConfigLoader.load(null, Map.of(), null).lading().directIo()).isTrue();
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().directIo()).isFalse();
         Path tooLarge = write("version: 0.1\nlading:\n  storage:\n    staging:\n      maxsize: 4194304\n");
         assertThatThrownBy(() -> ConfigLoader.load(tooLarge, Map.of(), Path.of("/x")))
                 .hasMessageContaining("line 5").hasMessageContaining("lading.storage.staging.maxsize");
         assertThat(c.lading().gc()).isEqualTo(new io.lading.registry.MaintenanceService.GcSettings(true,
                 Duration.ofMinutes(10), Duration.ofHours(2), true));
         assertThat(c.lading().referrers()).isEqualTo(io.lading.registry.RegistryOptions.ReferrersOnDelete.CASCADE);
-        assertThat(c.lading().directIo()).isFalse();
+        assertThat(c.lading().directIo()).isTrue();
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().gc())
                 .isEqualTo(io.lading.registry.MaintenanceService.GcSettings.defaults());
 
