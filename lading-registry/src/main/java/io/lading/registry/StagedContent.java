@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * has been quiet for a moment (or the backlog is half full), so that its syncs do not compete with requests;
  * bytes a crash left staged are written at the next start, and everything is written before a clean stop.
  *
- * <p>Readers go through {@link #open}, {@link #size} and {@link #read}: storage first, then the staged bytes, then
- * storage again. The writer drops staged bytes only after they are in storage, so a reader that finds neither in
- * the first two steps finds the file in the third, or the content is gone.
+ * <p>Readers go through {@link #open}, {@link #size} and {@link #read}: a cache of recent small content (whose
+ * entries, addressed by digest, cannot be stale), then storage, then the staged bytes, then storage again. The
+ * writer drops staged bytes only after they are in storage, so a reader that finds neither in storage nor staged
+ * finds the file on its second look, or the content is gone.
  *
  * <p>The backlog (staged bytes not yet written) is bounded by {@link Settings#maxBacklog}: past it, pushes take
  * the ordinary path until the writer has caught up, so a storage outage cannot fill the metadata store.
@@ -72,7 +74,7 @@ public final class StagedContent implements AutoCloseable {
     private final ContentCache cache = new ContentCache(CACHE_BYTES);
     private final Semaphore wake = new Semaphore(0);
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
-    private volatile Thread writer;
+    private final AtomicReference<Thread> writer = new AtomicReference<>();
     private volatile boolean closing;
     private volatile long lastActivity = System.nanoTime() - QUIET_NANOS;
 
@@ -169,9 +171,10 @@ public final class StagedContent implements AutoCloseable {
     }
 
     /** Starts the background writer (which first writes whatever a previous run left staged). */
-    public synchronized void start() {
-        if (writer == null) {
-            writer = Thread.ofVirtual().name("lading-staged-writer").start(this::run);
+    public void start() {
+        Thread t = Thread.ofVirtual().name("lading-staged-writer").unstarted(this::run);
+        if (writer.compareAndSet(null, t)) {
+            t.start();
         }
     }
 
@@ -328,7 +331,7 @@ public final class StagedContent implements AutoCloseable {
     public void close() throws IOException {
         closing = true;
         wake.release();
-        Thread w = writer;
+        Thread w = writer.get();
         if (w != null) {
             try { // not interrupted: that would close the channel of a file it is writing
                 w.join();
