@@ -7,6 +7,7 @@ import io.lading.metadata.ReadTx;
 import io.lading.metadata.Usage;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
+import io.lading.registry.StagedContent;
 import io.lading.registry.events.Notifier;
 import io.lading.storage.ObservedDriver;
 import io.micrometer.core.instrument.Counter;
@@ -62,9 +63,13 @@ final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener
     }
 
     /** Registers the figures read from the running parts (called once they exist). */
-    void bind(MaintenanceService maintenance, GarbageCollector collector, Notifier notifier, MetadataStore metadata) {
+    void bind(MaintenanceService maintenance, GarbageCollector collector, Notifier notifier, MetadataStore metadata,
+              StagedContent staged) {
         Gauge.builder("lading.uploads.open", () -> metadata.read(ReadTx::uploadCount))
                 .description("upload sessions open").register(registry);
+        Gauge.builder("lading.staged.bytes", staged, StagedContent::backlogBytes).baseUnit("bytes")
+                .description("small content committed in the metadata store and not yet written to storage")
+                .register(registry);
         for (String endpoint : notifier.endpointNames()) {
             Gauge.builder("lading.events.backlog", () -> notifier.backlog(endpoint)).tag("endpoint", endpoint)
                     .description("events waiting for delivery").register(registry);

@@ -27,7 +27,10 @@ class MetricsTest {
     void collectionFiguresStorageUseAndJvmFiguresAreScrapeable(@TempDir Path data) throws Exception {
         var config = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
                 "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true",
-                "REGISTRY_LADING_GC_GRACE", "0s"), data);
+                "REGISTRY_LADING_GC_GRACE", "0s",
+                // Small blobs go straight to storage, so that the storage operations below happen on the request
+                // path rather than whenever the staged-content writer gets to them.
+                "REGISTRY_LADING_STORAGE_STAGING_MAXSIZE", "0"), data);
         try (LadingApp app = new LadingApp(config)) {
             app.start();
             String base = "http://127.0.0.1:" + app.port();
@@ -51,7 +54,8 @@ class MetricsTest {
                     // storage driver operations and metadata transactions
                     .contains("lading_storage_operations_seconds_count{operation=\"commit\",result=\"ok\"}")
                     .contains("lading_metadata_transactions_seconds_count{kind=\"write\",result=\"ok\"}")
-                    .contains("lading_uploads_open 0.0");
+                    .contains("lading_uploads_open 0.0")
+                    .contains("lading_staged_bytes 0.0");
 
             assertThat(send("POST", base + "/lading/v1/gc", null).statusCode()).isEqualTo(202);
             String after = "";

@@ -32,8 +32,10 @@ class TracingTest {
             String requestId;
             try (LadingApp app = new LadingApp(config, env)) {
                 app.start();
+                // Larger than what is staged in the metadata store, so the push writes to storage itself.
                 HttpResponse<String> push = BlobPush.monolithic(HttpClient.newHttpClient(),
-                        "http://127.0.0.1:" + app.port(), "traced/app", "traced".getBytes(StandardCharsets.UTF_8));
+                        "http://127.0.0.1:" + app.port(), "traced/app",
+                        "traced ".repeat(20_000).getBytes(StandardCharsets.UTF_8));
                 assertThat(push.statusCode()).isEqualTo(201);
                 requestId = push.headers().firstValue("X-Request-Id").orElseThrow();
                 collector.await(rs -> rs.stream().anyMatch(r -> r.body().contains(requestId)), Duration.ofSeconds(20));
