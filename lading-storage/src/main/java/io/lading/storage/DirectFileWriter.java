@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,12 +37,11 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final long FORCE_AHEAD = 64L << 20;
-    private static final java.util.concurrent.ExecutorService FORCERS =
-            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private static final ExecutorService FORCERS = Executors.newVirtualThreadPerTaskExecutor();
     /** File position up to which the last background fsync was started. */
     private long forcedTo;
     /** The background fsync in progress or last finished, or null. */
-    private java.util.concurrent.Future<?> forcing;
+    private Future<?> forcing;
 
     private final Path path;
     private final FileChannel channel;
@@ -149,7 +152,7 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
 
     /** Waits for the background fsync; its failure fails the commit (a later fsync may not report it again). */
     private void awaitForce() throws IOException {
-        java.util.concurrent.Future<?> f = forcing;
+        Future<?> f = forcing;
         if (f == null) {
             return;
         }
@@ -161,7 +164,7 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
                     return;
                 } catch (InterruptedException e) {
                     interrupted = true;
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
                 }
             }

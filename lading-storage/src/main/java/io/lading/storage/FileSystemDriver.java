@@ -32,23 +32,16 @@ public final class FileSystemDriver implements StorageDriver {
     public static final long DIRECT_MIN = 4L << 20;
     private final Path root;
     private final boolean directIo;
-    private final long directMin;
 
-    /** A driver with direct I/O for large files (see the class comment). */
+    /** A driver that reads and writes through the page cache (the default of {@code lading.storage.directio}). */
     public FileSystemDriver(Path root) throws IOException {
-        this(root, true);
+        this(root, false);
     }
 
-    /** @param directIo false to read and write through the page cache even where O_DIRECT is available */
+    /** @param directIo true for direct I/O of large files where the file system supports it (class comment) */
     public FileSystemDriver(Path root, boolean directIo) throws IOException {
-        this(root, directIo, DIRECT_MIN);
-    }
-
-    /** @param directMin size from which files go direct (tests use small ones) */
-    FileSystemDriver(Path root, boolean directIo, long directMin) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.directIo = directIo;
-        this.directMin = directMin;
         Files.createDirectories(this.root);
     }
 
@@ -78,7 +71,7 @@ public final class FileSystemDriver implements StorageDriver {
             ch.close();
             throw new InvalidOffsetException(path, offset, size);
         }
-        if (directIo && size >= directMin) {
+        if (directIo && size >= DIRECT_MIN) {
             DirectFileReader direct;
             try {
                 direct = DirectFileReader.open(resolve(path), offset);
@@ -113,7 +106,7 @@ public final class FileSystemDriver implements StorageDriver {
         if (size > offset) {
             ch.truncate(offset);
         }
-        if (directIo && (expected < 0 || offset + expected >= directMin)) {
+        if (directIo && (expected < 0 || offset + expected >= DIRECT_MIN)) {
             DirectFileWriter direct;
             try {
                 direct = DirectFileWriter.open(p, offset, ch);

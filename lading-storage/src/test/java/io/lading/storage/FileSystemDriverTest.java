@@ -16,12 +16,12 @@ class FileSystemDriverTest extends StorageDriverContract {
 
     @Override
     protected StorageDriver create() throws Exception {
-        return new FileSystemDriver(root);
+        return new FileSystemDriver(root, true);
     }
 
     @Test
     void largeFilesBypassThePageCacheAndSmallOnesDoNot() throws Exception {
-        FileSystemDriver fs = new FileSystemDriver(root);
+        FileSystemDriver fs = new FileSystemDriver(root, true);
         try (StorageDriver.FileWriter w = fs.writer("/large", 0, FileSystemDriver.DIRECT_MIN)) {
             assumeThat(w).as("O_DIRECT supported here").isInstanceOf(DirectFileWriter.class);
             w.write(ByteBuffer.allocate((int) FileSystemDriver.DIRECT_MIN));
