@@ -37,7 +37,6 @@ public final class ManifestService {
     private final RegistryOptions options;
     private final Clock clock;
     private final Notifier notifier;
-    /** Manifest bytes served recently (8 MiB: thousands of manifests, a small part of the default heap). */
 
     /** @param staged where manifests small enough to be staged go, and where every manifest is read from */
     public ManifestService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
