@@ -10,11 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads a large file with {@code O_DIRECT}, the counterpart of {@link DirectFileWriter}: a blob written past the
@@ -29,9 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DirectFileReader implements ReadableByteChannel {
     /** Chunk size; a multiple of every block size we accept. */
     static final int CHUNK = 512 * 1024;
-    private static final int MAX_POOLED = 8;
-    private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
-    private static final AtomicInteger POOLED = new AtomicInteger();
+    private static final AlignedBuffers BUFFERS = new AlignedBuffers(CHUNK, 8);
     private static final ExecutorService READERS = Executors.newVirtualThreadPerTaskExecutor();
 
     private final FileChannel channel;
@@ -82,7 +78,7 @@ final class DirectFileReader implements ReadableByteChannel {
 
     /** Reads the chunk at {@code start} (block-aligned) into a pooled aligned buffer, flipped. */
     private ByteBuffer readChunk(long start) throws IOException {
-        ByteBuffer b = acquire(block);
+        ByteBuffer b = BUFFERS.acquire(block);
         try {
             while (b.hasRemaining()) {
                 int n = channel.read(b, start + b.position());
@@ -95,7 +91,7 @@ final class DirectFileReader implements ReadableByteChannel {
             }
             return b.flip();
         } catch (IOException | RuntimeException e) {
-            release(b);
+            BUFFERS.release(b);
             throw e;
         }
     }
@@ -121,7 +117,7 @@ final class DirectFileReader implements ReadableByteChannel {
             throw new ClosedChannelException();
         }
         while (current != null && !current.hasRemaining()) {
-            release(current);
+            BUFFERS.release(current);
             current = null;
             if (ahead != null) {
                 current = await(ahead);
@@ -166,32 +162,13 @@ final class DirectFileReader implements ReadableByteChannel {
         ahead = null;
         if (pending != null) {
             try {
-                release(await(pending)); // let the read finish before its channel closes, then reuse its buffer
+                BUFFERS.release(await(pending)); // the read finishes before its channel closes
             } catch (IOException ignored) {
                 // closing anyway
             }
         }
-        release(current);
+        BUFFERS.release(current);
         current = null;
         channel.close();
-    }
-
-    private static ByteBuffer acquire(int block) {
-        ByteBuffer b = POOL.poll();
-        if (b != null) {
-            POOLED.decrementAndGet();
-            if (b.alignmentOffset(0, block) == 0) {
-                return b.clear();
-            }
-        }
-        return ByteBuffer.allocateDirect(CHUNK + block).alignedSlice(block).limit(CHUNK).slice();
-    }
-
-    private static void release(ByteBuffer b) {
-        if (b != null && POOLED.incrementAndGet() <= MAX_POOLED) {
-            POOL.add(b);
-        } else if (b != null) {
-            POOLED.decrementAndGet();
-        }
     }
 }

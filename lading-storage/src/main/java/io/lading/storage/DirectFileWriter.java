@@ -7,12 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link StorageDriver.FileWriter} that writes with {@code O_DIRECT}: bytes go from an aligned staging buffer
@@ -31,9 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DirectFileWriter implements StorageDriver.FileWriter {
     /** Staging buffer size; a multiple of every block size we accept. */
     static final int STAGE_SIZE = 1 << 20;
-    private static final int MAX_POOLED = 8;
-    private static final ConcurrentLinkedQueue<ByteBuffer> POOL = new ConcurrentLinkedQueue<>();
-    private static final AtomicInteger POOLED = new AtomicInteger();
+    private static final AlignedBuffers BUFFERS = new AlignedBuffers(STAGE_SIZE, 8);
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final long FORCE_AHEAD = 64L << 20;
@@ -75,7 +71,7 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
         } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
             return null;
         }
-        ByteBuffer stage = acquire(block);
+        ByteBuffer stage = BUFFERS.acquire(block);
         long stageStart = offset - offset % block;
         int head = (int) (offset - stageStart);
         try {
@@ -88,31 +84,13 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
             }
             stage.position(head);
         } catch (IOException e) {
-            release(stage);
+            BUFFERS.release(stage);
             ch.close();
             throw e;
         }
         return new DirectFileWriter(path, ch, block, stage, stageStart);
     }
 
-    private static ByteBuffer acquire(int block) {
-        ByteBuffer b = POOL.poll();
-        if (b != null) {
-            POOLED.decrementAndGet();
-            if (b.alignmentOffset(0, block) == 0) {
-                return b.clear();
-            }
-        }
-        return ByteBuffer.allocateDirect(STAGE_SIZE + block).alignedSlice(block).limit(STAGE_SIZE).slice();
-    }
-
-    private static void release(ByteBuffer b) {
-        if (b != null && POOLED.incrementAndGet() <= MAX_POOLED) {
-            POOL.add(b);
-        } else if (b != null) {
-            POOLED.decrementAndGet();
-        }
-    }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
@@ -224,7 +202,7 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
             }
             stageStart = size();
             channel.close();
-            release(stage);
+            BUFFERS.release(stage);
             stage = EMPTY;
         }
     }

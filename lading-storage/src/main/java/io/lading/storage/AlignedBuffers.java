@@ -1,0 +1,42 @@
+package io.lading.storage;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small pool of direct buffers of one size, aligned for O_DIRECT. At most {@code maxPooled} are kept between
+ * uses (they count in the process's resident memory); past that, released buffers are left to the collector.
+ */
+final class AlignedBuffers {
+    private final int size;
+    private final int maxPooled;
+    private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pooled = new AtomicInteger();
+
+    AlignedBuffers(int size, int maxPooled) {
+        this.size = size;
+        this.maxPooled = maxPooled;
+    }
+
+    /** A cleared buffer of the pool's size whose address is a multiple of {@code block}. */
+    ByteBuffer acquire(int block) {
+        ByteBuffer b = pool.poll();
+        if (b != null) {
+            pooled.decrementAndGet();
+            if (b.alignmentOffset(0, block) == 0) {
+                return b.clear();
+            }
+        }
+        return ByteBuffer.allocateDirect(size + block).alignedSlice(block).limit(size).slice();
+    }
+
+    /** Gives a buffer back (null is ignored); its user must not touch it again. */
+    void release(ByteBuffer b) {
+        if (b != null && pooled.incrementAndGet() <= maxPooled) {
+            pool.add(b);
+        } else if (b != null) {
+            pooled.decrementAndGet();
+        }
+    }
+}
