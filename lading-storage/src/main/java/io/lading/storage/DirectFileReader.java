@@ -59,8 +59,8 @@ final class DirectFileReader implements ReadableByteChannel {
                 return null;
             }
             ch = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
-        } catch (UnsupportedOperationException | ArithmeticException e) {
-            return null;
+        } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
+            return null; // e.g. EINVAL from a file system without O_DIRECT: the caller reads through the page cache
         }
         try {
             DirectFileReader r = new DirectFileReader(ch, block, ch.size());
