@@ -37,4 +37,32 @@ class FileSystemDriverTest extends StorageDriverContract {
             assertThat(small).isNotInstanceOf(DirectFileReader.class);
         }
     }
+
+    /**
+     * tmpfs takes O_DIRECT on newer kernels and refuses it on older ones (then the driver falls back to the page
+     * cache): either way a large file round-trips.
+     */
+    @Test
+    void largeFilesRoundTripOnTmpfsWithDirectIoOn() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        assumeThat(java.nio.file.Files.isWritable(shm)).as("/dev/shm (tmpfs) available").isTrue();
+        Path dir = java.nio.file.Files.createTempDirectory(shm, "lading-test");
+        try {
+            FileSystemDriver fs = new FileSystemDriver(dir, true);
+            byte[] content = new byte[(int) FileSystemDriver.DIRECT_MIN + 12345];
+            new java.util.Random(3).nextBytes(content);
+            try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
+                w.write(ByteBuffer.wrap(content));
+                w.commit();
+            }
+            try (ReadableByteChannel r = fs.reader("/large", 7)) {
+                assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes())
+                        .isEqualTo(java.util.Arrays.copyOfRange(content, 7, content.length));
+            }
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }
