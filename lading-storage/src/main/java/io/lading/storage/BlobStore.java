@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -118,7 +117,7 @@ public final class BlobStore {
                 // Every write must have finished before the writer closes (it may recycle what they write from);
                 // after a failure the ones still queued fail at once.
                 for (Future<Integer> w : writes) {
-                    awaitEnd(w);
+                    Futures.awaitEnd(w); // its failure is the append's already
                 }
                 writer.close();
             }
@@ -138,45 +137,8 @@ public final class BlobStore {
         return total;
     }
 
-    /** Waits for a write to end, however it ends; an interrupt does not cut the wait short (it is kept). */
-    private static void awaitEnd(Future<?> write) {
-        if (write == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                write.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-                break; // the append is failing anyway
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static void awaitWrite(Future<?> write) throws IOException {
-        if (write == null) {
-            return;
-        }
-        try {
-            write.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while writing an upload");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(e.getCause());
-        }
+        Futures.get(write, "interrupted while writing an upload");
     }
 
     /** Recomputes the hash of an upload's first {@code length} bytes (after a restart lost the running hash). */

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -120,7 +119,7 @@ final class DirectFileReader implements ReadableByteChannel {
             BUFFERS.release(current);
             current = null;
             if (ahead != null) {
-                current = await(ahead);
+                current = Futures.get(ahead, "interrupted reading a blob");
                 aheadStart += CHUNK;
                 readAhead();
             }
@@ -132,20 +131,6 @@ final class DirectFileReader implements ReadableByteChannel {
         dst.put(current.slice(current.position(), n));
         current.position(current.position() + n);
         return n;
-    }
-
-    private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted reading a blob");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
-            }
-            throw new IOException(e.getCause());
-        }
     }
 
     @Override
@@ -160,12 +145,8 @@ final class DirectFileReader implements ReadableByteChannel {
         }
         CompletableFuture<ByteBuffer> pending = ahead;
         ahead = null;
-        if (pending != null) {
-            try {
-                BUFFERS.release(await(pending)); // the read finishes before its channel closes
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+        if (pending != null && Futures.awaitEnd(pending) == null) { // the read ends before its channel closes
+            BUFFERS.release(pending.resultNow());
         }
         BUFFERS.release(current);
         current = null;

@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -91,7 +90,6 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
         return new DirectFileWriter(path, ch, block, stage, stageStart);
     }
 
-
     @Override
     public int write(ByteBuffer src) throws IOException {
         int n = src.remaining();
@@ -130,26 +128,9 @@ final class DirectFileWriter implements StorageDriver.FileWriter {
 
     /** Waits for the background fsync; its failure fails the commit (a later fsync may not report it again). */
     private void awaitForce() throws IOException {
-        Future<?> f = forcing;
-        if (f == null) {
-            return;
-        }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    f.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        IOException failed = Futures.awaitEnd(forcing);
+        if (failed != null) {
+            throw failed;
         }
     }
 
