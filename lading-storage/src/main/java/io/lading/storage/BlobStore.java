@@ -8,9 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Content-addressed blob bytes over a {@link StorageDriver}, in distribution's layout:
@@ -24,12 +21,8 @@ import java.util.concurrent.Future;
  * or metadata; which blobs exist for a repository is the metadata store's business.
  */
 public final class BlobStore {
-    /** Read/hash/write buffer; with {@link #PIPELINE_DEPTH}, bounds the memory one upload uses (512 KiB). */
+    /** Receive/hash buffer of an upload (the socket is read 128 KiB at a time too). */
     static final int BUFFER_SIZE = 128 * 1024;
-    /** Buffers of one upload: one being received and hashed, the others queued for or being written. */
-    private static final int PIPELINE_DEPTH = 4;
-    /** Runs the storage writes of uploads, overlapping them with receiving and hashing (one virtual thread each). */
-    private static final ExecutorService WRITERS = Executors.newVirtualThreadPerTaskExecutor();
     private final StorageDriver driver;
 
     public BlobStore(StorageDriver driver) {
@@ -77,55 +70,50 @@ public final class BlobStore {
             throws IOException {
         StorageDriver.FileWriter writer = driver.writer(uploadPath(id), offset, expected);
         boolean done = false;
-        // A ring of buffers: while earlier ones are written to storage in order on other threads, the request thread
-        // reads the next part of the body into a free one and hashes it, so receiving+hashing and writing overlap
-        // and a slow write does not stall the receiver at once. Each write waits for the one before it.
-        byte[][] buffers = new byte[PIPELINE_DEPTH][];
-        @SuppressWarnings("unchecked")
-        Future<Integer>[] writes = new Future[PIPELINE_DEPTH];
-        int slot = 0;
         try {
-            long remaining = expected < 0 ? Long.MAX_VALUE : expected;
-            while (remaining > 0) {
-                awaitWrite(writes[slot]); // the last write from this buffer is done
-                byte[] buf = buffers[slot] != null ? buffers[slot] : (buffers[slot] = new byte[BUFFER_SIZE]);
-                int n = readFully(body, buf, (int) Math.min(buf.length, remaining));
-                if (n == 0) {
-                    if (expected >= 0) {
-                        throw new EOFException("body ended after " + (expected - remaining) + " of " + expected + " bytes");
-                    }
-                    break;
-                }
-                digester.update(buf, 0, n);
-                remaining -= n;
-                Future<Integer> previous = writes[(slot + PIPELINE_DEPTH - 1) % PIPELINE_DEPTH];
-                writes[slot] = WRITERS.submit(() -> {
-                    awaitWrite(previous);
-                    return writer.write(ByteBuffer.wrap(buf, 0, n));
-                });
-                slot = (slot + 1) % PIPELINE_DEPTH;
-            }
-            for (Future<Integer> w : writes) {
-                awaitWrite(w);
-            }
+            // The writer may overlap its disk writes with receiving and hashing (large files on the filesystem
+            // driver are written on a background thread).
+            copy(body, expected, digester, writer);
             long size = writer.size();
             writer.commit();
             done = true;
             return size;
         } finally {
             if (!done) {
-                // Every write must have finished before the writer closes (it may recycle what they write from);
-                // after a failure the ones still queued fail at once.
-                for (Future<Integer> w : writes) {
-                    Futures.awaitEnd(w); // its failure is the append's already
-                }
                 writer.close();
             }
         }
     }
 
+    /** Copies and hashes {@code body} (exactly {@code expected} bytes, or to its end when -1) on this thread. */
+    private static void copy(InputStream body, long expected, Digest.Digester digester, StorageDriver.FileWriter writer)
+            throws IOException {
+        byte[] buf = new byte[(int) (expected < 0 ? BUFFER_SIZE : Math.min(BUFFER_SIZE, expected))];
+        long remaining = expected < 0 ? Long.MAX_VALUE : expected;
+        while (remaining > 0) {
+            int n = readFully(body, buf, (int) Math.min(buf.length, remaining));
+            if (n == 0) {
+                endOfBody(expected, remaining);
+                break;
+            }
+            digester.update(buf, 0, n);
+            writer.write(ByteBuffer.wrap(buf, 0, n));
+            remaining -= n;
+        }
+    }
+
+    /**
+     * A body ended with {@code remaining} of {@code expected} bytes still to come: fine when its length was unknown
+     * (-1), an EOFException when it was not.
+     */
+    static void endOfBody(long expected, long remaining) throws EOFException {
+        if (expected >= 0) {
+            throw new EOFException("body ended after " + (expected - remaining) + " of " + expected + " bytes");
+        }
+    }
+
     /** Reads until {@code buf} holds {@code len} bytes or the stream ends; returns how many it read. */
-    private static int readFully(InputStream in, byte[] buf, int len) throws IOException {
+    static int readFully(InputStream in, byte[] buf, int len) throws IOException {
         int total = 0;
         while (total < len) {
             int n = in.read(buf, total, len - total);
@@ -135,10 +123,6 @@ public final class BlobStore {
             total += n;
         }
         return total;
-    }
-
-    private static void awaitWrite(Future<?> write) throws IOException {
-        Futures.get(write, "interrupted while writing an upload");
     }
 
     /** Recomputes the hash of an upload's first {@code length} bytes (after a restart lost the running hash). */

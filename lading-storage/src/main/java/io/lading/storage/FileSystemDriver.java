@@ -22,10 +22,12 @@ import java.util.stream.Stream;
  * Stores files under a root directory. Commit fsyncs the file; move is an atomic rename followed by an fsync
  * of the target directory, so a committed, moved file survives a crash.
  *
- * <p>With direct I/O on, large files bypass the page cache both ways (O_DIRECT, where the file system supports
- * it): writes that are expected to reach {@link #DIRECT_MIN} bytes or of unknown length go through
- * {@link DirectFileWriter}, and reads of files of at least that size through {@link DirectFileReader}. Small files
- * (manifests, configs, small layers) stay in the page cache, where repeated reads of them are cheapest.
+ * <p>Writes of a mebibyte or more (or of unknown length) go through a {@link PipelinedFileWriter}, which writes on a
+ * background thread while the caller receives the next bytes. With direct I/O on, large files bypass the page
+ * cache both ways (O_DIRECT, where the file system supports it): writes that are expected to reach
+ * {@link #DIRECT_MIN} bytes or of unknown length, and reads of files of at least that size through
+ * {@link DirectFileReader}. Small files (manifests, configs, small layers) stay in the page cache, where repeated
+ * reads of them are cheapest.
  */
 public final class FileSystemDriver implements StorageDriver {
     /** Size from which files are written and read with O_DIRECT when direct I/O is on. */
@@ -107,9 +109,9 @@ public final class FileSystemDriver implements StorageDriver {
             ch.truncate(offset);
         }
         if (directIo && (expected < 0 || offset + expected >= DIRECT_MIN)) {
-            DirectFileWriter direct;
+            PipelinedFileWriter direct;
             try {
-                direct = DirectFileWriter.open(p, offset, ch);
+                direct = PipelinedFileWriter.direct(p, offset, ch);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -118,6 +120,12 @@ public final class FileSystemDriver implements StorageDriver {
                 ch.close();
                 return direct;
             }
+        }
+        // A small write is one pwrite at commit, with no background thread worth handing it to.
+        PipelinedFileWriter pipelined = expected >= 0 && expected < PipelinedFileWriter.STAGE_SIZE ? null
+                : PipelinedFileWriter.buffered(p, offset, ch);
+        if (pipelined != null) {
+            return pipelined;
         }
         ch.position(offset);
         return new Writer(p, ch);
