@@ -71,9 +71,12 @@ public final class BlobStore {
         StorageDriver.FileWriter writer = driver.writer(uploadPath(id), offset, expected);
         boolean done = false;
         try {
-            // The writer may overlap its disk writes with receiving and hashing (large files on the filesystem
-            // driver are written on a background thread).
-            copy(body, expected, digester, writer);
+            // Large bodies: receiving overlaps hashing. The writer may overlap its disk writes with both (large
+            // files on the filesystem driver are written on a background thread).
+            boolean large = expected < 0 || expected >= OverlappedCopy.MIN_SIZE;
+            if (!large || !OverlappedCopy.tryCopy(body, expected, digester, writer)) {
+                copy(body, expected, digester, writer);
+            }
             long size = writer.size();
             writer.commit();
             done = true;
