@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * Stores files under a root directory. Commit fsyncs the file; move is an atomic rename followed by an fsync
  * of the target directory, so a committed, moved file survives a crash.
  *
- * <p>Writes of a mebibyte or more (or of unknown length) go through a {@link PipelinedFileWriter}, which writes on a
+ * <p>Writes of two mebibytes or more (or of unknown length) go through a {@link PipelinedFileWriter}, which writes on a
  * background thread while the caller receives the next bytes. With direct I/O on, large files bypass the page
  * cache both ways (O_DIRECT, where the file system supports it): writes that are expected to reach
  * {@link #DIRECT_MIN} bytes or of unknown length, and reads of files of at least that size through
@@ -121,8 +121,8 @@ public final class FileSystemDriver implements StorageDriver {
                 return direct;
             }
         }
-        // A small write is one pwrite at commit, with no background thread worth handing it to.
-        PipelinedFileWriter pipelined = expected >= 0 && expected < PipelinedFileWriter.STAGE_SIZE ? null
+        // Below two stages nothing would be written while the caller receives: the hand-off would only add a wait.
+        PipelinedFileWriter pipelined = expected >= 0 && expected < 2L * PipelinedFileWriter.STAGE_SIZE ? null
                 : PipelinedFileWriter.buffered(p, offset, ch);
         if (pipelined != null) {
             return pipelined;
