@@ -27,7 +27,7 @@ final class OverlappedCopy {
     static final long MIN_SIZE = 4L << 20;
     static final int CHUNK = 512 * 1024;
     private static final int DEPTH = 3;
-    static final int MAX_RUNNING = 16;
+    static final int MAX_RUNNING = 4;
     private static final Semaphore RUNNING = new Semaphore(MAX_RUNNING);
     private static final ExecutorService HASHERS = Executors.newVirtualThreadPerTaskExecutor();
 

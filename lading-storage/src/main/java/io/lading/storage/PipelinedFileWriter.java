@@ -37,12 +37,12 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
     /** Stage size; a multiple of every block size we accept. */
     static final int STAGE_SIZE = 1 << 20;
     /** Writers open at once; past that, {@link #buffered} and {@link #direct} say no and the caller writes plainly. */
-    static final int MAX_OPEN = 32;
+    static final int MAX_OPEN = 4;
     /**
-     * Two stages per open writer, so at most 64 MiB of direct memory; up to eight writers' worth are kept between
-     * uploads.
+     * Two stages per open writer, so at most 64 MiB of direct memory; two writers' worth are kept between uploads
+     * (every pooled stage stays in the resident set).
      */
-    private static final AlignedBuffers BUFFERS = new AlignedBuffers(STAGE_SIZE, 16);
+    private static final AlignedBuffers BUFFERS = new AlignedBuffers(STAGE_SIZE, 4);
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final long FORCE_AHEAD = 64L << 20;
