@@ -69,9 +69,9 @@ public final class RegistryServer implements AutoCloseable {
         threads.setName("lading-http");
         threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("lading-request-"));
         // Pool buffers up to 1 MiB (blob downloads are sent in 1 MiB reads; Jetty's default pools only up to
-        // 64 KiB and would allocate a fresh direct buffer per download), keeping at most 32 MiB of direct memory
-        // (it counts in the process's resident memory).
-        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1 << 20, -1, 16L << 20, 32L << 20);
+        // 64 KiB and would allocate a fresh direct buffer per download), keeping at most 16 MiB of direct memory
+        // (it counts in the process's resident memory: 32 MiB put the whole benchmark run over 256 MiB).
+        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1 << 20, -1, 16L << 20, 16L << 20);
         server = new Server(threads, null, buffers);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
