@@ -54,6 +54,10 @@ public final class RegistryHandler extends Handler.Abstract {
     /** Most referrers in one response; more come through Link pages. */
     static final int REFERRERS_PAGE = 1000;
 
+    /** Heap that manifest bodies being pushed may hold at once: four of the largest, or thousands of usual ones. */
+    private static final BodyBudget MANIFEST_BODIES = new BodyBudget(16L << 20);
+    /** How long a manifest push waits for its share before it gets 429 TOOMANYREQUESTS. */
+    private static final java.time.Duration MANIFEST_BODY_WAIT = java.time.Duration.ofSeconds(30);
     private final BlobService blobs;
     private final UploadService uploads;
     private final ManifestService manifests;
@@ -169,15 +173,20 @@ public final class RegistryHandler extends Handler.Abstract {
         if (declared > Manifest.MAX_BYTES) {
             throw new RegistryException(ErrorCode.SIZE_TOO_LARGE, "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
         }
-        byte[] bytes;
-        try (InputStream in = Content.Source.asInputStream(c.request())) {
-            bytes = in.readNBytes(Manifest.MAX_BYTES + 1);
+        ManifestService.PushResult result;
+        // The body and its parse live on the heap: its declared length (the most a manifest may be when unknown)
+        // counts against the budget until the push is done.
+        try (BodyBudget.Share share = MANIFEST_BODIES.acquire(declared < 0 ? Manifest.MAX_BYTES : declared,
+                MANIFEST_BODY_WAIT)) {
+            byte[] bytes;
+            try (InputStream in = Content.Source.asInputStream(c.request())) {
+                bytes = in.readNBytes(Manifest.MAX_BYTES + 1);
+            }
+            if (bytes.length > Manifest.MAX_BYTES) {
+                throw new RegistryException(ErrorCode.SIZE_TOO_LARGE, "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
+            }
+            result = manifests.put(name, reference, bytes, c.header(HttpHeader.CONTENT_TYPE), extraTags);
         }
-        if (bytes.length > Manifest.MAX_BYTES) {
-            throw new RegistryException(ErrorCode.SIZE_TOO_LARGE, "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
-        }
-        ManifestService.PushResult result = manifests.put(name, reference, bytes, c.header(HttpHeader.CONTENT_TYPE),
-                extraTags);
         var h = c.response().getHeaders();
         h.put(HttpHeader.LOCATION, baseUrl + "/v2/" + name + "/manifests/" + result.digest());
         h.put("Docker-Content-Digest", result.digest().toString());
