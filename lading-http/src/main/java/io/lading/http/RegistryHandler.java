@@ -183,7 +183,8 @@ public final class RegistryHandler extends Handler.Abstract {
                 bytes = in.readNBytes(Manifest.MAX_BYTES + 1);
             }
             if (bytes.length > Manifest.MAX_BYTES) {
-                throw new RegistryException(ErrorCode.SIZE_TOO_LARGE, "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
+                throw new RegistryException(ErrorCode.SIZE_TOO_LARGE,
+                        "manifest exceeds " + Manifest.MAX_BYTES + " bytes");
             }
             result = manifests.put(name, reference, bytes, c.header(HttpHeader.CONTENT_TYPE), extraTags);
         }

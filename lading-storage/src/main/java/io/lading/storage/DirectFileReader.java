@@ -14,10 +14,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Reads a large file with {@code O_DIRECT}, the counterpart of {@link PipelinedFileWriter}'s direct mode: a blob written past the
- * page cache is read past it too, from the device into an aligned buffer, instead of first filling new page-cache
- * pages (which is what made reads of such blobs slow on the machines Lading is measured on). The next chunk is
- * read on another thread while the caller takes the current one, so disk reads overlap with sending.
+ * Reads a large file with {@code O_DIRECT}, the counterpart of {@link PipelinedFileWriter}'s direct mode: a blob
+ * written past the page cache is read past it too, from the device into an aligned buffer, instead of first filling
+ * new page-cache pages (which is what made reads of such blobs slow on the machines Lading is measured on). The
+ * next chunk is read on another thread while the caller takes the current one, so disk reads overlap with sending.
  *
  * <p>O_DIRECT wants block-aligned positions, lengths and buffer addresses: chunks start at block boundaries (the
  * first one at the block holding the offset, its head skipped), and a read at the end of the file returns what
