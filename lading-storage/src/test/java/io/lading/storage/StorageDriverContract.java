@@ -173,4 +173,44 @@ abstract class StorageDriverContract {
                 + digest.hex() + "/data");
         assertThat(driver.list("/uploads")).isEmpty();
     }
+
+    /**
+     * More large uploads at once than take the overlapped receive/hash/write path (and the filesystem driver's
+     * background writer): those past the limits are copied on their own thread, and every one lands intact.
+     */
+    @Test
+    void manyLargeUploadsAtOnceAllLandIntactWhicheverPathTheyTake() throws Exception {
+        BlobStore store = new BlobStore(driver);
+        int uploads = OverlappedCopy.MAX_RUNNING + PipelinedFileWriter.MAX_OPEN + 2;
+        java.util.List<java.util.concurrent.Future<Digest>> results = new java.util.ArrayList<>();
+        java.util.List<byte[]> contents = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < uploads; i++) {
+                byte[] content = new byte[(int) OverlappedCopy.MIN_SIZE + 4096 * i + i];
+                new java.util.Random(i).nextBytes(content);
+                contents.add(content);
+                long expected = i % 2 == 0 ? content.length : -1; // with and without a declared length
+                results.add(pool.submit(() -> {
+                    UUID id = UUID.randomUUID();
+                    Digest.Digester d = Digest.Algorithm.SHA256.digester();
+                    // A body that arrives in small pieces keeps every upload open while the others start.
+                    java.io.InputStream body = new java.io.FilterInputStream(new ByteArrayInputStream(content)) {
+                        @Override
+                        public int read(byte[] b, int off, int len) throws java.io.IOException {
+                            return super.read(b, off, Math.min(len, 64 * 1024));
+                        }
+                    };
+                    assertThat(store.append(id, 0, body, expected, d)).isEqualTo(content.length);
+                    Digest digest = d.digest();
+                    store.commitUpload(id, digest);
+                    return digest;
+                }));
+            }
+            for (int i = 0; i < uploads; i++) {
+                Digest digest = results.get(i).get();
+                assertThat(digest).isEqualTo(Digest.of(Digest.Algorithm.SHA256, contents.get(i)));
+                assertThat(readBytes(BlobStore.blobPath(digest))).isEqualTo(contents.get(i));
+            }
+        }
+    }
 }
