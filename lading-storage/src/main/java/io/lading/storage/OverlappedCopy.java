@@ -14,8 +14,8 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Copies a large request body into a {@link StorageDriver.FileWriter}, hashing it, with receiving on the caller's
- * thread and hashing+writing on another, so the two overlap. SHA-256 runs at about 1 GB/s per core, the same
- * order as receiving a body over loopback, so doing them one after the other halves what one push can reach.
+ * thread and hashing+writing on another, so the two overlap. SHA-256 runs at 1-2 GB/s per core, the same order
+ * as receiving a body over loopback, so doing them one after the other halves what one push can reach.
  *
  * <p>The receiver fills one of {@link #DEPTH} buffers of {@link #CHUNK} bytes while the others wait for or are in
  * the hasher; a hand-off per half mebibyte keeps thread wake-ups rare. At most {@link #MAX_RUNNING} copies run at
@@ -79,7 +79,7 @@ final class OverlappedCopy {
                 free.offer(Chunk.END.buf()); // wakes a receiver waiting for a buffer after a failure here
             }
         });
-        boolean ended = false;
+        boolean endQueued = false;
         try {
             long remaining = expected < 0 ? Long.MAX_VALUE : expected;
             while (remaining > 0) {
@@ -96,13 +96,15 @@ final class OverlappedCopy {
                 remaining -= n;
             }
             full.add(Chunk.END);
-            ended = true;
+            endQueued = true;
             Futures.get(hasher, "interrupted while hashing an upload");
         } finally {
-            if (!ended) {
+            if (!endQueued) {
                 full.add(Chunk.END);
-                Futures.awaitEnd(hasher); // the writer must be idle before the caller closes it
             }
+            // However this ends (an interrupted wait above too), the writer must be idle before the caller closes
+            // it; for a hasher that has finished this returns at once.
+            Futures.awaitEnd(hasher);
         }
     }
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /** Receiving on one thread while another hashes and writes: every byte in order, and failures on either side. */
 class OverlappedCopyTest {
     /** Keeps what is written, and fails once {@code failAfter} bytes have been written (never when negative). */
-    private static final class MemoryWriter implements StorageDriver.FileWriter {
+    private static class MemoryWriter implements StorageDriver.FileWriter {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final long failAfter;
 
@@ -194,5 +194,48 @@ class OverlappedCopyTest {
         }
         assertThat(OverlappedCopy.tryCopy(new CountingBody(10), -1, Digest.Algorithm.SHA256.digester(),
                 new MemoryWriter(-1))).as("a finished copy frees its place").isTrue();
+    }
+
+    @Test
+    void anInterruptedReceiverWaitsForTheHasherBeforeHandingTheWriterBack() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger inWrite = new java.util.concurrent.atomic.AtomicInteger();
+        MemoryWriter slow = new MemoryWriter(-1) {
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                inWrite.incrementAndGet();
+                try {
+                    writing.countDown();
+                    release.await();
+                    return super.write(src);
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                } finally {
+                    inWrite.decrementAndGet();
+                }
+            }
+        };
+        java.util.concurrent.CompletableFuture<Integer> writesWhenReturned = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+        byte[] body = content(2 * OverlappedCopy.CHUNK);
+        Thread receiver = Thread.ofVirtual().start(() -> {
+            try {
+                OverlappedCopy.tryCopy(new ByteArrayInputStream(body), body.length,
+                        Digest.Algorithm.SHA256.digester(), slow);
+            } catch (Throwable e) {
+                failure.complete(e);
+            } finally {
+                writesWhenReturned.complete(inWrite.get());
+            }
+        });
+        writing.await();
+        Thread.sleep(100); // the receiver has read the whole body and waits for the hasher
+        receiver.interrupt();
+        Thread.sleep(100);
+        assertThat(writesWhenReturned).as("still waiting for the write in progress").isNotDone();
+        release.countDown();
+        assertThat(writesWhenReturned.get(5, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        assertThat(failure.get(5, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
     }
 }
