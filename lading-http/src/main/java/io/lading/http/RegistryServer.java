@@ -65,7 +65,10 @@ public final class RegistryServer implements AutoCloseable {
     public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls)
             throws IOException {
         this.tls = tls;
-        QueuedThreadPool threads = new QueuedThreadPool();
+        // Requests run on virtual threads; the pool's platform threads only select, accept and run Jetty's
+        // non-blocking tasks. Left at Jetty's default maximum (200) it grew to 60 threads under 64 concurrent
+        // requests, each adding its stack and per-thread buffers to the resident set.
+        QueuedThreadPool threads = new QueuedThreadPool(16, 4);
         threads.setName("lading-http");
         threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("lading-request-"));
         // Pool buffers up to 1 MiB (blob downloads are sent in 1 MiB reads; Jetty's default pools only up to

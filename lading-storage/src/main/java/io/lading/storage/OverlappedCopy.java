@@ -5,8 +5,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,6 +32,12 @@ final class OverlappedCopy {
     private static final int DEPTH = 3;
     static final int MAX_RUNNING = 4;
     private static final Semaphore RUNNING = new Semaphore(MAX_RUNNING);
+    /**
+     * The buffers of the copies running, kept between them: allocated per copy, they outlived young collections
+     * (a copy takes longer than the interval between two on the launcher's heap) and filled the old generation
+     * with garbage, which counts in the resident set.
+     */
+    private static final ConcurrentLinkedQueue<byte[]> POOL = new ConcurrentLinkedQueue<>();
     private static final ExecutorService HASHERS = Executors.newVirtualThreadPerTaskExecutor();
 
     /** A filled buffer; {@code length} -1 marks the end of the body. */
@@ -65,7 +74,8 @@ final class OverlappedCopy {
         BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH);
         BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(DEPTH + 1); // every buffer, and END
         for (int i = 0; i < DEPTH; i++) {
-            free.add(new byte[CHUNK]);
+            byte[] b = POOL.poll();
+            free.add(b != null ? b : new byte[CHUNK]);
         }
         Future<?> hasher = HASHERS.submit(() -> {
             try {
@@ -80,6 +90,7 @@ final class OverlappedCopy {
             }
         });
         boolean endQueued = false;
+        List<byte[]> buffers = new ArrayList<>(free);
         try {
             long remaining = expected < 0 ? Long.MAX_VALUE : expected;
             while (remaining > 0) {
@@ -105,6 +116,7 @@ final class OverlappedCopy {
             // However this ends (an interrupted wait above too), the writer must be idle before the caller closes
             // it; for a hasher that has finished this returns at once.
             Futures.awaitEnd(hasher);
+            POOL.addAll(buffers); // no thread uses them any more; at most MAX_RUNNING * DEPTH are out at once
         }
     }
 

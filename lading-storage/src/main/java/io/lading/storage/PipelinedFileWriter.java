@@ -39,10 +39,11 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
     /** Writers open at once; past that, {@link #buffered} and {@link #direct} say no and the caller writes plainly. */
     static final int MAX_OPEN = 4;
     /**
-     * Two stages per open writer, so at most 64 MiB of direct memory; two writers' worth are kept between uploads
-     * (every pooled stage stays in the resident set).
+     * Two stages per open writer, all of them kept between uploads: 8 MiB of direct memory at most, allocated once.
+     * (Released direct buffers are freed only after a garbage collection finds them, so allocating stages per
+     * upload, for the 8 MiB chunks of a chunked push say, grew the resident set by tens of MiB.)
      */
-    private static final AlignedBuffers BUFFERS = new AlignedBuffers(STAGE_SIZE, 4);
+    private static final AlignedBuffers BUFFERS = new AlignedBuffers(STAGE_SIZE, 2 * MAX_OPEN);
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final long FORCE_AHEAD = 64L << 20;
