@@ -171,6 +171,11 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
         spare = full;
         stageStart += STAGE_SIZE;
         if (stageStart - forcedTo >= FORCE_AHEAD && (forcing == null || forcing.isDone())) {
+            // A failed fsync fails the upload now: the next one may report success for pages the kernel dropped.
+            IOException failed = Futures.awaitEnd(forcing); // done: returns at once
+            if (failed != null) {
+                throw failed;
+            }
             forcedTo = stageStart;
             forcing = BACKGROUND.submit(() -> {
                 channel.force(false);

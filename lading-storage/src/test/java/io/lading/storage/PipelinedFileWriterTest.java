@@ -73,4 +73,134 @@ class PipelinedFileWriterTest {
             }
         }
     }
+
+    /**
+     * A file channel whose first fsync fails, as after an I/O error on the device, and whose later ones succeed (as
+     * Linux's may, once it has dropped the pages it could not write); everything else is the real file's.
+     */
+    private static final class FailingSyncChannel extends FileChannel {
+        final FileChannel real;
+        final java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+
+        FailingSyncChannel(FileChannel real) {
+            this.real = real;
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            if (syncs.incrementAndGet() == 1) {
+                throw new IOException("injected fsync failure");
+            }
+            real.force(metaData);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return real.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return real.read(dsts, offset, length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return real.write(src);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            return real.write(srcs, offset, length);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return real.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            real.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            real.truncate(size);
+            return this;
+        }
+
+        @Override
+        public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target)
+                throws IOException {
+            return real.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count)
+                throws IOException {
+            return real.transferFrom(src, position, count);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return real.read(dst, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            return real.write(src, position);
+        }
+
+        @Override
+        public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return real.map(mode, position, size);
+        }
+
+        @Override
+        public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
+            return real.lock(position, size, shared);
+        }
+
+        @Override
+        public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return real.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            real.close();
+        }
+    }
+
+    /**
+     * The fsync started in the background every 64 MiB fails; the upload must fail with it, not succeed because a
+     * later fsync (which may not see the lost pages) did.
+     */
+    @Test
+    void aFailedBackgroundSyncFailsTheUploadEvenIfALaterSyncSucceeds() throws Exception {
+        Path file = root.resolve("synced");
+        FailingSyncChannel channel = new FailingSyncChannel(
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ));
+        PipelinedFileWriter w = PipelinedFileWriter.buffered(file, 0, channel);
+        assertThat(w).isNotNull();
+        try {
+            assertThatThrownBy(() -> {
+                ByteBuffer piece = ByteBuffer.allocate(PipelinedFileWriter.STAGE_SIZE);
+                for (int i = 0; i < 140; i++) { // past two background syncs
+                    w.write(piece.clear());
+                }
+                w.commit();
+            }).isInstanceOf(IOException.class).hasMessage("injected fsync failure");
+        } finally {
+            w.close();
+        }
+        assertThat(channel.syncs.get()).as("the background sync ran").isPositive();
+    }
 }
