@@ -77,6 +77,7 @@ final class OverlappedCopy {
             byte[] b = POOL.poll();
             free.add(b != null ? b : new byte[CHUNK]);
         }
+        List<byte[]> buffers = new ArrayList<>(free); // to give back to the pool, before any thread takes one
         Future<?> hasher = HASHERS.submit(() -> {
             try {
                 for (Chunk c = full.take(); c != Chunk.END; c = full.take()) {
@@ -90,7 +91,6 @@ final class OverlappedCopy {
             }
         });
         boolean endQueued = false;
-        List<byte[]> buffers = new ArrayList<>(free);
         try {
             long remaining = expected < 0 ? Long.MAX_VALUE : expected;
             while (remaining > 0) {
