@@ -1,12 +1,10 @@
 package io.lading.storage;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
@@ -50,17 +48,12 @@ final class DirectFileReader implements ReadableByteChannel {
      * system does not support O_DIRECT (tmpfs, some network file systems).
      */
     static DirectFileReader open(Path path, long offset) throws IOException {
-        int block;
-        FileChannel ch;
-        try {
-            block = Math.toIntExact(Files.getFileStore(path).getBlockSize());
-            if (block <= 0 || CHUNK % block != 0) {
-                return null;
-            }
-            ch = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
-        } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
-            return null; // e.g. EINVAL from a file system without O_DIRECT: the caller reads through the page cache
+        DirectChannel direct = DirectChannel.open(path, StandardOpenOption.READ, CHUNK);
+        if (direct == null) {
+            return null;
         }
+        FileChannel ch = direct.channel();
+        int block = direct.block();
         try {
             DirectFileReader r = new DirectFileReader(ch, block, ch.size());
             long start = offset - offset % block;

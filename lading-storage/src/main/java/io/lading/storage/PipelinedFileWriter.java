@@ -1,6 +1,5 @@
 package io.lading.storage;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -99,21 +98,16 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
      * way to the same result, not a failure.
      */
     static PipelinedFileWriter direct(Path path, long offset, FileChannel buffered) throws IOException {
-        int block;
-        FileChannel ch;
-        try {
-            block = Math.toIntExact(Files.getFileStore(path).getBlockSize());
-            if (block <= 0 || STAGE_SIZE % block != 0) {
-                return null;
-            }
-            ch = FileChannel.open(path, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-        } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
-            return null;
-        }
         if (!OPEN.tryAcquire()) {
-            ch.close();
             return null;
         }
+        DirectChannel direct = DirectChannel.open(path, StandardOpenOption.WRITE, STAGE_SIZE);
+        if (direct == null) {
+            OPEN.release();
+            return null;
+        }
+        FileChannel ch = direct.channel();
+        int block = direct.block();
         ByteBuffer stage = BUFFERS.acquire(block);
         long stageStart = offset - offset % block;
         int head = (int) (offset - stageStart);

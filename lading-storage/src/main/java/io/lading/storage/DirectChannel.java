@@ -1,0 +1,30 @@
+package io.lading.storage;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A file opened with {@code O_DIRECT}, and the block size its positions, lengths and buffers must align to. */
+record DirectChannel(FileChannel channel, int block) {
+    /**
+     * Opens {@code path} with {@code O_DIRECT} for {@code mode} (READ or WRITE), for I/O in units of
+     * {@code unit} bytes. Returns null when that cannot be done: the file system refuses O_DIRECT (EINVAL from some
+     * network file systems and older tmpfs), or its block size is unknown or does not divide {@code unit}. This is
+     * deliberate and not a swallowed error: the caller then does the same I/O through the page cache, slower but
+     * with the same result, and failures of the reads and writes themselves still reach it.
+     */
+    static DirectChannel open(Path path, StandardOpenOption mode, int unit) {
+        try {
+            int block = Math.toIntExact(Files.getFileStore(path).getBlockSize());
+            if (block <= 0 || unit % block != 0) {
+                return null;
+            }
+            return new DirectChannel(FileChannel.open(path, mode, ExtendedOpenOption.DIRECT), block);
+        } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
+            return null;
+        }
+    }
+}
