@@ -39,11 +39,15 @@ import org.slf4j.LoggerFactory;
 public final class UploadService {
     private static final Logger LOG = LoggerFactory.getLogger(UploadService.class);
 
-    /** In-memory state of a session: its lock and, when trustworthy, the hash of its first {@code offset} bytes. */
+    /**
+     * In-memory state of a session: its lock, when trustworthy the hash of its first {@code offset} bytes, and
+     * whether this process has written any of its bytes.
+     */
     private static final class Live {
         final ReentrantLock lock = new ReentrantLock();
         Digest.Digester digester;
         long offset = -1;
+        boolean written;
     }
 
     private final MetadataStore metadata;
@@ -115,6 +119,7 @@ public final class UploadService {
         }
         Digest.Digester digester = digesterAt(u, l);
         long size;
+        l.written = true;
         try {
             size = blobs.append(id, u.offset(), body, length, digester);
         } catch (EOFException e) {
@@ -177,7 +182,7 @@ public final class UploadService {
             UploadRecord session = status(repository, id);
             if (session.offset() == 0 && (rangeStart == null || rangeStart == 0) && length > 0
                     && staged.accepts(length)) {
-                return completeStaged(repository, id, digest, body, (int) length);
+                return completeStaged(repository, id, digest, body, (int) length, l.written);
             }
             // The final chunk's offset is not recorded: the session either ends below or the bytes past the
             // recorded offset are overwritten by the client's next attempt.
@@ -225,7 +230,8 @@ public final class UploadService {
      * A whole small blob in the completing request (a monolithic push): received into memory, verified, and staged
      * in the transaction that links it, without a file of its own for the upload.
      */
-    private long completeStaged(RepositoryName repository, UUID id, Digest digest, InputStream body, int length) {
+    private long completeStaged(RepositoryName repository, UUID id, Digest digest, InputStream body, int length,
+                                boolean written) {
         byte[] bytes;
         try {
             bytes = body.readNBytes(length);
@@ -239,11 +245,13 @@ public final class UploadService {
         Event pushed = pushEvent(repository, digest, length);
         staged.store(digest, bytes, tx -> link(tx, repository, id, digest, pushed));
         notifier.wake();
-        try {
-            blobs.deleteUpload(id); // bytes an earlier failed append may have left
-        } catch (IOException e) {
-            LOG.debug("upload {}: could not delete its data ({}); purging will", id, e.getMessage());
-        }
+        if (written) {
+            try {
+                blobs.deleteUpload(id); // bytes an earlier failed append of this process left
+            } catch (IOException e) {
+                LOG.debug("upload {}: could not delete its data ({}); purging will", id, e.getMessage());
+            }
+        } // else: no bytes, or bytes from before a restart, which purging deletes once the session is gone
         return length;
     }
 

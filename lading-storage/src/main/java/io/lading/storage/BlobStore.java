@@ -161,8 +161,7 @@ public final class BlobStore {
             deleteUpload(id);
             return;
         }
-        driver.move(uploadPath(id), target);
-        deleteUpload(id);
+        driver.move(uploadPath(id), target); // the move consumes the upload's file
     }
 
     /** Deletes an upload's bytes; absent uploads are fine. */

@@ -226,14 +226,25 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
         boolean committed = false;
         try {
-            for (Pending<?> p : batch) {
-                writer.savepoint();
+            if (batch.size() == 1) {
+                // Alone in its group: a failure rolls the whole transaction back, which is its savepoint.
+                Pending<?> p = batch.get(0);
                 try {
                     p.run(writer);
-                    writer.releaseSavepoint();
                 } catch (RuntimeException | Error e) {
-                    writer.rollbackToSavepoint();
                     p.error = e;
+                    return; // rolled back below
+                }
+            } else {
+                for (Pending<?> p : batch) {
+                    writer.savepoint();
+                    try {
+                        p.run(writer);
+                        writer.releaseSavepoint();
+                    } catch (RuntimeException | Error e) {
+                        writer.rollbackToSavepoint();
+                        p.error = e;
+                    }
                 }
             }
             writer.commit();

@@ -73,6 +73,12 @@ class SqliteMetadataStoreTest {
             })).hasMessage("boom");
             assertThat(store.<java.util.Optional<Long>>read(tx -> tx.blobSize(d("x")))).isEmpty();
             assertThat(store.<Boolean>read(tx -> tx.repositoryExists(REPO))).isFalse();
+            // The rollback ended the transaction: the next write (alone in its group too) commits.
+            store.write(tx -> {
+                tx.claimBlob(d("y"), 2);
+                return null;
+            });
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.blobSize(d("y")))).contains(2L);
         }
     }
 
