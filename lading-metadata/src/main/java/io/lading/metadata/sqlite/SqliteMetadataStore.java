@@ -6,9 +6,11 @@ import io.lading.metadata.ReadTx;
 import io.lading.metadata.WriteTx;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -28,9 +30,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>SQLite allows one writer at a time, so there is exactly one write connection, taken under a
  * {@link ReentrantLock} (never {@code synchronized}, which would pin virtual threads); readers use a small pool
- * of their own connections and never wait for the writer. Commits are {@code synchronous=FULL}: a 201 means the
- * change is on disk. {@link #inMemory()} gives the same implementation on a private in-memory database, which is
- * what tests use, so tests and production run the same SQL.
+ * of their own connections and never wait for the writer. A durable write returns only once its change is on
+ * disk: a 201 means stored. The sync is pipelined: the writer commits without one ({@code synchronous=NORMAL}
+ * appends to the write-ahead log and returns) and gives the write lock to the next group; the durable writers of
+ * the group then fsync the log themselves, one fsync covering every group committed before it. So one group's sync
+ * overlaps the next group's work, and a change can be visible to readers a moment before its writer is answered
+ * (a power cut in that moment loses it, as it loses any write whose client has not been answered).
+ * {@link #inMemory()} gives the same implementation on a private in-memory database, which is what tests use, so
+ * tests and production run the same SQL.
  */
 public final class SqliteMetadataStore implements MetadataStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteMetadataStore.class);
@@ -47,16 +54,35 @@ public final class SqliteMetadataStore implements MetadataStore {
     private final SqliteTx writer;
     /** The writer connection's current {@code synchronous} setting (FULL when true); guarded by the write lock. */
     private boolean durableCommits = true;
+    /**
+     * The write-ahead log, which durable writers fsync after their commit; null when SQLite syncs in COMMIT
+     * instead (an in-memory database, or a log file that could not be opened).
+     */
+    private final FileChannel log;
+    private final ReentrantLock syncLock = new ReentrantLock();
+    /** Groups committed so far; advanced under the write lock after each COMMIT. */
+    private volatile long committedGroups;
+    /** Groups known to be on disk; advanced under the sync lock. */
+    private volatile long syncedGroups;
+    /**
+     * Why a sync of the log failed, after which no write can be acknowledged as durable: Linux may drop the
+     * unwritten pages of a failed fsync and report success to the next one, so later commits could sit behind a
+     * hole in the log. The registry must be restarted (SQLite's recovery then reads the log as it is on disk).
+     */
+    private volatile IOException syncFailure;
     private final BlockingQueue<SqliteTx> readers;
     private final String description;
 
-    private SqliteMetadataStore(String url, boolean shared, String description) {
+    /** @param file the database file, null for a private in-memory database */
+    private SqliteMetadataStore(String url, Path file, String description) {
+        boolean shared = file != null;
         this.description = description;
         try {
             Connection w = DriverManager.getConnection(url);
             configure(w, true);
             migrate(w);
             this.writer = new SqliteTx(w);
+            this.log = file == null ? null : openLog(file);
             if (shared) {
                 this.readers = new ArrayBlockingQueue<>(READERS);
                 for (int i = 0; i < READERS; i++) {
@@ -72,6 +98,21 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
     }
 
+    /**
+     * Opens the write-ahead log (which SQLite has created by now) for durable writers to fsync; null, and SQLite
+     * keeps syncing in COMMIT, when the log file cannot be opened.
+     */
+    private static FileChannel openLog(Path database) {
+        Path file = database.resolveSibling(database.getFileName() + "-wal");
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ); // fsync needs no write access
+        } catch (IOException e) {
+            LOG.warn("cannot open the metadata log {} ({}); commits sync on their own, one after the other",
+                    file, e.toString());
+            return null;
+        }
+    }
+
     /** Opens (creating and migrating if needed) the database file. */
     public static SqliteMetadataStore open(Path file) {
         try {
@@ -79,12 +120,13 @@ public final class SqliteMetadataStore implements MetadataStore {
         } catch (IOException e) {
             throw new MetadataException("cannot create directory for " + file + ": " + e.getMessage(), e);
         }
-        return new SqliteMetadataStore("jdbc:sqlite:" + file.toAbsolutePath(), true, file.toString());
+        return new SqliteMetadataStore("jdbc:sqlite:" + file.toAbsolutePath(), file.toAbsolutePath(),
+                file.toString());
     }
 
     /** A private, empty in-memory database (for tests and {@code storage: inmemory} setups). */
     public static SqliteMetadataStore inMemory() {
-        return new SqliteMetadataStore("jdbc:sqlite::memory:", false, ":memory:");
+        return new SqliteMetadataStore("jdbc:sqlite::memory:", null, ":memory:");
     }
 
     private static void configure(Connection c, boolean writer) throws SQLException {
@@ -190,6 +232,10 @@ public final class SqliteMetadataStore implements MetadataStore {
      */
     @Override
     public <T> T write(Durability durability, Work<WriteTx, T> work) {
+        boolean sync = durability == Durability.DURABLE && log != null;
+        if (sync) {
+            failIfSyncFailed();
+        }
         Pending<T> mine = new Pending<>(work, durability);
         queue.add(mine);
         writeLock.lock();
@@ -200,7 +246,43 @@ public final class SqliteMetadataStore implements MetadataStore {
         } finally {
             writeLock.unlock();
         }
+        if (sync && mine.error == null) {
+            syncThrough(mine.group);
+        }
         return mine.outcome();
+    }
+
+    /** Returns once the log is on disk up to and including committed group {@code group}. */
+    private void syncThrough(long group) {
+        if (syncedGroups >= group) {
+            return;
+        }
+        syncLock.lock();
+        try {
+            if (syncedGroups >= group) {
+                return; // the sync that ran while this one waited covered it
+            }
+            failIfSyncFailed();
+            long upTo = committedGroups; // every group counted here has written its frames to the log
+            try {
+                log.force(false);
+            } catch (IOException e) {
+                syncFailure = e;
+                LOG.error("syncing the metadata log failed; no write can be acknowledged until a restart", e);
+                failIfSyncFailed();
+            }
+            syncedGroups = upTo;
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    private void failIfSyncFailed() {
+        IOException e = syncFailure;
+        if (e != null) {
+            throw new MetadataException("the metadata log could not be synced to disk (" + e.getMessage()
+                    + "); restart the registry", e);
+        }
     }
 
     private void commitQueued() {
@@ -209,9 +291,10 @@ public final class SqliteMetadataStore implements MetadataStore {
             batch.add(p);
         }
         try {
-            // In WAL mode, synchronous=NORMAL commits without an fsync; the next FULL commit syncs the log up to
-            // itself, so the earlier NORMAL commits become durable with it.
-            boolean durable = batch.stream().anyMatch(p -> p.durability == Durability.DURABLE);
+            // In WAL mode, synchronous=NORMAL commits without an fsync. With the log open here, durable writers
+            // sync it after the commit (syncThrough); without, a group with a durable write commits FULL, which
+            // syncs the log up to itself, so the earlier NORMAL commits become durable with it.
+            boolean durable = log == null && batch.stream().anyMatch(p -> p.durability == Durability.DURABLE);
             if (durable != durableCommits) {
                 writer.synchronous(durable ? "FULL" : "NORMAL");
                 durableCommits = durable;
@@ -249,6 +332,8 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             writer.commit();
             committed = true;
+            long group = ++committedGroups; // only the write lock's holder writes it
+            batch.forEach(p -> p.group = group);
         } catch (RuntimeException e) {
             batch.forEach(p -> p.fail(e));
         } finally {
@@ -266,6 +351,8 @@ public final class SqliteMetadataStore implements MetadataStore {
         private T result;
         private Throwable error;
         private boolean done;
+        /** The committed group it was in (see committedGroups). */
+        private long group;
 
         Pending(Work<WriteTx, T> work, Durability durability) {
             this.work = work;
@@ -304,6 +391,16 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
     }
 
+    /** Groups committed so far (for tests). */
+    long committedGroups() {
+        return committedGroups;
+    }
+
+    /** Groups whose commit is known to be on disk through the log sync (for tests; 0 without the log). */
+    long syncedGroups() {
+        return syncedGroups;
+    }
+
     @Override
     public void ping() {
         read(tx -> tx.repositories(null, 1));
@@ -315,6 +412,13 @@ public final class SqliteMetadataStore implements MetadataStore {
             writer.close();
             return null;
         });
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException e) {
+                LOG.debug("closing the metadata log: {}", e.toString());
+            }
+        }
         if (readers != null) {
             readers.forEach(SqliteTx::close);
         }

@@ -169,6 +169,39 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void durableWritesReturnOnlyOnceTheLogIsSyncedPastTheirCommit(@TempDir Path dir) throws Exception {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            UploadRecord u = new UploadRecord(UUID.randomUUID(), REPO, 0, Digest.Algorithm.SHA256, Instant.now(),
+                    Instant.now());
+            store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                tx.putUpload(u);
+                return null;
+            });
+            assertThat(store.syncedGroups()).as("a crash-safe write waits for no sync").isLessThan(store.committedGroups());
+
+            int writers = 64;
+            java.util.concurrent.ConcurrentLinkedQueue<String> unsynced = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                int n = i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    long before = store.committedGroups(); // its own group comes later than this
+                    store.write(tx -> tx.claimBlob(d("durable" + n), n));
+                    if (store.syncedGroups() <= before) {
+                        unsynced.add("writer " + n + " returned with the log synced through group "
+                                + store.syncedGroups() + ", not past " + before);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(unsynced).isEmpty();
+            assertThat(store.syncedGroups()).isEqualTo(store.committedGroups());
+        }
+    }
+
+    @Test
     void everyWriterGetsItsOwnResultEvenWhenMoreAreQueuedThanOneGroupHolds(@TempDir Path dir) throws Exception {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
             java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
