@@ -240,8 +240,19 @@ final class SqliteTx implements WriteTx {
         if (id.isEmpty()) {
             return List.of();
         }
-        return query("SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?",
-                rs -> rs.getString(1), id.get(), after == null ? "" : after, limit);
+        return names("SELECT group_concat(name, char(10) ORDER BY name) FROM (SELECT name FROM tags"
+                + " WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?)", id.get(), after == null ? "" : after, limit);
+    }
+
+    /**
+     * A page of names (tags, repositories) that {@code sql} joins with newlines in one row: one string crosses JNI
+     * for the whole page instead of one per name, which a profile of 10 000-tag lists showed dominating. The
+     * grammars of tags and repository names exclude newlines.
+     */
+    private List<String> names(String sql, Object... params) {
+        List<String> rows = query(sql, rs -> rs.getString(1), params);
+        String joined = rows.isEmpty() ? null : rows.get(0); // NULL: no names
+        return joined == null ? List.of() : java.util.Arrays.asList(joined.split("\n"));
     }
 
     @Override
@@ -258,8 +269,8 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public List<String> repositories(String after, int limit) {
-        return query("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
-                rs -> rs.getString(1), after == null ? "" : after, limit);
+        return names("SELECT group_concat(name, char(10) ORDER BY name) FROM (SELECT name FROM repositories"
+                + " WHERE name > ? ORDER BY name LIMIT ?)", after == null ? "" : after, limit);
     }
 
     @Override
