@@ -1,5 +1,6 @@
 package io.lading.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -397,25 +398,39 @@ public final class RegistryHandler extends Handler.Abstract {
     private void tags(Call c, RepositoryName name) throws IOException {
         String last = c.param("last");
         ManifestService.Page page = manifests.tags(name, last, pageSize(c));
-        ObjectNode root = JSON.createObjectNode();
-        root.put("name", name.value());
-        ArrayNode arr = root.putArray("tags");
-        page.items().forEach(arr::add);
         if (page.hasMore()) {
             linkNext(c, "/v2/" + name + "/tags/list", page);
         }
-        sendJson(c, 200, root.toString());
+        sendJson(c, 200, listJson(name.value(), "tags", page.items()));
     }
 
     private void catalog(Call c) throws IOException {
         ManifestService.Page page = manifests.catalog(c.param("last"), pageSize(c));
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode arr = root.putArray("repositories");
-        page.items().forEach(arr::add);
         if (page.hasMore()) {
             linkNext(c, "/v2/_catalog", page);
         }
-        sendJson(c, 200, root.toString());
+        sendJson(c, 200, listJson(null, "repositories", page.items()));
+    }
+
+    /**
+     * {@code {"name": name, field: [items]}} ({@code name} left out when null), streamed: a list of 10 000 tags
+     * builds no tree of nodes and no intermediate string.
+     */
+    private static byte[] listJson(String name, String field, List<String> items) throws IOException {
+        var out = new java.io.ByteArrayOutputStream(64 + 24 * items.size());
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            if (name != null) {
+                g.writeStringField("name", name);
+            }
+            g.writeArrayFieldStart(field);
+            for (String item : items) {
+                g.writeString(item);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
     }
 
     private static Integer pageSize(Call c) {
@@ -501,9 +516,13 @@ public final class RegistryHandler extends Handler.Abstract {
     // ---- responses ----------------------------------------------------------------------------------------------
 
     private static void sendJson(Call c, int status, String body) throws IOException {
+        sendJson(c, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void sendJson(Call c, int status, byte[] body) throws IOException {
         c.response().setStatus(status);
         c.response().getHeaders().put(HttpHeader.CONTENT_TYPE, JSON_TYPE);
-        write(c, body.getBytes(StandardCharsets.UTF_8));
+        write(c, body);
     }
 
     private static void write(Call c, byte[] bytes) throws IOException {
