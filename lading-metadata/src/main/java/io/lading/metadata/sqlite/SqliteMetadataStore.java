@@ -58,8 +58,11 @@ public final class SqliteMetadataStore implements MetadataStore {
      * The write-ahead log, which durable writers fsync after their commit; null when SQLite syncs in COMMIT
      * instead (an in-memory database, or a log file that could not be opened).
      */
-    private final FileChannel log;
+    private final Path logFile;
     private final ReentrantLock syncLock = new ReentrantLock();
+    /** The channel the log is synced through; guarded by the sync lock (reopened when an interrupt closed it). */
+    private FileChannel log;
+    private volatile boolean closed;
     /** Groups committed so far; advanced under the write lock after each COMMIT. */
     private volatile long committedGroups;
     /** Groups known to be on disk; advanced under the sync lock. */
@@ -83,6 +86,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             migrate(w);
             this.writer = new SqliteTx(w);
             this.log = file == null ? null : openLog(file);
+            this.logFile = log == null ? null : logFile(file);
             if (shared) {
                 this.readers = new ArrayBlockingQueue<>(READERS);
                 for (int i = 0; i < READERS; i++) {
@@ -103,7 +107,7 @@ public final class SqliteMetadataStore implements MetadataStore {
      * keeps syncing in COMMIT, when the log file cannot be opened.
      */
     private static FileChannel openLog(Path database) {
-        Path file = database.resolveSibling(database.getFileName() + "-wal");
+        Path file = logFile(database);
         try {
             return FileChannel.open(file, StandardOpenOption.READ); // fsync needs no write access
         } catch (IOException e) {
@@ -111,6 +115,10 @@ public final class SqliteMetadataStore implements MetadataStore {
                     file, e.toString());
             return null;
         }
+    }
+
+    private static Path logFile(Path database) {
+        return database.resolveSibling(database.getFileName() + "-wal");
     }
 
     /** Opens (creating and migrating if needed) the database file. */
@@ -232,7 +240,7 @@ public final class SqliteMetadataStore implements MetadataStore {
      */
     @Override
     public <T> T write(Durability durability, Work<WriteTx, T> work) {
-        boolean sync = durability == Durability.DURABLE && log != null;
+        boolean sync = durability == Durability.DURABLE && logFile != null;
         if (sync) {
             failIfSyncFailed();
         }
@@ -265,7 +273,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             failIfSyncFailed();
             long upTo = committedGroups; // every group counted here has written its frames to the log
             try {
-                log.force(false);
+                forceLog();
             } catch (IOException e) {
                 syncFailure = e;
                 LOG.error("syncing the metadata log failed; no write can be acknowledged until a restart", e);
@@ -274,6 +282,34 @@ public final class SqliteMetadataStore implements MetadataStore {
             syncedGroups = upTo;
         } finally {
             syncLock.unlock();
+        }
+    }
+
+    /**
+     * fdatasyncs the log; called under the sync lock. A FileChannel is interruptible: an interrupt of the thread
+     * syncing it would close it for every writer (and fail every later durable write). So the caller's interrupt
+     * status is set aside for the sync and restored after it, and a channel closed by an interrupt that arrives
+     * during the sync is reopened and the sync done again.
+     */
+    private void forceLog() throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    log.force(false);
+                    return;
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    interrupted |= Thread.interrupted();
+                    if (closed || attempt == 3) {
+                        throw e;
+                    }
+                    log = FileChannel.open(logFile, StandardOpenOption.READ);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -294,7 +330,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             // In WAL mode, synchronous=NORMAL commits without an fsync. With the log open here, durable writers
             // sync it after the commit (syncThrough); without, a group with a durable write commits FULL, which
             // syncs the log up to itself, so the earlier NORMAL commits become durable with it.
-            boolean durable = log == null && batch.stream().anyMatch(p -> p.durability == Durability.DURABLE);
+            boolean durable = logFile == null && batch.stream().anyMatch(p -> p.durability == Durability.DURABLE);
             if (durable != durableCommits) {
                 writer.synchronous(durable ? "FULL" : "NORMAL");
                 durableCommits = durable;
@@ -412,11 +448,15 @@ public final class SqliteMetadataStore implements MetadataStore {
             writer.close();
             return null;
         });
-        if (log != null) {
+        closed = true;
+        if (logFile != null) {
+            syncLock.lock();
             try {
                 log.close();
             } catch (IOException e) {
                 LOG.debug("closing the metadata log: {}", e.toString());
+            } finally {
+                syncLock.unlock();
             }
         }
         if (readers != null) {

@@ -202,6 +202,24 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void anInterruptedDurableWriterKeepsItsInterruptAndLeavesTheLogSyncWorking(@TempDir Path dir) throws Exception {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            boolean[] stillInterrupted = new boolean[1];
+            Thread t = Thread.ofVirtual().start(() -> {
+                Thread.currentThread().interrupt(); // e.g. a request whose client went away
+                store.write(tx -> tx.claimBlob(d("interrupted"), 1));
+                stillInterrupted[0] = Thread.currentThread().isInterrupted();
+            });
+            t.join();
+            assertThat(stillInterrupted[0]).isTrue();
+            // An interrupt during FileChannel.force closes the channel; later durable writes must still sync.
+            store.write(tx -> tx.claimBlob(d("after"), 2));
+            assertThat(store.syncedGroups()).isEqualTo(store.committedGroups());
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.blobSize(d("interrupted")))).contains(1L);
+        }
+    }
+
+    @Test
     void everyWriterGetsItsOwnResultEvenWhenMoreAreQueuedThanOneGroupHolds(@TempDir Path dir) throws Exception {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
             java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
