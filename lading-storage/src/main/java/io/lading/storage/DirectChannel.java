@@ -6,25 +6,41 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A file opened with {@code O_DIRECT}, and the block size its positions, lengths and buffers must align to. */
 record DirectChannel(FileChannel channel, int block) {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectChannel.class);
+    /** Whether the fallback has been reported: once per process, so that lading.storage.directio is not silently off. */
+    private static final AtomicBoolean REPORTED = new AtomicBoolean();
+
     /**
      * Opens {@code path} with {@code O_DIRECT} for {@code mode} (READ or WRITE), for I/O in units of
      * {@code unit} bytes. Returns null when that cannot be done: the file system refuses O_DIRECT (EINVAL from some
      * network file systems and older tmpfs), or its block size is unknown or does not divide {@code unit}. This is
      * deliberate and not a swallowed error: the caller then does the same I/O through the page cache, slower but
-     * with the same result, and failures of the reads and writes themselves still reach it.
+     * with the same result, and failures of the reads and writes themselves still reach it. The first fallback is
+     * logged as a warning.
      */
     static DirectChannel open(Path path, StandardOpenOption mode, int unit) {
         try {
             int block = Math.toIntExact(Files.getFileStore(path).getBlockSize());
             if (block <= 0 || unit % block != 0) {
-                return null;
+                return fallBack(path, "its block size " + block + " does not divide " + unit + " bytes");
             }
             return new DirectChannel(FileChannel.open(path, mode, ExtendedOpenOption.DIRECT), block);
         } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
-            return null;
+            return fallBack(path, e.toString());
         }
+    }
+
+    private static DirectChannel fallBack(Path path, String reason) {
+        if (REPORTED.compareAndSet(false, true)) {
+            LOG.warn("lading.storage.directio: cannot use O_DIRECT for {} ({}); large blobs go through the page cache"
+                    + " where this happens (reported once)", path, reason);
+        }
+        return null;
     }
 }
