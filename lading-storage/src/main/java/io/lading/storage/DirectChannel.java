@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /** A file opened with {@code O_DIRECT}, and the block size its positions, lengths and buffers must align to. */
 record DirectChannel(FileChannel channel, int block) {
     private static final Logger LOG = LoggerFactory.getLogger(DirectChannel.class);
-    /** Whether the fallback has been reported: once per process, so that lading.storage.directio is not silently off. */
+    /** Whether a fallback has been reported: once per process, so that lading.storage.directio is never off unseen. */
     private static final AtomicBoolean REPORTED = new AtomicBoolean();
 
     /**

@@ -122,10 +122,11 @@ public final class FileSystemDriver implements StorageDriver {
             }
         }
         // Below two stages nothing would be written while the caller receives: the hand-off would only add a wait.
-        PipelinedFileWriter pipelined = expected >= 0 && expected < 2L * PipelinedFileWriter.STAGE_SIZE ? null
-                : PipelinedFileWriter.buffered(p, offset, ch);
-        if (pipelined != null) {
-            return pipelined;
+        if (expected < 0 || expected >= 2L * PipelinedFileWriter.STAGE_SIZE) {
+            PipelinedFileWriter pipelined = PipelinedFileWriter.buffered(p, offset, ch);
+            if (pipelined != null) {
+                return pipelined;
+            }
         }
         ch.position(offset);
         return new Writer(p, ch);

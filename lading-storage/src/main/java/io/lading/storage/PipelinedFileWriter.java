@@ -165,16 +165,23 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
         spare = full;
         stageStart += STAGE_SIZE;
         if (stageStart - forcedTo >= FORCE_AHEAD && (forcing == null || forcing.isDone())) {
-            // A failed fsync fails the upload now: the next one may report success for pages the kernel dropped.
-            IOException failed = Futures.awaitEnd(forcing); // done: returns at once
-            if (failed != null) {
-                throw failed;
-            }
+            awaitForce(); // done: returns at once, or fails the upload now
             forcedTo = stageStart;
             forcing = BACKGROUND.submit(() -> {
                 channel.force(false);
                 return null;
             });
+        }
+    }
+
+    /**
+     * Waits for the background fsync; its failure fails the caller (and so the upload): a later fsync may report
+     * success for pages the kernel dropped.
+     */
+    private void awaitForce() throws IOException {
+        IOException failed = Futures.awaitEnd(forcing);
+        if (failed != null) {
+            throw failed;
         }
     }
 
@@ -214,11 +221,7 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
             if (channel.size() != size) {
                 channel.truncate(size);
             }
-            // The background fsync's failure fails the commit: a later fsync may not report it again.
-            IOException failed = Futures.awaitEnd(forcing);
-            if (failed != null) {
-                throw failed;
-            }
+            awaitForce();
             channel.force(false);
         } finally {
             close();
