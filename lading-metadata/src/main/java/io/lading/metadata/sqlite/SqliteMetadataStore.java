@@ -85,8 +85,9 @@ public final class SqliteMetadataStore implements MetadataStore {
             configure(w, true);
             migrate(w);
             this.writer = new SqliteTx(w);
-            this.log = file == null ? null : openLog(file);
-            this.logFile = log == null ? null : logFile(file);
+            Path wal = file == null ? null : file.resolveSibling(file.getFileName() + "-wal");
+            this.log = wal == null ? null : openLog(wal);
+            this.logFile = log == null ? null : wal;
             if (shared) {
                 this.readers = new ArrayBlockingQueue<>(READERS);
                 for (int i = 0; i < READERS; i++) {
@@ -106,8 +107,7 @@ public final class SqliteMetadataStore implements MetadataStore {
      * Opens the write-ahead log (which SQLite has created by now) for durable writers to fsync; null, and SQLite
      * keeps syncing in COMMIT, when the log file cannot be opened.
      */
-    private static FileChannel openLog(Path database) {
-        Path file = logFile(database);
+    private static FileChannel openLog(Path file) {
         try {
             return FileChannel.open(file, StandardOpenOption.READ); // fsync needs no write access
         } catch (IOException e) {
@@ -115,10 +115,6 @@ public final class SqliteMetadataStore implements MetadataStore {
                     file, e.toString());
             return null;
         }
-    }
-
-    private static Path logFile(Path database) {
-        return database.resolveSibling(database.getFileName() + "-wal");
     }
 
     /** Opens (creating and migrating if needed) the database file. */
