@@ -80,7 +80,7 @@ final class GcCommand implements Callable<Integer> {
             err.println("lading gc: " + e.getMessage());
             return 2;
         }
-        Logging.configure(new LadingConfig.Log(quiet ? "warn" : "info", "text", true, java.util.Map.of()));
+        Logging.configure(new LadingConfig.Log(quiet ? "warn" : "info", "text", true, java.util.Map.of()), false);
         if (cfg.storage().driver().equals("inmemory") && cfg.lading().metadataPath() == null) {
             err.println("lading gc: storage is inmemory: there is nothing on disk to collect");
             return 2;

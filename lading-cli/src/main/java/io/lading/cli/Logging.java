@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,19 +18,24 @@ import org.slf4j.LoggerFactory;
  * Sets up Logback from {@code log.*}: the level, the access log switch, and one line per event on stderr, as
  * text ({@code key=value} pairs after the message) or as JSON ({@code json} and {@code logstash}: Logstash's
  * JSON, one object per line with {@code @timestamp}, {@code level}, {@code logger_name}, {@code message}, the
- * request's {@code request_id}, the event's key-value pairs and {@code log.fields}).
+ * request's {@code request_id}, the event's key-value pairs and {@code log.fields}). Lines are written in
+ * batches by the server ({@link BatchedLogStream}): warnings and errors at once, other lines within 100 ms.
  */
 final class Logging {
     private Logging() {
     }
 
-    static void configure(LadingConfig.Log log) {
+    /**
+     * @param batched write lines in batches (the server, whose access log writes a line per request); false for
+     *                one-shot commands, whose log lines mix with what they print to the terminal
+     */
+    static void configure(LadingConfig.Log log, boolean batched) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         Encoder<ILoggingEvent> encoder = log.formatter().equals("text") ? text(ctx, log.fields()) : json(ctx, log.fields());
-        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        OutputStreamAppender<ILoggingEvent> appender = appender(BatchedLogStream.stderr());
+        appender.setImmediateFlush(!batched);
         appender.setContext(ctx);
-        appender.setTarget("System.err");
         appender.setEncoder(encoder);
         appender.start();
         ch.qos.logback.classic.Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -38,6 +43,27 @@ final class Logging {
         root.setLevel(Level.toLevel(log.level(), Level.INFO));
         ctx.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
         ctx.getLogger("io.lading.access").setLevel(log.accessLogDisabled() ? Level.OFF : Level.INFO);
+    }
+
+    /** Writes every line still waiting in the batch (before exiting, or before printing to stderr directly). */
+    static void flush() {
+        BatchedLogStream.stderr().flushQuietly();
+    }
+
+    /** An appender onto {@code out} that writes warnings and errors, and the lines before them, at once. */
+    static OutputStreamAppender<ILoggingEvent> appender(BatchedLogStream out) {
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>() {
+            @Override
+            protected void subAppend(ILoggingEvent event) {
+                super.subAppend(event);
+                if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+                    out.flushQuietly();
+                }
+            }
+        };
+        appender.setImmediateFlush(false);
+        appender.setOutputStream(out);
+        return appender;
     }
 
     private static Encoder<ILoggingEvent> text(LoggerContext ctx, Map<String, String> fields) {

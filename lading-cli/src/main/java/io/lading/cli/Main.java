@@ -54,7 +54,7 @@ public final class Main implements Runnable {
                 System.err.println("lading: configuration error: " + e.getMessage());
                 return 2;
             }
-            Logging.configure(cfg.log());
+            Logging.configure(cfg.log(), true);
             var log = LoggerFactory.getLogger("io.lading");
             if (!cfg.warnings().isEmpty()) {
                 log.warn("configuration keys not implemented by Lading yet, ignored: {}", String.join(", ", cfg.warnings()));
@@ -70,9 +70,11 @@ public final class Main implements Runnable {
             try {
                 app = new LadingApp(cfg);
             } catch (IllegalArgumentException e) {
+                Logging.flush();
                 System.err.println("lading: configuration error: " + e.getMessage());
                 return 2;
             } catch (java.io.IOException e) {
+                Logging.flush();
                 System.err.println("lading: cannot start: " + e.getMessage());
                 return 2;
             }
@@ -84,6 +86,7 @@ public final class Main implements Runnable {
                 } catch (Exception e) {
                     log.error("error during shutdown", e);
                 }
+                Logging.flush(); // lines logged while stopping: the JVM exits once the hooks return
                 stopped.countDown();
             }, "lading-shutdown"));
             app.start();
