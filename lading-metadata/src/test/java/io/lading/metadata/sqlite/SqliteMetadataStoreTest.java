@@ -169,6 +169,30 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void theLogIsCopiedIntoTheDatabaseOnlyOnceItHoldsTenThousandPages(@TempDir Path dir) throws Exception {
+        Path wal = dir.resolve("m.db-wal");
+        byte[] bytes = new byte[40 * 1024]; // ten overflow pages a write
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            long most = 0;
+            for (int i = 0; i < 1500; i++) { // about 60 MiB through the log
+                int n = i;
+                store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                    tx.staging().stage(d("staged" + n), bytes);
+                    return null;
+                });
+                most = Math.max(most, java.nio.file.Files.size(wal));
+                if (i == 200) {
+                    // SQLite's default would have checkpointed at 1 000 pages and started the log over (4 MiB)
+                    assertThat(most).as("log after 8 MiB of writes").isGreaterThan(6L << 20);
+                }
+            }
+            // ... and here it did, at about 10 000 pages
+            assertThat(most).as("largest log").isBetween(38L << 20, 44L << 20);
+            assertThat(store.<Boolean>read(tx -> tx.staging().get(d("staged1499")).isPresent())).isTrue();
+        }
+    }
+
+    @Test
     void durableWritesReturnOnlyOnceTheLogIsSyncedPastTheirCommit(@TempDir Path dir) throws Exception {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
             UploadRecord u = new UploadRecord(UUID.randomUUID(), REPO, 0, Digest.Algorithm.SHA256, Instant.now(),
