@@ -250,9 +250,9 @@ final class SqliteTx implements WriteTx {
      * grammars of tags and repository names exclude newlines.
      */
     private List<String> names(String sql, Object... params) {
-        List<String> rows = query(sql, rs -> rs.getString(1), params);
-        String joined = rows.isEmpty() ? null : rows.get(0); // NULL: no names
-        return joined == null ? List.of() : java.util.Arrays.asList(joined.split("\n"));
+        // group_concat of no rows is NULL; no name is empty, so "" stands for none
+        String joined = one(sql, rs -> java.util.Objects.toString(rs.getString(1), ""), params).orElse("");
+        return joined.isEmpty() ? List.of() : java.util.Arrays.asList(joined.split("\n"));
     }
 
     @Override
