@@ -121,12 +121,16 @@ public final class SqliteMetadataStore implements MetadataStore {
      */
     private static FileChannel openLog(Path file) {
         try {
-            return FileChannel.open(file, StandardOpenOption.READ); // fsync needs no write access
+            return logChannel(file);
         } catch (IOException e) {
             LOG.warn("cannot open the metadata log {} ({}); commits sync on their own, one after the other",
                     file, e.toString());
             return null;
         }
+    }
+
+    private static FileChannel logChannel(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.READ); // fsync needs no write access
     }
 
     /** Opens (creating and migrating if needed) the database file. */
@@ -313,7 +317,7 @@ public final class SqliteMetadataStore implements MetadataStore {
                     if (closed || attempt == 3) {
                         throw e;
                     }
-                    log = FileChannel.open(logFile, StandardOpenOption.READ);
+                    log = logChannel(logFile);
                 }
             }
         } finally {
