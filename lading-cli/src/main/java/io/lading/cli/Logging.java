@@ -33,8 +33,7 @@ final class Logging {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         Encoder<ILoggingEvent> encoder = log.formatter().equals("text") ? text(ctx, log.fields()) : json(ctx, log.fields());
-        OutputStreamAppender<ILoggingEvent> appender = appender(BatchedLogStream.stderr());
-        appender.setImmediateFlush(!batched);
+        OutputStreamAppender<ILoggingEvent> appender = appender(BatchedLogStream.stderr(), batched);
         appender.setContext(ctx);
         appender.setEncoder(encoder);
         appender.start();
@@ -50,8 +49,11 @@ final class Logging {
         BatchedLogStream.stderr().flushQuietly();
     }
 
-    /** An appender onto {@code out} that writes warnings and errors, and the lines before them, at once. */
-    static OutputStreamAppender<ILoggingEvent> appender(BatchedLogStream out) {
+    /**
+     * An appender onto {@code out} that writes warnings and errors, and the lines before them, at once; other lines
+     * in batches when {@code batched}, else each at once.
+     */
+    static OutputStreamAppender<ILoggingEvent> appender(BatchedLogStream out, boolean batched) {
         OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>() {
             @Override
             protected void subAppend(ILoggingEvent event) {
@@ -61,7 +63,7 @@ final class Logging {
                 }
             }
         };
-        appender.setImmediateFlush(false);
+        appender.setImmediateFlush(!batched);
         appender.setOutputStream(out);
         return appender;
     }

@@ -85,7 +85,7 @@ class BatchedLogStreamTest {
         encoder.setContext(ctx);
         encoder.setPattern("%level %msg%n");
         encoder.start();
-        OutputStreamAppender<ILoggingEvent> appender = Logging.appender(batch);
+        OutputStreamAppender<ILoggingEvent> appender = Logging.appender(batch, true);
         appender.setContext(ctx);
         appender.setEncoder(encoder);
         appender.start();
