@@ -19,7 +19,7 @@ sync; sleep 65
 
 vmhwm() { grep -E 'VmHWM' /proc/$1/status; }
 # Page-cache pages the kernel reclaimed during a run, and file pages it had to read again after reclaiming them
-# (MiB): a large pull slower than the page cache is usually of a blob evicted before it was pulled.
+# (MiB): they tell whether a large pull slower than the page cache read a blob the kernel had evicted.
 reclaim() { awk '/^(pgsteal_kswapd|pgsteal_direct|workingset_refault_file) /{print $1, $2}' /proc/vmstat; }
 reclaimed_since() { reclaim | awk -v f="$1" 'BEGIN{while((getline l < f)>0){split(l,a," ");b[a[1]]=a[2]}}
   {d[$1]=($2-b[$1])*4/1024} END{printf "page cache: %d MiB reclaimed, %d MiB refaulted\n",
