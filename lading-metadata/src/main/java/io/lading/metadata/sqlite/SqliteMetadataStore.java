@@ -156,6 +156,11 @@ public final class SqliteMetadataStore implements MetadataStore {
                 s.execute("PRAGMA journal_mode = WAL");
                 s.execute("PRAGMA wal_autocheckpoint = " + CHECKPOINT_PAGES);
                 s.execute("PRAGMA journal_size_limit = " + LOG_SIZE_LIMIT);
+                // Each work of a group runs in a savepoint, whose undo pages (the sub-journal) SQLite moves into a
+                // temporary file once they pass 64 KiB; a manifest push changes about 15 pages, so most groups
+                // did, paying a file, two pwrites a page and an unlink. In memory they cost a copy. Large
+                // collector and purge statements work in batches (LIMIT), which bounds this memory.
+                s.execute("PRAGMA temp_store = MEMORY");
             }
             s.execute("PRAGMA synchronous = FULL");
             s.execute("PRAGMA foreign_keys = ON");
