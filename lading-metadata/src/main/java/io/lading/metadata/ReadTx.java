@@ -18,6 +18,12 @@ public interface ReadTx {
     /** True when the blob is linked to (pushed to or mounted into) the repository. */
     boolean hasBlob(RepositoryName repository, Digest digest);
 
+    /**
+     * The size of a blob linked to the repository whose bytes are committed and not being deleted: {@link #hasBlob}
+     * and {@link #blobSize} in one lookup (a blob HEAD or GET).
+     */
+    Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest);
+
     /** True when the repository has ever received content. */
     boolean repositoryExists(RepositoryName repository);
 
@@ -29,6 +35,9 @@ public interface ReadTx {
 
     /** What a tag points to. */
     Optional<Digest> tag(RepositoryName repository, Tag tag);
+
+    /** The manifest a tag points to: {@link #tag} and {@link #manifest} in one lookup (a manifest GET by tag). */
+    Optional<ManifestRecord> taggedManifest(RepositoryName repository, Tag tag);
 
     /** Up to {@code limit} tag names after {@code after} (exclusive; null for the start), in byte order. */
     List<String> tags(RepositoryName repository, String after, int limit);

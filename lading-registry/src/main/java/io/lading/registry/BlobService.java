@@ -36,7 +36,7 @@ public final class BlobService {
 
     /** The size of a blob of the repository (HEAD and GET). @throws RegistryException BLOB_UNKNOWN */
     public long size(RepositoryName repository, Digest digest) {
-        Optional<Long> size = metadata.read(tx -> tx.hasBlob(repository, digest) ? tx.blobSize(digest) : Optional.empty());
+        Optional<Long> size = metadata.read(tx -> tx.linkedBlobSize(repository, digest));
         if (size.isEmpty()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown in " + repository,
                     java.util.Map.of("digest", digest.toString()));

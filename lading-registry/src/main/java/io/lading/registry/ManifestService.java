@@ -180,12 +180,9 @@ public final class ManifestService {
 
     /** What a reference resolves to, without the bytes (HEAD). @throws RegistryException MANIFEST_UNKNOWN */
     public ManifestRecord stat(RepositoryName repository, Reference reference) {
-        return metadata.read(tx -> {
-            Optional<Digest> digest = switch (reference) {
-                case Reference.ByDigest d -> Optional.of(d.digest());
-                case Reference.ByTag t -> tx.tag(repository, t.tag());
-            };
-            return digest.flatMap(d -> tx.manifest(repository, d));
+        return metadata.read(tx -> switch (reference) {
+            case Reference.ByDigest d -> tx.manifest(repository, d.digest());
+            case Reference.ByTag t -> tx.taggedManifest(repository, t.tag());
         }).orElseThrow(() -> unknown(repository, reference));
     }
 

@@ -199,6 +199,14 @@ final class SqliteTx implements WriteTx {
     }
 
     @Override
+    public Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest) {
+        // Each statement outside a transaction takes and drops SQLite's read locks: one statement, not two.
+        return one("SELECT b.size FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id"
+                + " JOIN blobs b ON b.digest = rb.digest WHERE r.name = ? AND rb.digest = ? AND b.deleting = 0",
+                rs -> rs.getLong(1), repository.value(), digest.toString());
+    }
+
+    @Override
     public boolean repositoryExists(RepositoryName repository) {
         return repositoryId(repository).isPresent();
     }
@@ -232,6 +240,13 @@ final class SqliteTx implements WriteTx {
     public Optional<Digest> tag(RepositoryName repository, Tag tag) {
         return one("SELECT t.digest FROM tags t JOIN repositories r ON r.id = t.repository_id"
                 + " WHERE r.name = ? AND t.name = ?", rs -> Digest.parse(rs.getString(1)), repository.value(), tag.value());
+    }
+
+    @Override
+    public Optional<ManifestRecord> taggedManifest(RepositoryName repository, Tag tag) {
+        return one("SELECT " + MANIFEST_COLUMNS + " FROM tags t JOIN repositories r ON r.id = t.repository_id"
+                + " JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.digest"
+                + " WHERE r.name = ? AND t.name = ?", SqliteTx::manifest, repository.value(), tag.value());
     }
 
     @Override

@@ -64,6 +64,46 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void aBlobHasASizeInARepositoryOnlyWhileLinkedThere() {
+        RepositoryName other = RepositoryName.of("lib/other");
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.claimBlob(d("layer"), 42);
+                tx.linkBlob(REPO, d("layer"));
+                tx.claimBlob(d("elsewhere"), 7);
+                tx.linkBlob(other, d("elsewhere"));
+                return null;
+            });
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, d("layer")))).contains(42L);
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(other, d("layer")))).isEmpty();
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, d("elsewhere")))).isEmpty();
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, d("unknown")))).isEmpty();
+            store.write(tx -> tx.unlinkBlob(REPO, d("layer")));
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, d("layer")))).isEmpty();
+        }
+    }
+
+    @Test
+    void aTagLeadsToItsManifestRecordInOneLookup() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.putManifest(REPO, manifest("one", null), List.of(), List.of());
+                tx.putManifest(RepositoryName.of("lib/other"), manifest("two", null), List.of(), List.of());
+                tx.putTag(REPO, Tag.of("latest"), d("one"));
+                tx.putTag(RepositoryName.of("lib/other"), Tag.of("stable"), d("two"));
+                return null;
+            });
+            assertThat(store.<java.util.Optional<ManifestRecord>>read(tx -> tx.taggedManifest(REPO, Tag.of("latest"))))
+                    .hasValueSatisfying(m -> assertThat(m.digest()).isEqualTo(d("one")));
+            assertThat(store.<java.util.Optional<ManifestRecord>>read(tx -> tx.taggedManifest(REPO, Tag.of("stable"))))
+                    .isEmpty();
+            store.write(tx -> tx.deleteManifest(REPO, d("one")));
+            assertThat(store.<java.util.Optional<ManifestRecord>>read(tx -> tx.taggedManifest(REPO, Tag.of("latest"))))
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void failedWorkIsRolledBackWhole() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             assertThatThrownBy(() -> store.write(tx -> {
