@@ -30,10 +30,15 @@ final class Logging {
      *                one-shot commands, whose log lines mix with what they print to the terminal
      */
     static void configure(LadingConfig.Log log, boolean batched) {
+        configure(log, BatchedLogStream.stderr(), batched);
+    }
+
+    /** As {@link #configure(LadingConfig.Log, boolean)}, onto {@code out} instead of stderr. */
+    static void configure(LadingConfig.Log log, BatchedLogStream out, boolean batched) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         Encoder<ILoggingEvent> encoder = log.formatter().equals("text") ? text(ctx, log.fields()) : json(ctx, log.fields());
-        OutputStreamAppender<ILoggingEvent> appender = appender(BatchedLogStream.stderr(), batched);
+        OutputStreamAppender<ILoggingEvent> appender = appender(out, batched);
         appender.setContext(ctx);
         appender.setEncoder(encoder);
         appender.start();

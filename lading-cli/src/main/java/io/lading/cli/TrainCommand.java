@@ -1,0 +1,313 @@
+package io.lading.cli;
+
+import io.lading.cli.config.ConfigLoader;
+import io.lading.cli.config.LadingConfig;
+import io.lading.core.Digest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lading train}: a short registry workload against a private registry in this JVM, on the default
+ * storage (filesystem and SQLite) in a temporary directory that is deleted afterwards. Clients push blobs whole
+ * and in chunks, check and fetch them (whole and by range), push manifests by tag and read them back, mount
+ * blobs across repositories, and page through tags and the catalog, over real HTTP on loopback.
+ *
+ * <p>The launcher runs it once per build with {@code -XX:AOTCacheOutput} on JDK 25 and later (JEPs 483, 514 and
+ * 515): the JVM then stores the classes the registry loads and the profiles its hot methods gathered, and
+ * {@code lading serve} starts from that cache, compiling hot code early instead of profiling it again under the
+ * first clients (docs/decisions/0018-aot-cache.md). The workload is the registry's own protocol, not a
+ * benchmark's: what the profiles learn is which code a registry runs.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Run a short registry workload against a temporary registry in this JVM (the launcher runs it"
+                + " with -XX:AOTCacheOutput to build the JVM's ahead-of-time cache).")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--clients", defaultValue = "8", description = "concurrent clients (default: 8)")
+    int clients;
+
+    @Option(names = "--rounds", defaultValue = "150", description = "push-and-pull rounds per client (default: 150)")
+    int rounds;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "where to create the temporary registry"
+            + " (default: the system's temporary directory)")
+    Path dir;
+
+    private static final int SMALL = 1024;
+    private static final int CHUNK = 1 << 20;
+    private static final int CHUNKS = 4;
+    private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+    private final PrintStream err;
+
+    TrainCommand() {
+        this(System.err);
+    }
+
+    TrainCommand(PrintStream err) {
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (clients < 1 || rounds < 1) {
+            err.println("lading train: --clients and --rounds must be at least 1");
+            return 2;
+        }
+        Path work;
+        try {
+            work = dir == null ? Files.createTempDirectory("lading-train-") : Files.createTempDirectory(dir, "lading-train-");
+        } catch (IOException | UnsupportedOperationException e) {
+            err.println("lading train: cannot create a working directory under "
+                    + (dir == null ? System.getProperty("java.io.tmpdir") : dir) + ": " + e.getMessage());
+            return 2;
+        }
+        err.printf("lading train: %d clients x %d rounds against a temporary registry in %s%n", clients, rounds, work);
+        long started = System.nanoTime();
+        try {
+            LadingConfig cfg = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"), work.resolve("data"));
+            // The server's own logging, batched as in `serve`, into nothing: the access log is part of what runs.
+            Logging.configure(cfg.log(), new BatchedLogStream(OutputStream.nullOutputStream(), 64 * 1024), true);
+            long requests;
+            LadingApp app;
+            try {
+                app = startRegistry(cfg);
+            } catch (IOException e) {
+                err.println("lading train: cannot start the temporary registry: " + e.getMessage());
+                return 2;
+            }
+            try (app) {
+                requests = run(URI.create("http://127.0.0.1:" + app.port()));
+            }
+            err.printf("lading train: %d requests in %.1f s%n", requests, (System.nanoTime() - started) / 1e9);
+            return 0;
+        } catch (WorkloadException e) {
+            err.println("lading train: failed: " + e.getMessage());
+            return 1;
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static LadingApp startRegistry(LadingConfig cfg) throws Exception {
+        LadingApp app = new LadingApp(cfg);
+        try {
+            app.start();
+            return app;
+        } catch (Exception e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private long run(URI base) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        AtomicLong requests = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int c = 0; c < clients; c++) {
+            Client client = new Client(http, base, "train/client-" + c, new SplittableRandom(c), requests);
+            threads.add(Thread.ofVirtual().name("lading-train-" + c).start(() -> {
+                try {
+                    client.run(rounds);
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            Throwable first = failures.get(0);
+            throw first instanceof WorkloadException w ? w : new WorkloadException(first.toString(), first);
+        }
+        return requests.get();
+    }
+
+    /** One client's pushes and pulls, in a repository of its own. */
+    private static final class Client {
+        private final HttpClient http;
+        private final URI base;
+        private final String repo;
+        private final SplittableRandom random;
+        private final AtomicLong requests;
+
+        Client(HttpClient http, URI base, String repo, SplittableRandom random, AtomicLong requests) {
+            this.http = http;
+            this.base = base;
+            this.repo = repo;
+            this.random = random;
+            this.requests = requests;
+        }
+
+        void run(int rounds) throws Exception {
+            byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+            Digest configDigest = pushWhole(repo, config);
+            for (int r = 0; r < rounds; r++) {
+                byte[] layer = randomBytes(SMALL);
+                Digest layerDigest = pushWhole(repo, layer);
+                expect(send(request("/v2/" + repo + "/blobs/" + layerDigest).HEAD()), 200);
+                HttpResponse<byte[]> blob = send(request("/v2/" + repo + "/blobs/" + layerDigest).GET());
+                expect(blob, 200);
+                same(blob.body(), layer, "blob " + layerDigest);
+                byte[] manifest = manifest(configDigest, config.length, layerDigest, layer.length);
+                String tag = "r" + r;
+                expect(send(request("/v2/" + repo + "/manifests/" + tag).header("Content-Type", OCI_MANIFEST)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest))), 201);
+                HttpResponse<byte[]> got = send(request("/v2/" + repo + "/manifests/" + tag)
+                        .header("Accept", OCI_MANIFEST + ", application/vnd.docker.distribution.manifest.v2+json")
+                        .GET());
+                expect(got, 200);
+                same(got.body(), manifest, "manifest " + tag);
+                expect(send(request("/v2/" + repo + "/manifests/" + Digest.of(Digest.Algorithm.SHA256, manifest))
+                        .header("Accept", OCI_MANIFEST).method("HEAD", HttpRequest.BodyPublishers.noBody())), 200);
+                if (r % 25 == 0) {
+                    Digest large = pushChunked(repo);
+                    expect(send(request("/v2/" + repo + "/blobs/" + large).header("Range", "bytes=0-1023").GET()), 206);
+                    expect(send(request("/v2/" + repo + "/blobs/" + large).GET()), 200);
+                    expect(send(request("/v2/" + repo + "-mirror/blobs/uploads/?mount=" + layerDigest + "&from=" + repo)
+                            .POST(HttpRequest.BodyPublishers.noBody())), 201);
+                    walk("/v2/" + repo + "/tags/list?n=20");
+                    walk("/v2/_catalog?n=5");
+                }
+            }
+        }
+
+        private byte[] randomBytes(int n) {
+            byte[] b = new byte[n];
+            for (int i = 0; i < n; i += 8) {
+                long v = random.nextLong();
+                for (int j = 0; j < 8 && i + j < n; j++) {
+                    b[i + j] = (byte) (v >>> (8 * j));
+                }
+            }
+            return b;
+        }
+
+        private static byte[] manifest(Digest config, int configSize, Digest layer, int layerSize) {
+            return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
+                    + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config
+                    + "\",\"size\":" + configSize + "},"
+                    + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layer
+                    + "\",\"size\":" + layerSize + "}]}").getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** POST then PUT with the whole body. */
+        private Digest pushWhole(String repository, byte[] bytes) throws Exception {
+            Digest digest = Digest.of(Digest.Algorithm.SHA256, bytes);
+            String location = start(repository);
+            expect(send(request(location, "digest=" + digest).header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))), 201);
+            return digest;
+        }
+
+        /** POST, PATCHes of 1 MiB with Content-Range, then PUT without a body. */
+        private Digest pushChunked(String repository) throws Exception {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            String location = start(repository);
+            for (int i = 0; i < CHUNKS; i++) {
+                byte[] chunk = randomBytes(CHUNK);
+                sha.update(chunk);
+                HttpResponse<byte[]> r = send(request(location, null)
+                        .header("Content-Type", "application/octet-stream")
+                        .header("Content-Range", (long) i * CHUNK + "-" + ((long) (i + 1) * CHUNK - 1))
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk)));
+                expect(r, 202);
+                location = r.headers().firstValue("Location").orElseThrow(() -> new WorkloadException("PATCH "
+                        + "answered without a Location", null));
+            }
+            Digest digest = Digest.parse("sha256:" + java.util.HexFormat.of().formatHex(sha.digest()));
+            expect(send(request(location, "digest=" + digest).PUT(HttpRequest.BodyPublishers.noBody())), 201);
+            return digest;
+        }
+
+        private String start(String repository) throws Exception {
+            HttpResponse<byte[]> r = send(request("/v2/" + repository + "/blobs/uploads/")
+                    .POST(HttpRequest.BodyPublishers.noBody()));
+            expect(r, 202);
+            return r.headers().firstValue("Location").orElseThrow(() -> new WorkloadException("POST "
+                    + "answered without a Location", null));
+        }
+
+        /** Follows {@code Link: <...>; rel="next"} to the last page. */
+        private void walk(String path) throws Exception {
+            for (String next = path; next != null; ) {
+                HttpResponse<byte[]> r = send(request(next).GET());
+                expect(r, 200);
+                next = r.headers().firstValue("Link").map(l -> l.substring(l.indexOf('<') + 1, l.indexOf('>')))
+                        .orElse(null);
+            }
+        }
+
+        private HttpRequest.Builder request(String path) {
+            return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
+        }
+
+        private HttpRequest.Builder request(String location, String query) {
+            URI u = base.resolve(location);
+            if (query != null) {
+                u = URI.create(u + (u.getRawQuery() == null ? "?" : "&") + query);
+            }
+            return HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(60));
+        }
+
+        private HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
+            requests.incrementAndGet();
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        }
+
+        private static void expect(HttpResponse<byte[]> r, int status) {
+            if (r.statusCode() != status) {
+                String body = new String(r.body(), StandardCharsets.UTF_8);
+                throw new WorkloadException(r.request().method() + " " + r.request().uri().getRawPath() + " answered "
+                        + r.statusCode() + ", not " + status + ": " + body.substring(0, Math.min(300, body.length())),
+                        null);
+            }
+        }
+
+        private static void same(byte[] got, byte[] want, String what) {
+            if (!Arrays.equals(got, want)) {
+                throw new WorkloadException(what + " came back with other bytes", null);
+            }
+        }
+    }
+
+    private void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            err.println("lading train: cannot delete the temporary registry " + root + ": " + e.getMessage());
+        }
+    }
+
+    /** A response the workload did not expect. */
+    static final class WorkloadException extends RuntimeException {
+        WorkloadException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
