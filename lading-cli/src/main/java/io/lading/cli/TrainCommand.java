@@ -121,8 +121,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private long run(URI base) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build()) {
+            return run(http, base);
+        }
+    }
+
+    private long run(HttpClient http, URI base) throws Exception {
         AtomicLong requests = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
