@@ -78,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
         Path work;
         try {
             work = dir == null ? Files.createTempDirectory("lading-train-") : Files.createTempDirectory(dir, "lading-train-");
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException e) {
             err.println("lading train: cannot create a working directory under "
                     + (dir == null ? System.getProperty("java.io.tmpdir") : dir) + ": " + e.getMessage());
             return 2;
@@ -241,12 +241,12 @@ final class TrainCommand implements Callable<Integer> {
 
         /** POST, PATCHes of {@link #CHUNK} bytes with Content-Range, then PUT without a body. */
         private Digest pushChunked(String repository) throws Exception {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            Digest.Digester sha = Digest.Algorithm.SHA256.digester();
             String location = start(repository);
             for (int i = 0; i < CHUNKS; i++) {
                 byte[] chunk = randomBytes(CHUNK);
-                sha.update(chunk);
-                HttpResponse<byte[]> r = send(request(location, null)
+                sha.update(chunk, 0, chunk.length);
+                HttpResponse<byte[]> r = send(request(location)
                         .header("Content-Type", "application/octet-stream")
                         .header("Content-Range", (long) i * CHUNK + "-" + ((long) (i + 1) * CHUNK - 1))
                         .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk)));
@@ -254,7 +254,7 @@ final class TrainCommand implements Callable<Integer> {
                 location = r.headers().firstValue("Location").orElseThrow(() -> new WorkloadException("PATCH "
                         + "answered without a Location", null));
             }
-            Digest digest = Digest.parse("sha256:" + java.util.HexFormat.of().formatHex(sha.digest()));
+            Digest digest = sha.digest();
             expect(send(request(location, "digest=" + digest).PUT(HttpRequest.BodyPublishers.noBody())), 201);
             return digest;
         }
@@ -281,12 +281,10 @@ final class TrainCommand implements Callable<Integer> {
             return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
         }
 
+        /** A request to an upload's {@code location} with {@code query} added to the query it may already have. */
         private HttpRequest.Builder request(String location, String query) {
             URI u = base.resolve(location);
-            if (query != null) {
-                u = URI.create(u + (u.getRawQuery() == null ? "?" : "&") + query);
-            }
-            return HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(60));
+            return request(u + (u.getRawQuery() == null ? "?" : "&") + query);
         }
 
         private HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
