@@ -33,10 +33,7 @@ public interface ReadTx {
     /** Up to {@code limit} manifest digests of the repository after {@code after} (null: from the start). */
     List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit);
 
-    /** What a tag points to. */
-    Optional<Digest> tag(RepositoryName repository, Tag tag);
-
-    /** The manifest a tag points to: {@link #tag} and {@link #manifest} in one lookup (a manifest GET by tag). */
+    /** The manifest a tag points to (a manifest GET by tag). */
     Optional<ManifestRecord> taggedManifest(RepositoryName repository, Tag tag);
 
     /** Up to {@code limit} tag names after {@code after} (exclusive; null for the start), in byte order. */

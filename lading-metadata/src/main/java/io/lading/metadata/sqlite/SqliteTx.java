@@ -237,12 +237,6 @@ final class SqliteTx implements WriteTx {
     }
 
     @Override
-    public Optional<Digest> tag(RepositoryName repository, Tag tag) {
-        return one("SELECT t.digest FROM tags t JOIN repositories r ON r.id = t.repository_id"
-                + " WHERE r.name = ? AND t.name = ?", rs -> Digest.parse(rs.getString(1)), repository.value(), tag.value());
-    }
-
-    @Override
     public Optional<ManifestRecord> taggedManifest(RepositoryName repository, Tag tag) {
         return one("SELECT " + MANIFEST_COLUMNS + " FROM tags t JOIN repositories r ON r.id = t.repository_id"
                 + " JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.digest"

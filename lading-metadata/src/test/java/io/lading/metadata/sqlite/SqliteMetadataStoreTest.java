@@ -55,7 +55,8 @@ class SqliteMetadataStoreTest {
                 tx.putTag(REPO, Tag.of("stable"), d("two"));
                 return null;
             });
-            assertThat(store.<java.util.Optional<Digest>>read(tx -> tx.tag(REPO, Tag.of("latest")))).hasValue(d("two"));
+            assertThat(store.<java.util.Optional<Digest>>read(tx -> tx.taggedManifest(REPO, Tag.of("latest"))
+                    .map(ManifestRecord::digest))).hasValue(d("two"));
             assertThat(store.<Boolean>write(tx -> tx.deleteManifest(REPO, d("two")))).isTrue();
             assertThat(store.<List<String>>read(tx -> tx.tags(REPO, null, 10))).isEmpty();
             assertThat(store.<java.util.Optional<ManifestRecord>>read(tx -> tx.manifest(REPO, d("one")))).isPresent();
@@ -286,18 +287,8 @@ class SqliteMetadataStoreTest {
     @Test
     void everyWriterGetsItsOwnResultEvenWhenMoreAreQueuedThanOneGroupHolds(@TempDir Path dir) throws Exception {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
-            java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            Thread blocker = Thread.ofVirtual().start(() -> store.write(tx -> {
-                holding.countDown();
-                try {
-                    release.await(); // keeps the write lock while the others queue up behind it
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            }));
-            holding.await();
+            Thread blocker = holdWriteLock(store, release); // the others queue up behind it
             int writers = 300;
             Integer[] results = new Integer[writers];
             List<Thread> threads = new java.util.ArrayList<>();
@@ -332,18 +323,9 @@ class SqliteMetadataStoreTest {
                 }
                 return null;
             });
-            java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            Thread blocker = Thread.ofVirtual().start(() -> store.write(tx -> {
-                holding.countDown();
-                try {
-                    release.await(); // the two below queue up and then run as one group, each in a savepoint
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            }));
-            holding.await();
+            // the two below queue up behind it and then run as one group, each in a savepoint
+            Thread blocker = holdWriteLock(store, release);
             java.util.concurrent.ConcurrentLinkedQueue<String> temporaryFiles = new java.util.concurrent.ConcurrentLinkedQueue<>();
             List<Thread> threads = new java.util.ArrayList<>();
             for (int w = 0; w < 2; w++) {
@@ -365,6 +347,23 @@ class SqliteMetadataStoreTest {
             // temp_store is MEMORY: manifest pushes made 35 extra writes each that way (strace, 2026-12-02).
             assertThat(temporaryFiles).isEmpty();
         }
+    }
+
+    /** Starts a write that holds the write lock until {@code release} counts down; returns once it holds it. */
+    private static Thread holdWriteLock(SqliteMetadataStore store, java.util.concurrent.CountDownLatch release)
+            throws InterruptedException {
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        Thread writer = Thread.ofVirtual().start(() -> store.write(tx -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        holding.await();
+        return writer;
     }
 
     /** SQLite's temporary files ({@code etilqs_*}, unlinked once open) that this process has open. */
