@@ -11,6 +11,10 @@ JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 JAR=/tmp/bench/target/registry-bench.jar
 OUT=/tmp/bench-out; rm -rf $OUT /tmp/benchreg /tmp/lading-bench; mkdir -p $OUT /tmp/benchreg
 FLAG=""; [ "$MODE" = quick ] && FLAG=--quick
+# Issue 3 states its HEAD target at c=16, where the main pass runs blob workloads at c=1 and c=8 only. A second
+# pass against the same running registry pushes 1 KiB blobs and HEADs them at c=16 (results in {dr,lading}16.*).
+C16="--workloads=push-mono,head --mono-sizes=1KiB:3000 --head-count=5000 --blob-concurrency=16"
+[ "$MODE" = quick ] && C16="--workloads=push-mono,head --mono-sizes=1KiB:200 --head-count=200 --blob-concurrency=16"
 # On ext4 without a journal (this VM's root file system) every file creation skips the inodes deleted in the last
 # 60 s (up to 6 min while their inode-table block is dirty), reading each one: a registry started right after a
 # large deletion pays for it on every file it creates. So neither registry starts within a minute of one: the
@@ -30,7 +34,9 @@ docker-registry serve $OUT/dr.yml > $OUT/dr.log 2>&1 & DR=$!
 for i in $(seq 1 50); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5300/v2/ && break; sleep 0.2; done
 reclaim > $OUT/vmstat0
 $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5300 $FLAG --server-pid $DR --json-out $OUT/dr.jsonl > /dev/null 2> $OUT/dr.txt
-echo "dr rc=$?" >> $OUT/rc; vmhwm $DR >> $OUT/dr.txt; reclaimed_since $OUT/vmstat0 >> $OUT/dr.txt; kill $DR; wait $DR 2>/dev/null
+echo "dr rc=$?" >> $OUT/rc
+$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5300 $C16 --server-pid $DR --json-out $OUT/dr16.jsonl > /dev/null 2> $OUT/dr16.txt
+echo "dr c=16 rc=$?" >> $OUT/rc; vmhwm $DR >> $OUT/dr.txt; reclaimed_since $OUT/vmstat0 >> $OUT/dr.txt; kill $DR; wait $DR 2>/dev/null
 # The reference's ~10 GB of blobs would otherwise stay in the page cache while Lading runs, and with the
 # harness's 6 GiB heap on a 24 GiB machine push Lading's earliest large blobs out of it before they are pulled.
 # Dropping the clean page cache (root only) frees it without deleting files (see above); without root the data
@@ -44,5 +50,7 @@ for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:540
 LP=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
 reclaim > $OUT/vmstat0
 $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 $FLAG --server-pid $LP --json-out $OUT/lading.jsonl > /dev/null 2> $OUT/lading.txt
-echo "lading rc=$?" >> $OUT/rc; vmhwm $LP >> $OUT/lading.txt; reclaimed_since $OUT/vmstat0 >> $OUT/lading.txt; kill $LP; sleep 2
+echo "lading rc=$?" >> $OUT/rc
+$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 $C16 --server-pid $LP --json-out $OUT/lading16.jsonl > /dev/null 2> $OUT/lading16.txt
+echo "lading c=16 rc=$?" >> $OUT/rc; vmhwm $LP >> $OUT/lading.txt; reclaimed_since $OUT/vmstat0 >> $OUT/lading.txt; kill $LP; sleep 2
 rm -rf /tmp/benchreg
