@@ -31,15 +31,22 @@ reclaim() { awk '/^(pgsteal_kswapd|pgsteal_direct|workingset_refault_file) /{pri
 reclaimed_since() { reclaim | awk -v f="$1" 'BEGIN{while((getline l < f)>0){split(l,a," ");b[a[1]]=a[2]}}
   {d[$1]=($2-b[$1])*4/1024} END{printf "page cache: %d MiB reclaimed, %d MiB refaulted\n",
   d["pgsteal_kswapd"]+d["pgsteal_direct"], d["workingset_refault_file"]}'; }
+# harness NAME PORT PID ARGS...: one harness pass against 127.0.0.1:PORT, reading PID's CPU and RSS; JSON lines
+# to $OUT/NAME.jsonl, progress and table to $OUT/NAME.txt, exit code to $OUT/rc.
+harness() {
+  local name=$1 port=$2 pid=$3; shift 3
+  $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:$port "$@" --server-pid $pid --json-out $OUT/$name.jsonl \
+    > /dev/null 2> $OUT/$name.txt
+  echo "$name rc=$?" >> $OUT/rc
+}
 
 sed "s#rootdirectory: .*#rootdirectory: /tmp/benchreg#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
 docker-registry serve $OUT/dr.yml > $OUT/dr.log 2>&1 & DR=$!
 for i in $(seq 1 50); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5300/v2/ && break; sleep 0.2; done
 reclaim > $OUT/vmstat0
-$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5300 $FLAG --server-pid $DR --json-out $OUT/dr.jsonl > /dev/null 2> $OUT/dr.txt
-echo "dr rc=$?" >> $OUT/rc
-$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5300 $C16 --server-pid $DR --json-out $OUT/dr16.jsonl > /dev/null 2> $OUT/dr16.txt
-echo "dr c=16 rc=$?" >> $OUT/rc; vmhwm $DR >> $OUT/dr.txt; reclaimed_since $OUT/vmstat0 >> $OUT/dr.txt; kill $DR; wait $DR 2>/dev/null
+harness dr 5300 $DR $FLAG
+harness dr16 5300 $DR $C16
+vmhwm $DR >> $OUT/dr.txt; reclaimed_since $OUT/vmstat0 >> $OUT/dr.txt; kill $DR; wait $DR 2>/dev/null
 # The reference's ~10 GB of blobs would otherwise stay in the page cache while Lading runs, and with the
 # harness's 6 GiB heap on a 24 GiB machine push Lading's earliest large blobs out of it before they are pulled.
 # Dropping the clean page cache (root only) frees it without deleting files (see above); without root the data
@@ -52,8 +59,7 @@ unset LADING_JAVA_OPTS
 for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5400/v2/ && break; sleep 0.2; done
 LP=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
 reclaim > $OUT/vmstat0
-$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 $FLAG --server-pid $LP --json-out $OUT/lading.jsonl > /dev/null 2> $OUT/lading.txt
-echo "lading rc=$?" >> $OUT/rc
-$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 $C16 --server-pid $LP --json-out $OUT/lading16.jsonl > /dev/null 2> $OUT/lading16.txt
-echo "lading c=16 rc=$?" >> $OUT/rc; vmhwm $LP >> $OUT/lading.txt; reclaimed_since $OUT/vmstat0 >> $OUT/lading.txt; kill $LP; sleep 2
+harness lading 5400 $LP $FLAG
+harness lading16 5400 $LP $C16
+vmhwm $LP >> $OUT/lading.txt; reclaimed_since $OUT/vmstat0 >> $OUT/lading.txt; kill $LP; sleep 2
 rm -rf /tmp/benchreg
