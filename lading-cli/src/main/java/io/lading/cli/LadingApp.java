@@ -136,7 +136,7 @@ public final class LadingApp implements AutoCloseable {
             pages.put("/debug/health", new DebugServer.Page("application/json", health::render));
             pages.put("/debug/ready", new DebugServer.Page("application/json", () -> health.ready(serving::get)));
             if (metrics != null) {
-                metrics.bind(admin, collector, notifier, metadata, staged);
+                metrics.bind(admin, collector, notifier, metadata, staged, server);
                 pages.put(debug.prometheusPath(), DebugServer.Page.ok(Metrics.CONTENT_TYPE, metrics::scrape));
             }
             debugServer = new DebugServer(address(debug.addr()), pages);

@@ -1,5 +1,6 @@
 package io.lading.cli;
 
+import io.lading.http.RegistryServer;
 import io.lading.http.RequestObserver;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ObservedMetadataStore;
@@ -11,6 +12,7 @@ import io.lading.registry.StagedContent;
 import io.lading.registry.events.Notifier;
 import io.lading.storage.ObservedDriver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -64,7 +66,10 @@ final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener
 
     /** Registers the figures read from the running parts (called once they exist). */
     void bind(MaintenanceService maintenance, GarbageCollector collector, Notifier notifier, MetadataStore metadata,
-              StagedContent staged) {
+              StagedContent staged, RegistryServer server) {
+        FunctionCounter.builder("lading.http.sendfile", server, RegistryServer::zeroCopyBytes).baseUnit("bytes")
+                .description("blob bytes sent from files with sendfile, without a copy through the process")
+                .register(registry);
         Gauge.builder("lading.uploads.open", () -> metadata.read(ReadTx::uploadCount))
                 .description("upload sessions open").register(registry);
         Gauge.builder("lading.staged.bytes", staged, StagedContent::backlogBytes).baseUnit("bytes")

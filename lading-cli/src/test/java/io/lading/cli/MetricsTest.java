@@ -77,6 +77,25 @@ class MetricsTest {
     }
 
     @Test
+    void bytesSentWithSendfileAreCounted(@TempDir Path data) throws Exception {
+        var config = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
+                "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"), data);
+        try (LadingApp app = new LadingApp(config)) {
+            app.start();
+            String base = "http://127.0.0.1:" + app.port();
+            byte[] layer = new byte[300 * 1024];
+            new java.util.Random(3).nextBytes(layer);
+            assertThat(BlobPush.monolithic(http, base, "app", layer).statusCode()).isEqualTo(201);
+            io.lading.core.Digest d = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, layer);
+            HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + d))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(got.body()).isEqualTo(layer);
+            assertThat(send("GET", "http://127.0.0.1:" + app.debugPort() + "/metrics", null).body())
+                    .contains("lading_http_sendfile_bytes_total 307200.0");
+        }
+    }
+
+    @Test
     void eventDeliveryFiguresPerEndpoint(@TempDir Path data) throws Exception {
         try (io.lading.http.EventReceiver receiver = new io.lading.http.EventReceiver()) {
             receiver.respond(r -> receiver.requests().isEmpty() ? io.lading.http.EventReceiver.Reply.of(500)

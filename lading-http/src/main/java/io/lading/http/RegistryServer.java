@@ -84,7 +84,9 @@ public final class RegistryServer implements AutoCloseable {
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setOutputBufferSize(64 * 1024);
         if (tls == null) {
-            connector = new ServerConnector(server, new DetectorConnectionFactory(new PlainPortTlsGuard()), http1(http));
+            // Plain HTTP/1.1 sends blob files with sendfile (ZeroCopyEndPoint); TLS has to encrypt every byte anyway.
+            connector = new ZeroCopyEndPoint.Connector(server, new DetectorConnectionFactory(new PlainPortTlsGuard()),
+                    http1(http));
         } else {
             http.addCustomizer(new SecureRequestCustomizer(false)); // SNI is not checked: one certificate
             ssl = sslContext(tls);
@@ -181,6 +183,11 @@ public final class RegistryServer implements AutoCloseable {
             reloader.scheduleWithFixedDelay(this::reloadTlsIfChanged, TLS_RELOAD_CHECK.toMillis(),
                     TLS_RELOAD_CHECK.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Bytes of blob content sent with sendfile since the start (0 with TLS, which copies). */
+    public long zeroCopyBytes() {
+        return connector instanceof ZeroCopyEndPoint.Connector z ? z.sentBytes() : 0;
     }
 
     /** The bound port (useful when started on port 0). */

@@ -13,6 +13,7 @@ import io.lading.registry.UploadService;
 import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.InMemoryDriver;
+import io.lading.storage.StorageDriver;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,22 +55,31 @@ final class TestRegistry implements AutoCloseable {
                  java.util.List<io.lading.registry.events.Endpoint> notifications) throws Exception {
         this(options, metadata, notifications, htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
                 io.lading.auth.AccessRules.authenticatedAll(), false,
-                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false, null);
+                new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false, null,
+                new InMemoryDriver());
     }
 
     /** A registry behind {@code gate}, with the token server {@code tokens} (or none). */
     TestRegistry(AuthGate gate, TokenHandler tokens, boolean explicitRules) throws Exception {
-        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules, null);
+        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules, null,
+                new InMemoryDriver());
     }
 
     /** An open registry speaking HTTPS with {@code tls}. */
     TestRegistry(TlsSettings tls) throws Exception {
-        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls);
+        this(tls, new InMemoryDriver());
+    }
+
+    /** An open registry storing blobs with {@code driver}, speaking HTTPS with {@code tls} (or HTTP if null). */
+    TestRegistry(TlsSettings tls, StorageDriver driver) throws Exception {
+        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls,
+                driver);
     }
 
     private TestRegistry(RegistryOptions options, SqliteMetadataStore metadata,
                          java.util.List<io.lading.registry.events.Endpoint> notifications, AuthGate gate,
-                         TokenHandler tokens, boolean explicitRules, TlsSettings tls) throws Exception {
+                         TokenHandler tokens, boolean explicitRules, TlsSettings tls, StorageDriver driver)
+            throws Exception {
         this.options = options;
         this.metadata = metadata;
         notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
@@ -77,7 +87,7 @@ final class TestRegistry implements AutoCloseable {
                 new Notifier.Listener() {
                 });
         notifier.start();
-        blobs = new BlobStore(new InMemoryDriver());
+        blobs = new BlobStore(driver);
         Clock clock = Clock.systemUTC();
         recentUse = new RecentUse(clock, 10_000);
         collector = new GarbageCollector(metadata, blobs, recentUse, clock);

@@ -124,6 +124,32 @@ class TlsTest {
         }
     }
 
+    /** Over TLS every byte is encrypted in the process: large blobs from files are copied, not sent with sendfile. */
+    @Test
+    void largeBlobsFromFilesArriveIntactOverTls(@TempDir Path dir) throws Exception {
+        TestPki pki = new TestPki("Lading Test CA");
+        Path cert = dir.resolve("server.crt");
+        Path key = dir.resolve("server.key");
+        pki.issue("registry").write(cert, key);
+        Path store = Files.createDirectory(dir.resolve("store"));
+        try (TestRegistry r = new TestRegistry(new TlsSettings(cert, key, List.of(), "TLSv1.2"),
+                new io.lading.storage.FileSystemDriver(store));
+             HttpClient c = HttpClient.newBuilder().sslContext(pki.clientContext(null, "TLS"))
+                     .version(HttpClient.Version.HTTP_1_1).build()) {
+            byte[] content = new byte[2 << 20];
+            new java.util.Random(7).nextBytes(content);
+            io.lading.core.Digest d = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, content);
+            HttpResponse<Void> put = c.send(HttpRequest.newBuilder(URI.create(r.base + "/v2/tls/blobs/uploads/?digest="
+                    + d)).POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(put.statusCode()).isEqualTo(201);
+            HttpResponse<byte[]> got = c.send(HttpRequest.newBuilder(URI.create(r.base + "/v2/tls/blobs/" + d))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(got.body()).isEqualTo(content);
+            assertThat(r.server.zeroCopyBytes()).isZero();
+        }
+    }
+
     @Test
     void aTlsHandshakeOnThePlainPortGetsAClearPlainText400() throws Exception {
         try (TestRegistry r = new TestRegistry(); Socket s = new Socket("127.0.0.1", r.server.port())) {

@@ -34,7 +34,9 @@ public interface StorageDriver extends AutoCloseable {
     String name();
 
     /**
-     * Opens a file for streaming reads starting at {@code offset}.
+     * Opens a file for streaming reads starting at {@code offset}. A driver whose files are local may return a
+     * {@link java.nio.channels.FileChannel} positioned at {@code offset}: the HTTP layer then sends large reads to
+     * plain-HTTP clients with sendfile, without copying them through the process.
      *
      * @throws PathNotFoundException  if there is no such file
      * @throws InvalidOffsetException if {@code offset} is past the end
