@@ -1,12 +1,16 @@
 package io.lading.http;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /** Blocking response writes shared by the handlers (they run on virtual threads, so blocking is cheap). */
 final class HttpOut {
@@ -20,6 +24,25 @@ final class HttpOut {
         try (Blocker.Callback cb = Blocker.callback()) {
             response.write(last, buffer, cb);
             cb.block();
+        }
+    }
+
+    /**
+     * {@link #blockingWrite}, telling Jetty that finishing the write may block: when the socket is full, Jetty
+     * goes on with the write on a virtual thread instead of its selector thread. For a buffer whose flush reads a
+     * file ({@link ZeroCopyEndPoint}: sendfile may first have to read pages the kernel evicted), which must not
+     * stall every connection that shares the selector.
+     */
+    static void blockingWriteMayBlock(Response response, boolean last, ByteBuffer buffer) throws IOException {
+        Callback.Completable done = new Callback.Completable(Invocable.InvocationType.BLOCKING);
+        response.write(last, buffer, done);
+        try {
+            done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted writing a response");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
     }
 

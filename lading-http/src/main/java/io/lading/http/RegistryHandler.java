@@ -273,7 +273,7 @@ public final class RegistryHandler extends Handler.Abstract {
                 endPoint.expect(part, file, position);
                 position += n;
                 left -= n;
-                blockingWrite(c.response(), left == 0, part);
+                HttpOut.blockingWriteMayBlock(c.response(), left == 0, part);
             }
         } finally {
             endPoint.expect(null, null, 0);
