@@ -63,6 +63,7 @@ unset LADING_JAVA_OPTS
 # The first start of a new build records the JVM's ahead-of-time cache first (about 20 s, decision 0018).
 for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5400/v2/ && break; sleep 0.2; done
 LP=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
+if [ -z "$LP" ]; then echo "Lading did not start (see $OUT/lading.log)" | tee -a $OUT/rc >&2; exit 1; fi
 reclaim > $OUT/vmstat0
 harness lading 5400 $LP $FLAG
 harness lading16 5400 $LP $C16

@@ -129,7 +129,8 @@ public final class LadingApp implements AutoCloseable {
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier,
                 config.auth().rules() != null), access.gate(), access.tokens(),
                 requestObserver(staged, metrics), tracing.openTelemetry()),
-                address(config.http().addr()), config.http().drainTimeout(), config.http().tls());
+                address(config.http().addr()), config.http().drainTimeout(), config.http().tls(),
+                config.lading().sendfile());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
             health = new Health(driver, metadata, config.health());

@@ -79,7 +79,8 @@ class MetricsTest {
     @Test
     void bytesSentWithSendfileAreCounted(@TempDir Path data) throws Exception {
         var config = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
-                "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"), data);
+                "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true",
+                "REGISTRY_LADING_STORAGE_SENDFILE", "true"), data);
         try (LadingApp app = new LadingApp(config)) {
             app.start();
             String base = "http://127.0.0.1:" + app.port();

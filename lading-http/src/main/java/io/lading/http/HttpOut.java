@@ -29,7 +29,7 @@ final class HttpOut {
 
     /**
      * {@link #blockingWrite}, telling Jetty that finishing the write may block: when the socket is full, Jetty
-     * goes on with the write on a virtual thread instead of its selector thread. For a buffer whose flush reads a
+     * goes on with the write on another thread instead of its selector thread. For a buffer whose flush reads a
      * file ({@link ZeroCopyEndPoint}: sendfile may first have to read pages the kernel evicted), which must not
      * stall every connection that shares the selector.
      */

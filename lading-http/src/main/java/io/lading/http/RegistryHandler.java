@@ -275,7 +275,7 @@ public final class RegistryHandler extends Handler.Abstract {
                 left -= n;
                 if (part.isLoaded()) {
                     // All of it is in the page cache (mincore, which reads no page): the write may finish on
-                    // Jetty's selector thread when the socket drains, a hand-off cheaper per drain.
+                    // Jetty's selector thread when the socket drains, which saves a hand-off per drain.
                     blockingWrite(c.response(), left == 0, part);
                 } else {
                     HttpOut.blockingWriteMayBlock(c.response(), left == 0, part);
@@ -289,7 +289,8 @@ public final class RegistryHandler extends Handler.Abstract {
     /**
      * Streams {@code length} bytes of a channel through one pooled direct buffer: memory per download is fixed
      * and no blob bytes ever live on the heap. Used for what {@link #sendFile} cannot send: content that is not a
-     * local file (another driver, a staged blob, direct I/O), small blobs, and TLS connections.
+     * local file (another driver, a staged blob, direct I/O), small blobs, TLS connections, and every GET unless
+     * lading.storage.sendfile is on.
      */
     private static void sendChannel(Call c, ReadableByteChannel ch, long length, Digest digest) throws IOException {
         ByteBufferPool pool = c.request().getComponents().getByteBufferPool();

@@ -64,6 +64,15 @@ public final class RegistryServer implements AutoCloseable {
      */
     public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls)
             throws IOException {
+        this(handler, address, drainTimeout, tls, false);
+    }
+
+    /**
+     * @param sendfile large blob GETs over plain HTTP go out with sendfile ({@link ZeroCopyEndPoint}); without
+     *                 TLS only (lading.storage.sendfile)
+     */
+    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls,
+                          boolean sendfile) throws IOException {
         this.tls = tls;
         // Requests run on virtual threads; the pool's platform threads only select, accept and run Jetty's
         // non-blocking tasks. Left at Jetty's default maximum (200) it grew to 60 threads under 64 concurrent
@@ -84,9 +93,11 @@ public final class RegistryServer implements AutoCloseable {
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setOutputBufferSize(64 * 1024);
         if (tls == null) {
-            // Plain HTTP/1.1 sends blob files with sendfile (ZeroCopyEndPoint); TLS has to encrypt every byte anyway.
-            connector = new ZeroCopyEndPoint.Connector(server, new DetectorConnectionFactory(new PlainPortTlsGuard()),
-                    http1(http));
+            // With sendfile, plain HTTP/1.1 sends blob files from the page cache (ZeroCopyEndPoint); TLS has to
+            // encrypt every byte anyway.
+            DetectorConnectionFactory guard = new DetectorConnectionFactory(new PlainPortTlsGuard());
+            connector = sendfile ? new ZeroCopyEndPoint.Connector(server, guard, http1(http))
+                    : new ServerConnector(server, guard, http1(http));
         } else {
             http.addCustomizer(new SecureRequestCustomizer(false)); // SNI is not checked: one certificate
             ssl = sslContext(tls);
@@ -185,7 +196,7 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    /** Bytes of blob content sent with sendfile since the start (0 with TLS, which copies). */
+    /** Bytes of blob content sent with sendfile since the start (0 without sendfile, and with TLS). */
     public long zeroCopyBytes() {
         return connector instanceof ZeroCopyEndPoint.Connector z ? z.sentBytes() : 0;
     }

@@ -102,7 +102,7 @@ final class TestRegistry implements AutoCloseable {
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens,
                 RequestObserver.NONE, io.opentelemetry.api.OpenTelemetry.noop()),
-                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5), tls);
+                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5), tls, true);
         server.start();
         base = (tls == null ? "http" : "https") + "://127.0.0.1:" + server.port();
     }

@@ -351,7 +351,7 @@ public final class ConfigLoader {
         }
         LadingConfig.Lading lading = new LadingConfig.Lading(metadataPath,
                 integer(root, "lading.uploads.chunkminlength", 0, 0),
-                bool(root, "lading.storage.directio", false), gc,
+                bool(root, "lading.storage.directio", false), bool(root, "lading.storage.sendfile", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE), staging(root));
 

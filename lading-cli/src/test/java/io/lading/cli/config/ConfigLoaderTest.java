@@ -115,6 +115,9 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().staging())
                 .isEqualTo(io.lading.registry.StagedContent.Settings.DEFAULTS);
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().directIo()).isFalse();
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().sendfile()).isFalse();
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_STORAGE_SENDFILE", "true"), null).lading()
+                .sendfile()).isTrue();
         Path tooLarge = write("version: 0.1\nlading:\n  storage:\n    staging:\n      maxsize: 4194304\n");
         assertThatThrownBy(() -> ConfigLoader.load(tooLarge, Map.of(), Path.of("/x")))
                 .hasMessageContaining("line 5").hasMessageContaining("lading.storage.staging.maxsize");
