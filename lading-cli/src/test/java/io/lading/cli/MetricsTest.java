@@ -77,10 +77,22 @@ class MetricsTest {
     }
 
     @Test
-    void bytesSentWithSendfileAreCounted(@TempDir Path data) throws Exception {
-        var config = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0",
-                "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true",
-                "REGISTRY_LADING_STORAGE_SENDFILE", "true"), data);
+    void bytesSentWithSendfileAreCountedWhenItIsOn(@TempDir Path data) throws Exception {
+        assertThat(largeBlobGetThenMetrics(data, Map.of("REGISTRY_LADING_STORAGE_SENDFILE", "true")))
+                .contains("lading_http_sendfile_bytes_total 307200.0");
+    }
+
+    @Test
+    void largeBlobGetsAreCopiedByDefault(@TempDir Path data) throws Exception {
+        assertThat(largeBlobGetThenMetrics(data, Map.of())).contains("lading_http_sendfile_bytes_total 0.0");
+    }
+
+    /** Pushes and pulls a 300 KiB blob (checking its bytes) on a registry with {@code env}; returns the metrics. */
+    private String largeBlobGetThenMetrics(Path data, Map<String, String> env) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putAll(Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0",
+                "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"));
+        var config = ConfigLoader.load(null, all, data);
         try (LadingApp app = new LadingApp(config)) {
             app.start();
             String base = "http://127.0.0.1:" + app.port();
@@ -91,8 +103,7 @@ class MetricsTest {
             HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/app/blobs/" + d))
                     .build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(got.body()).isEqualTo(layer);
-            assertThat(send("GET", "http://127.0.0.1:" + app.debugPort() + "/metrics", null).body())
-                    .contains("lading_http_sendfile_bytes_total 307200.0");
+            return send("GET", "http://127.0.0.1:" + app.debugPort() + "/metrics", null).body();
         }
     }
 
