@@ -13,6 +13,7 @@ import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -54,24 +55,16 @@ final class ZeroCopyEndPoint extends SocketChannelEndPoint {
         if (at < 0) {
             return super.flush(buffers);
         }
-        if (hasContent(buffers, 0, at) && !super.flush(Arrays.copyOf(buffers, at))) {
+        ByteBuffer[] before = Arrays.copyOf(buffers, at);
+        if (!BufferUtil.isEmpty(before) && !super.flush(before)) {
             return false; // the response headers before the content did not fit yet
         }
         if (!send(r)) {
             return false;
         }
         region = null;
-        return !hasContent(buffers, at + 1, buffers.length)
-                || super.flush(Arrays.copyOfRange(buffers, at + 1, buffers.length));
-    }
-
-    private static boolean hasContent(ByteBuffer[] buffers, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (buffers[i] != null && buffers[i].hasRemaining()) {
-                return true;
-            }
-        }
-        return false;
+        ByteBuffer[] after = Arrays.copyOfRange(buffers, at + 1, buffers.length);
+        return BufferUtil.isEmpty(after) || super.flush(after);
     }
 
     /** Sends what is left of the region; false when the socket is full (Jetty waits for it and flushes again). */
