@@ -54,6 +54,11 @@ public final class ObservedMetadataStore implements MetadataStore {
     }
 
     @Override
+    public long changeCount() {
+        return delegate.changeCount();
+    }
+
+    @Override
     public void ping() {
         delegate.ping();
     }

@@ -86,6 +86,22 @@ public final class SqliteMetadataStore implements MetadataStore {
      */
     private volatile IOException syncFailure;
     private final BlockingQueue<SqliteTx> readers;
+    /** Where commits of every process show (a database file in WAL mode); null for an in-memory database. */
+    private final WalIndexHeader walIndex;
+    /**
+     * What {@link #changeCount} returns: moved by every commit that may change what lookups read, and by every
+     * commit this store did not make itself (another process's, whatever it changed). Commits of the registry's
+     * own bookkeeping (upload sessions, staged bytes written out, event deliveries) leave it, so that lookups kept
+     * by the layer above survive them. Written under the change lock.
+     */
+    private volatile long lookupEpoch;
+    /** The wal-index version {@link #lookupEpoch} accounts for; written under the change lock, after the epoch. */
+    private volatile long accountedVersion;
+    /** True from just before this store's COMMIT until its version is accounted for; under the change lock. */
+    private boolean commitInFlight;
+    private final ReentrantLock changeLock = new ReentrantLock();
+    /** Runs right after each COMMIT, before it is accounted for (tests: another process committing just then). */
+    private volatile Runnable afterCommit;
     private final String description;
 
     /** @param file the database file, null for a private in-memory database */
@@ -110,8 +126,35 @@ public final class SqliteMetadataStore implements MetadataStore {
             } else {
                 this.readers = null;
             }
+            this.walIndex = shared ? openWalIndex(w, file) : null;
+            this.accountedVersion = walIndex == null ? 0 : walIndex.version();
         } catch (SQLException e) {
             throw new MetadataException("cannot open metadata store " + description + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Maps the wal-index header of {@code file} for {@link #changeCount}; null (and nothing is cached) when the
+     * database is not in WAL mode or its shared-memory file cannot be mapped.
+     */
+    private static WalIndexHeader openWalIndex(Connection c, Path file) throws SQLException {
+        try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA journal_mode")) {
+            String mode = rs.next() ? rs.getString(1) : null;
+            if (!"wal".equalsIgnoreCase(mode)) {
+                LOG.warn("the metadata database {} is in journal mode {}, not WAL; reads are not cached", file, mode);
+                return null;
+            }
+        }
+        Path shm = file.resolveSibling(file.getFileName() + "-shm");
+        try {
+            WalIndexHeader header = WalIndexHeader.open(shm).orElse(null);
+            if (header == null) {
+                LOG.warn("the metadata database {} has no shared-memory file {}; reads are not cached", file, shm);
+            }
+            return header;
+        } catch (IOException e) {
+            LOG.warn("cannot map {} ({}); metadata reads are not cached", shm, e.toString());
+            return null;
         }
     }
 
@@ -385,17 +428,70 @@ public final class SqliteMetadataStore implements MetadataStore {
                     }
                 }
             }
+            SqliteTx.Changes changes = writer.takeChanges();
+            long before = beginCommit();
             writer.commit();
             committed = true;
+            Runnable hook = afterCommit;
+            if (hook != null) {
+                hook.run();
+            }
+            endCommit(before, changes);
             long group = ++committedGroups; // only the write lock's holder writes it
             batch.forEach(p -> p.group = group);
         } catch (RuntimeException e) {
             batch.forEach(p -> p.fail(e));
         } finally {
             if (!committed) {
+                writer.takeChanges();
                 writer.rollback();
+                endCommit(0, new SqliteTx.Changes(true, false)); // as if anything had changed
             }
             batch.forEach(p -> p.done = true);
+        }
+    }
+
+    /**
+     * Marks this store's COMMIT as in flight and returns the wal-index version before it. The writer began with
+     * BEGIN IMMEDIATE, so SQLite's write lock is held: no other process can commit between this and the COMMIT.
+     */
+    private long beginCommit() {
+        changeLock.lock();
+        try {
+            commitInFlight = true;
+            return walIndex == null ? 0 : walIndex.version();
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    /**
+     * Accounts for this store's commit: the epoch moves when the group may have changed what lookups read, or when
+     * any other commit may lie between the version last accounted for and now. SQLite's write lock is released by
+     * now, so another process may already have committed after this one: the change counter tells, as this
+     * store's commit moves it by exactly one when it certainly wrote to the log, and by none when it wrote
+     * nothing. A group that cannot be told apart (rows rolled back to a savepoint, or none changed while the
+     * counter moved) counts as a change.
+     */
+    private void endCommit(long before, SqliteTx.Changes changes) {
+        changeLock.lock();
+        try {
+            if (walIndex == null) {
+                if (changes.lookups()) {
+                    lookupEpoch++;
+                }
+            } else if (commitInFlight) {
+                long after = walIndex.version();
+                int commits = WalIndexHeader.changeCounter(after) - WalIndexHeader.changeCounter(before);
+                boolean others = before != accountedVersion || commits != (changes.certainCommit() ? 1 : 0);
+                if (changes.lookups() || others) {
+                    lookupEpoch++;
+                }
+                accountedVersion = after;
+            }
+            commitInFlight = false;
+        } finally {
+            changeLock.unlock();
         }
     }
 
@@ -446,6 +542,11 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
     }
 
+    /** Sets what runs right after each COMMIT, before it is accounted for (for tests). */
+    void afterCommit(Runnable hook) {
+        afterCommit = hook;
+    }
+
     /** Groups committed so far (for tests). */
     long committedGroups() {
         return committedGroups;
@@ -454,6 +555,38 @@ public final class SqliteMetadataStore implements MetadataStore {
     /** Groups whose commit is known to be on disk through the log sync (for tests; 0 without the log). */
     long syncedGroups() {
         return syncedGroups;
+    }
+
+    /**
+     * Moves with every commit that may change what a lookup reads, whichever process made it. For a database file
+     * this compares the wal-index header, which every commit moves, with the version this store has accounted
+     * for: equal, nothing happened since; different, another process committed (the count moves) or this store's
+     * own commit is being accounted for (the caller is told to keep nothing). An in-memory database has no other
+     * process.
+     */
+    @Override
+    public long changeCount() {
+        if (walIndex == null) {
+            return readers == null ? lookupEpoch : NO_CHANGE_COUNT;
+        }
+        long accounted = accountedVersion;
+        if (walIndex.version() == accounted) {
+            return lookupEpoch; // read after accountedVersion, which is written after it
+        }
+        changeLock.lock();
+        try {
+            if (commitInFlight) {
+                return NO_CHANGE_COUNT;
+            }
+            long version = walIndex.version();
+            if (version != accountedVersion) {
+                lookupEpoch++; // a commit of another process: it may have changed anything
+                accountedVersion = version;
+            }
+            return lookupEpoch;
+        } finally {
+            changeLock.unlock();
+        }
     }
 
     @Override
@@ -480,6 +613,13 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
         if (readers != null) {
             readers.forEach(SqliteTx::close);
+        }
+        if (walIndex != null) {
+            try {
+                walIndex.close();
+            } catch (IOException e) {
+                LOG.debug("closing the wal-index file: {}", e.toString());
+            }
         }
     }
 

@@ -25,7 +25,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One SQLite connection and its prepared statements, serving as the transaction object. Used by one thread at a
@@ -38,6 +41,13 @@ final class SqliteTx implements WriteTx {
 
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    /** Per statement: whether it may change what lookups read (see {@link #changesLookups(String)}). */
+    private final Map<String, Boolean> changingLookups = new HashMap<>();
+    /** Set by a statement that may change what lookups read; taken (and cleared) once per group by the store. */
+    private boolean lookupsChanged;
+    /** Rows the statements since the last {@link #takeChanges} changed, and whether a savepoint was rolled back. */
+    private long rowsChanged;
+    private boolean rolledBack;
     private final SqliteOutbox outbox = new SqliteOutbox(this);
     private final SqliteStaging staging = new SqliteStaging(this);
 
@@ -68,6 +78,7 @@ final class SqliteTx implements WriteTx {
     }
 
     void rollbackToSavepoint() {
+        rolledBack = true;
         exec("ROLLBACK TO work");
         exec("RELEASE work");
     }
@@ -135,13 +146,54 @@ final class SqliteTx implements WriteTx {
     }
 
     int update(String sql, Object... params) {
+        if (!lookupsChanged && changingLookups.computeIfAbsent(sql, SqliteTx::changesLookups)) {
+            lookupsChanged = true; // marked before it runs: a statement that fails, or is rolled back, counts too
+        }
         try {
             PreparedStatement ps = prepare(sql);
             bind(ps, params);
-            return ps.executeUpdate();
+            int rows = ps.executeUpdate();
+            rowsChanged += rows;
+            return rows;
         } catch (SQLException e) {
             throw fail(sql, e);
         }
+    }
+
+    /**
+     * Tables only the registry's own bookkeeping reads: upload sessions, staged bytes, the event outbox and the
+     * record of collection runs. No lookup of a manifest, tag, repository or blob link reads them.
+     */
+    private static final Set<String> BOOKKEEPING = Set.of("uploads", "staged_blobs", "events", "event_deliveries",
+            "event_queues", "event_dead_letters", "gc_runs");
+    private static final Pattern CHANGED_TABLE = Pattern.compile(
+            "\\s*(?:INSERT|REPLACE|UPDATE|DELETE)(?:\\s+OR\\s+\\w+)?\\s+(?:INTO\\s+|FROM\\s+)?(\\w+)\\b.*",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
+    /**
+     * Whether {@code sql} may change what lookups read: false only for a plain INSERT, UPDATE or DELETE of a
+     * bookkeeping table (the schema has no triggers and no cascades), true for anything else.
+     */
+    static boolean changesLookups(String sql) {
+        Matcher m = CHANGED_TABLE.matcher(sql);
+        return !m.matches() || !BOOKKEEPING.contains(m.group(1).toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** What the statements of a group changed, as far as the store's change count needs to know. */
+    record Changes(boolean lookups, boolean certainCommit) {
+    }
+
+    /**
+     * What the statements since the last call changed, clearing the marks: whether they may have changed what
+     * lookups read, and whether their COMMIT certainly writes to the log (rows changed and none rolled back to a
+     * savepoint), which makes it exactly one commit on the wal-index change counter.
+     */
+    Changes takeChanges() {
+        Changes c = new Changes(lookupsChanged, rowsChanged > 0 && !rolledBack);
+        lookupsChanged = false;
+        rowsChanged = 0;
+        rolledBack = false;
+        return c;
     }
 
     private static void bind(PreparedStatement ps, Object... params) throws SQLException {

@@ -210,6 +210,159 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void theChangeCountMovesWithEveryCommitOfAnyConnectionAndNotWithReads(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("m.db");
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(db)) {
+            long start = store.changeCount();
+            assertThat(start).isNotEqualTo(io.lading.metadata.MetadataStore.NO_CHANGE_COUNT);
+            store.read(tx -> tx.linkedBlobSize(REPO, d("layer")));
+            assertThat(store.changeCount()).isEqualTo(start);
+
+            store.write(tx -> {
+                tx.claimBlob(d("layer"), 42);
+                tx.linkBlob(REPO, d("layer"));
+                return null;
+            });
+            long afterOwn = store.changeCount();
+            assertThat(afterOwn).isNotEqualTo(start);
+
+            // A connection of its own, as another process (an out-of-process lading gc) would have.
+            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                 java.sql.Statement s = other.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 10000");
+                s.executeUpdate("DELETE FROM repository_blobs");
+            }
+            long afterOther = store.changeCount();
+            assertThat(afterOther).isNotEqualTo(afterOwn);
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, d("layer")))).isEmpty();
+            assertThat(store.changeCount()).isEqualTo(afterOther);
+        }
+    }
+
+    private static UploadRecord upload() {
+        return new UploadRecord(UUID.randomUUID(), REPO, 0, Digest.Algorithm.SHA256, Instant.now(), Instant.now());
+    }
+
+    @Test
+    void bookkeepingCommitsOfThisStoreLeaveTheChangeCountAndOtherCommitsMoveIt(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("m.db");
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(db)) {
+            long start = store.changeCount();
+            store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                tx.putUpload(upload());
+                return null;
+            });
+            store.write(tx -> {
+                tx.staging().stage(d("staged"), new byte[] {1, 2, 3});
+                return null;
+            });
+            assertThat(store.changeCount()).as("after upload and staging bookkeeping").isEqualTo(start);
+
+            store.write(tx -> tx.claimBlob(d("layer"), 42));
+            long afterClaim = store.changeCount();
+            assertThat(afterClaim).isNotEqualTo(start);
+
+            // Another process's commit may have changed anything, even when it only wrote bookkeeping.
+            try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                 java.sql.Statement s = other.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 10000");
+                s.executeUpdate("DELETE FROM uploads");
+            }
+            assertThat(store.changeCount()).isNotEqualTo(afterClaim);
+        }
+    }
+
+    @Test
+    void aCommitOfAnotherProcessRightAfterOneOfThisStoreIsNeverTakenForIt(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("m.db");
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(db);
+             java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            // Between this store's COMMIT, which releases SQLite's write lock, and its reading the counter, another
+            // process commits a row of its own.
+            store.afterCommit(() -> {
+                try (java.sql.Statement s = other.createStatement()) {
+                    s.executeUpdate("INSERT INTO uploads VALUES ('" + UUID.randomUUID() + "', 'x', 0, 'sha256', 0, 0)");
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (boolean bookkeepingOnly : new boolean[] {true, false}) {
+                long before = store.changeCount();
+                store.write(tx -> {
+                    tx.putUpload(upload());
+                    if (!bookkeepingOnly) {
+                        tx.claimBlob(d("layer"), 42);
+                    }
+                    return null;
+                });
+                long after = store.changeCount();
+                assertThat(after).as("bookkeeping only: " + bookkeepingOnly).isNotEqualTo(before);
+                store.afterCommit(null);
+                store.write(tx -> {
+                    tx.putUpload(upload());
+                    return null;
+                });
+                assertThat(store.changeCount()).as("then a bookkeeping commit alone").isEqualTo(after);
+                store.afterCommit(() -> {
+                    try (java.sql.Statement s = other.createStatement()) {
+                        s.executeUpdate("INSERT INTO uploads VALUES ('" + UUID.randomUUID()
+                                + "', 'x', 0, 'sha256', 0, 0)");
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    void everyCommitThatChangesRowsMovesTheChangeCounterByOneAcrossCheckpoints(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("m.db");
+        byte[] bytes = new byte[40 * 1024]; // ten overflow pages a write: about 11 000 pages in all
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(db);
+             WalIndexHeader header = WalIndexHeader.open(dir.resolve("m.db-shm")).orElseThrow()) {
+            long restarts = 0;
+            for (int i = 0; i < 1100; i++) {
+                int n = i;
+                long before = header.version();
+                store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                    tx.staging().stage(d("staged" + n), bytes);
+                    return null;
+                });
+                long after = header.version();
+                assertThat(WalIndexHeader.changeCounter(after) - WalIndexHeader.changeCounter(before))
+                        .as("write " + i).isEqualTo(1);
+                if ((int) after < (int) before) { // mxFrame fell: the log started over after a checkpoint
+                    restarts++;
+                }
+            }
+            assertThat(restarts).as("log restarts").isPositive();
+        }
+    }
+
+    @Test
+    void onlyPlainChangesOfBookkeepingTablesLeaveLookupsAlone() {
+        assertThat(SqliteTx.changesLookups("INSERT OR REPLACE INTO uploads (id) VALUES (?)")).isFalse();
+        assertThat(SqliteTx.changesLookups("DELETE FROM staged_blobs WHERE digest = ?")).isFalse();
+        assertThat(SqliteTx.changesLookups("update event_queues set attempts = 0")).isFalse();
+        assertThat(SqliteTx.changesLookups("INSERT INTO tags (name) VALUES (?)")).isTrue();
+        assertThat(SqliteTx.changesLookups("UPDATE blobs SET deleting = 1")).isTrue();
+        assertThat(SqliteTx.changesLookups("DELETE FROM uploads_archive")).isTrue();
+        assertThat(SqliteTx.changesLookups("WITH old AS (SELECT 1) DELETE FROM uploads")).isTrue();
+    }
+
+    @Test
+    void anInMemoryStoreCountsItsOwnCommits() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            long start = store.changeCount();
+            store.read(tx -> tx.linkedBlobSize(REPO, d("layer")));
+            assertThat(store.changeCount()).isEqualTo(start);
+            store.write(tx -> tx.claimBlob(d("layer"), 42));
+            assertThat(store.changeCount()).isNotEqualTo(start);
+        }
+    }
+
+    @Test
     void theLogIsCopiedIntoTheDatabaseOnlyOnceItHoldsTenThousandPages(@TempDir Path dir) throws Exception {
         Path wal = dir.resolve("m.db-wal");
         byte[] bytes = new byte[40 * 1024]; // ten overflow pages a write
