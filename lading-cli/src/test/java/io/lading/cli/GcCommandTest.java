@@ -6,7 +6,10 @@ import io.lading.cli.config.ConfigLoader;
 import io.lading.core.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -58,5 +61,52 @@ class GcCommandTest {
         Run again = gc("--data", data.toString(), "--quiet");
         assertThat(again.out()).contains("0 manifests, 0 blob links and 0 blobs (0 B) deleted");
         assertThat(gc("--data", data.toString(), "--grace", "soon").exit()).isEqualTo(2);
+    }
+
+    private int status(String method, String url, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (accept != null) {
+            b.header("Accept", accept);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /**
+     * The registry keeps what its lookups found until the metadata store reports a commit; the commits of a
+     * collection run by another process must end that at once, for manifests and for blobs.
+     */
+    @Test
+    void aRunningRegistryStopsServingWhatAnOutOfProcessRunDeleted(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        String oci = "application/vnd.oci.image.manifest.v1+json";
+        try (ServerProcess server = ServerProcess.start(ServerProcess.freePort(), data)) {
+            String base = "http://127.0.0.1:" + server.port;
+            Digest stray = push(base, "app", "never referenced");
+            Digest config = push(base, "app", "{}");
+            Digest layer = push(base, "app", "layer");
+            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + oci + "\",\"config\":{\"mediaType\":"
+                    + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config + "\",\"size\":2},"
+                    + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layer
+                    + "\",\"size\":5}]}";
+            Digest untagged = Digest.of(Digest.Algorithm.SHA256, manifest.getBytes(StandardCharsets.UTF_8));
+            HttpResponse<Void> put = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/app/manifests/" + untagged))
+                    .header("Content-Type", oci).PUT(HttpRequest.BodyPublishers.ofString(manifest)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(put.statusCode()).isEqualTo(201);
+            for (int i = 0; i < 3; i++) { // asked more than once, so that the answers are kept
+                assertThat(status("HEAD", base + "/v2/app/blobs/" + stray, null)).isEqualTo(200);
+                assertThat(status("GET", base + "/v2/app/manifests/" + untagged, oci)).isEqualTo(200);
+                assertThat(status("HEAD", base + "/v2/app/manifests/" + untagged, oci)).isEqualTo(200);
+            }
+
+            Run run = gc("--data", data.toString(), "--delete-untagged", "--quiet");
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out()).contains("1 manifests, ");
+
+            assertThat(status("HEAD", base + "/v2/app/blobs/" + stray, null)).isEqualTo(404);
+            assertThat(status("GET", base + "/v2/app/manifests/" + untagged, oci)).isEqualTo(404);
+            assertThat(status("HEAD", base + "/v2/app/manifests/" + untagged, oci)).isEqualTo(404);
+        }
     }
 }

@@ -18,11 +18,18 @@ import java.util.Optional;
  * store links it there; the bytes are shared by every repository that links them.
  */
 public final class BlobService {
+    /** Blob lookups kept between commits: about a megabyte of heap when full. */
+    private static final int LOOKUPS_KEPT = 4096;
+
     private final MetadataStore metadata;
     private final StagedContent blobs;
     private final RegistryOptions options;
     private final RecentUse recentUse;
     private final Notifier notifier;
+    private final LookupCache<Linked, Long> sizes;
+
+    private record Linked(RepositoryName repository, Digest digest) {
+    }
 
     /** @param blobs the bytes of blobs, staged or in storage */
     public BlobService(MetadataStore metadata, StagedContent blobs, RegistryOptions options, RecentUse recentUse,
@@ -32,11 +39,13 @@ public final class BlobService {
         this.options = options;
         this.recentUse = recentUse;
         this.notifier = notifier;
+        this.sizes = new LookupCache<>(metadata, LOOKUPS_KEPT);
     }
 
     /** The size of a blob of the repository (HEAD and GET). @throws RegistryException BLOB_UNKNOWN */
     public long size(RepositoryName repository, Digest digest) {
-        Optional<Long> size = metadata.read(tx -> tx.linkedBlobSize(repository, digest));
+        Optional<Long> size = sizes.get(new Linked(repository, digest),
+                () -> metadata.read(tx -> tx.linkedBlobSize(repository, digest)));
         if (size.isEmpty()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown in " + repository,
                     java.util.Map.of("digest", digest.toString()));

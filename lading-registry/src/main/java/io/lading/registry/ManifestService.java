@@ -31,12 +31,19 @@ import java.util.Set;
  * tag or digest, delete, and the listings. The bytes a client pushed are stored and served unchanged.
  */
 public final class ManifestService {
+    /** Manifest lookups kept between commits: one to two megabytes of heap when full. */
+    private static final int LOOKUPS_KEPT = 4096;
+
     private final MetadataStore metadata;
     private final BlobStore blobs;
     private final StagedContent staged;
     private final RegistryOptions options;
     private final Clock clock;
     private final Notifier notifier;
+    private final LookupCache<Named, ManifestRecord> lookups;
+
+    private record Named(RepositoryName repository, Reference reference) {
+    }
 
     /** @param staged where manifests small enough to be staged go, and where every manifest is read from */
     public ManifestService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
@@ -47,6 +54,7 @@ public final class ManifestService {
         this.options = options;
         this.clock = clock;
         this.notifier = notifier;
+        this.lookups = new LookupCache<>(metadata, LOOKUPS_KEPT);
     }
 
     /** The outcome of a push: the digest, the tags set, and the subject when the manifest had one. */
@@ -180,10 +188,10 @@ public final class ManifestService {
 
     /** What a reference resolves to, without the bytes (HEAD). @throws RegistryException MANIFEST_UNKNOWN */
     public ManifestRecord stat(RepositoryName repository, Reference reference) {
-        return metadata.read(tx -> switch (reference) {
+        return lookups.get(new Named(repository, reference), () -> metadata.read(tx -> switch (reference) {
             case Reference.ByDigest d -> tx.manifest(repository, d.digest());
             case Reference.ByTag t -> tx.taggedManifest(repository, t.tag());
-        }).orElseThrow(() -> unknown(repository, reference));
+        })).orElseThrow(() -> unknown(repository, reference));
     }
 
     /** A manifest with its bytes (GET). @throws RegistryException MANIFEST_UNKNOWN */

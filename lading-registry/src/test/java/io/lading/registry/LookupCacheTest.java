@@ -1,0 +1,152 @@
+package io.lading.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lading.core.Digest;
+import io.lading.core.RepositoryName;
+import io.lading.metadata.MetadataStore;
+import io.lading.metadata.ObservedMetadataStore;
+import io.lading.metadata.sqlite.SqliteMetadataStore;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LookupCacheTest {
+    private static final RepositoryName REPO = RepositoryName.of("lib/app");
+    private static final Digest LAYER = Digest.of(Digest.Algorithm.SHA256, "layer".getBytes());
+
+    private final AtomicInteger lookups = new AtomicInteger();
+
+    /** The blob's size in REPO as {@code store} has it, counting each time the store is asked. */
+    private Supplier<Optional<Long>> size(MetadataStore store) {
+        return () -> {
+            lookups.incrementAndGet();
+            return store.read(tx -> tx.linkedBlobSize(REPO, LAYER));
+        };
+    }
+
+    private static void link(MetadataStore store, long size) {
+        store.write(tx -> {
+            tx.claimBlob(LAYER, size);
+            tx.linkBlob(REPO, LAYER);
+            return null;
+        });
+    }
+
+    @Test
+    void aLookupIsAnsweredFromTheCacheUntilTheStoreCommits() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(lookups).hasValue(1);
+
+            store.write(tx -> tx.unlinkBlob(REPO, LAYER));
+            assertThat(cache.get("k", size(store))).isEmpty();
+            assertThat(lookups).hasValue(2);
+        }
+    }
+
+    @Test
+    void aCommitOfAnotherStoreOnTheSameDatabaseIsSeenAtOnce(@TempDir Path dir) {
+        Path db = dir.resolve("metadata.db");
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(db);
+             SqliteMetadataStore other = SqliteMetadataStore.open(db)) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(lookups).hasValue(1);
+
+            other.write(tx -> tx.unlinkBlob(REPO, LAYER));
+            assertThat(cache.get("k", size(store))).isEmpty();
+            assertThat(cache.get("k", size(store))).isEmpty();
+            assertThat(lookups).as("what was not found is not kept").hasValue(3);
+            link(other, 42);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(lookups).hasValue(4);
+        }
+    }
+
+    @Test
+    void commitsOfBookkeepingOnlyKeepWhatWasFound(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            store.write(MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> { // an upload session moving on
+                tx.putUpload(new io.lading.metadata.UploadRecord(java.util.UUID.randomUUID(), REPO, 0,
+                        Digest.Algorithm.SHA256, java.time.Instant.now(), java.time.Instant.now()));
+                return null;
+            });
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(lookups).hasValue(1);
+        }
+    }
+
+    @Test
+    void whatWasNotFoundIsAskedForAgain() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.get("k", size(store))).isEmpty();
+            assertThat(cache.get("k", size(store))).isEmpty();
+            assertThat(lookups).hasValue(2);
+        }
+    }
+
+    @Test
+    void aFullCacheStartsOver() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 2);
+            cache.get("a", size(store));
+            cache.get("b", size(store));
+            cache.get("a", size(store));
+            assertThat(lookups).hasValue(2);
+            cache.get("c", size(store)); // the third entry: the first two go
+            cache.get("a", size(store));
+            assertThat(lookups).hasValue(4);
+        }
+    }
+
+    @Test
+    void nothingIsKeptWhenTheStoreCannotTellWhetherItChanged() {
+        try (SqliteMetadataStore sqlite = SqliteMetadataStore.inMemory()) {
+            link(sqlite, 42);
+            MetadataStore store = new MetadataStore() { // a store that does not count its commits
+                @Override
+                public <T> T read(Work<io.lading.metadata.ReadTx, T> work) {
+                    return sqlite.read(work);
+                }
+
+                @Override
+                public <T> T write(Durability durability, Work<io.lading.metadata.WriteTx, T> work) {
+                    return sqlite.write(durability, work);
+                }
+
+                @Override
+                public void ping() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            cache.get("k", size(store));
+            cache.get("k", size(store));
+            assertThat(lookups).hasValue(2);
+
+            LookupCache<String, Long> observed = new LookupCache<>(new ObservedMetadataStore(sqlite,
+                    (kind, nanos, failed) -> { }), 16);
+            observed.get("k", size(sqlite));
+            observed.get("k", size(sqlite));
+            assertThat(lookups).as("a decorator passes the count on").hasValue(3);
+        }
+    }
+}
