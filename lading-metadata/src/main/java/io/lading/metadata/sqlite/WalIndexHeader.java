@@ -65,8 +65,9 @@ final class WalIndexHeader implements AutoCloseable {
 
     /**
      * A value that differs after every commit: {@code iChange} and {@code mxFrame} of the first copy of the header,
-     * which a committing writer updates last. The two loads are not one atomic read, but a pair read across a
-     * commit holds the new counter, so it differs from every value read before that commit.
+     * which a committing writer updates last. The two loads are not one atomic read: a pair read while a commit
+     * writes the header may mix old and new fields. It then differs from the value read before that commit (the
+     * caller looks again), or equals it, which is the same as having read just before the commit.
      */
     long version() {
         int change = (int) INT.getAcquire(header, I_CHANGE);
