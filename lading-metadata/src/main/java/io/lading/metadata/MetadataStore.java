@@ -33,14 +33,16 @@ public interface MetadataStore extends AutoCloseable {
     /** Runs work in one serialisable transaction with the given durability. */
     <T> T write(Durability durability, Work<WriteTx, T> work);
 
-    /** What {@link #changeCount} returns when the store cannot tell that something changed. */
+    /** What {@link #changeCount} returns when the store cannot tell, at that moment, whether something changed. */
     long NO_CHANGE_COUNT = Long.MIN_VALUE;
 
     /**
-     * A number that is different after every committed write, whoever committed it: this process or another one
-     * sharing the store (an out-of-process {@code lading gc}, a second registry). It lets a caller keep the result of
-     * a read for as long as the number stays the same. Reading it must cost next to nothing. A store that cannot
-     * tell (or a decorator that does not know) returns {@link #NO_CHANGE_COUNT}, and then nothing may be kept.
+     * A number that is different after every committed write that may change a lookup of a manifest, tag,
+     * repository or blob link, whoever committed it: this process or another one sharing the store (an
+     * out-of-process {@code lading gc}, a second registry). Writes of bookkeeping alone (upload sessions, staged
+     * bytes, event deliveries) may leave it. It lets a caller keep the result of such a lookup for as long as the
+     * number stays the same. Reading it must cost next to nothing. A store that cannot tell (or a decorator that
+     * does not know) returns {@link #NO_CHANGE_COUNT}, and then nothing may be kept.
      */
     default long changeCount() {
         return NO_CHANGE_COUNT;
