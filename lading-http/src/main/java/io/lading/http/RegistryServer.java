@@ -54,20 +54,13 @@ public final class RegistryServer implements AutoCloseable {
     private String tlsStamp;
 
     public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout) throws IOException {
-        this(handler, address, drainTimeout, null);
+        this(handler, address, drainTimeout, null, false);
     }
 
     /**
-     * @param tls when not null the listener speaks HTTPS: HTTP/2 or HTTP/1.1 by ALPN, client certificates when
-     *            {@link TlsSettings#clientCas()} has any; certificate files are re-read when they change. Without
-     *            it, plain HTTP/1.1, and a TLS handshake gets a plain-text 400 saying so.
-     */
-    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls)
-            throws IOException {
-        this(handler, address, drainTimeout, tls, false);
-    }
-
-    /**
+     * @param tls      when not null the listener speaks HTTPS: HTTP/2 or HTTP/1.1 by ALPN, client certificates when
+     *                 {@link TlsSettings#clientCas()} has any; certificate files are re-read when they change.
+     *                 Without it, plain HTTP/1.1, and a TLS handshake gets a plain-text 400 saying so.
      * @param sendfile large blob GETs over plain HTTP go out with sendfile ({@link ZeroCopyEndPoint}); without
      *                 TLS only (lading.storage.sendfile)
      */
