@@ -94,7 +94,7 @@ class GcCommandTest {
                     .header("Content-Type", oci).PUT(HttpRequest.BodyPublishers.ofString(manifest)).build(),
                     HttpResponse.BodyHandlers.discarding());
             assertThat(put.statusCode()).isEqualTo(201);
-            for (int i = 0; i < 3; i++) { // asked more than once, so that the answers are kept
+            for (int i = 0; i < 3; i++) { // the first answers are kept, the later ones come from memory
                 assertThat(status("HEAD", base + "/v2/app/blobs/" + stray, null)).isEqualTo(200);
                 assertThat(status("GET", base + "/v2/app/manifests/" + untagged, oci)).isEqualTo(200);
                 assertThat(status("HEAD", base + "/v2/app/manifests/" + untagged, oci)).isEqualTo(200);

@@ -279,13 +279,14 @@ class SqliteMetadataStoreTest {
              java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db)) {
             // Between this store's COMMIT, which releases SQLite's write lock, and its reading the counter, another
             // process commits a row of its own.
-            store.afterCommit(() -> {
+            Runnable theirCommit = () -> {
                 try (java.sql.Statement s = other.createStatement()) {
                     s.executeUpdate("INSERT INTO uploads VALUES ('" + UUID.randomUUID() + "', 'x', 0, 'sha256', 0, 0)");
                 } catch (java.sql.SQLException e) {
                     throw new IllegalStateException(e);
                 }
-            });
+            };
+            store.afterCommit(theirCommit);
             for (boolean bookkeepingOnly : new boolean[] {true, false}) {
                 long before = store.changeCount();
                 store.write(tx -> {
@@ -303,14 +304,7 @@ class SqliteMetadataStoreTest {
                     return null;
                 });
                 assertThat(store.changeCount()).as("then a bookkeeping commit alone").isEqualTo(after);
-                store.afterCommit(() -> {
-                    try (java.sql.Statement s = other.createStatement()) {
-                        s.executeUpdate("INSERT INTO uploads VALUES ('" + UUID.randomUUID()
-                                + "', 'x', 0, 'sha256', 0, 0)");
-                    } catch (java.sql.SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                store.afterCommit(theirCommit);
             }
         }
     }
