@@ -459,6 +459,23 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void connectionsRunNoSecondStatementAfterAnInsert() throws Exception {
+        // With the driver's generated-key retrieval on, every INSERT was followed by a freshly prepared
+        // "SELECT last_insert_rowid()", whose row getGeneratedKeys() then returned.
+        try (java.sql.Connection c = SqliteMetadataStore.connect("jdbc:sqlite::memory:");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+            try (java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO t (v) VALUES (?)")) {
+                insert.setString(1, "x");
+                assertThat(insert.executeUpdate()).isEqualTo(1);
+                try (java.sql.ResultSet keys = insert.getGeneratedKeys()) {
+                    assertThat(keys.next()).isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
     void groupedWritesKeepTheirUndoPagesInMemoryRatherThanInATemporaryFile(@TempDir Path dir) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(Path.of("/proc/self/fd")),
                 "lists open files through /proc (Linux)");
