@@ -66,7 +66,14 @@ final class SqliteTx implements WriteTx {
     }
 
     void synchronous(String mode) {
-        exec("PRAGMA synchronous = " + mode);
+        // Not through exec: SQLite applies this pragma when it compiles the statement, so a prepared one run again
+        // would change nothing.
+        String sql = "PRAGMA synchronous = " + mode;
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw fail(sql, e);
+        }
     }
 
     void savepoint() {
@@ -102,9 +109,13 @@ final class SqliteTx implements WriteTx {
         }
     }
 
+    /**
+     * Runs a transaction-control statement, prepared once like the others (SQLite does their work when they run;
+     * not for pragmas, most of which act when compiled).
+     */
     private void exec(String sql) {
-        try (Statement s = connection.createStatement()) {
-            s.execute(sql);
+        try {
+            prepare(sql).execute();
         } catch (SQLException e) {
             throw fail(sql, e);
         }
