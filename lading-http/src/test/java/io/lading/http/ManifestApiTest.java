@@ -72,10 +72,15 @@ class ManifestApiTest {
     void manifestReferencingUnknownBlobIsRejected() throws Exception {
         Digest missing = Digest.of(Digest.Algorithm.SHA256, "nope".getBytes());
         Digest config = reg.pushBlob("m2", "{}".getBytes());
-        HttpResponse<byte[]> r = reg.putManifest("m2", "v1", OCI_MANIFEST, Manifests.image(config, 2, missing, 4));
+        String m = Manifests.image(config, 2, missing, 4);
+        HttpResponse<byte[]> r = reg.putManifest("m2", "v1", OCI_MANIFEST, m);
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(text(r)).contains("MANIFEST_BLOB_UNKNOWN").contains(missing.toString());
-        assertThat(reg.send("GET", "/v2/m2/manifests/v1", null).statusCode()).isEqualTo(404);
+        // Nothing of the refused push is kept, under its tag, its digest or as a blob.
+        Digest d = Manifests.digest(m);
+        for (String path : new String[]{"/v2/m2/manifests/v1", "/v2/m2/manifests/" + d, "/v2/m2/blobs/" + d}) {
+            assertThat(reg.send("GET", path, null).statusCode()).as(path).isEqualTo(404);
+        }
     }
 
     @Test
