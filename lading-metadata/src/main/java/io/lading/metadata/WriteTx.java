@@ -18,10 +18,23 @@ public interface WriteTx extends ReadTx {
 
     /**
      * Records a manifest (idempotent for the same digest) and what it references: {@code blobs} (config, layers)
-     * and {@code manifests} (index children). Creates the repository on first content.
+     * and {@code manifests} (index children). Creates the repository on first content. Returns false when the
+     * repository held the manifest already (then it and its record stay as they were).
      */
-    void putManifest(RepositoryName repository, ManifestRecord manifest, Collection<Digest> blobs,
+    boolean putManifest(RepositoryName repository, ManifestRecord manifest, Collection<Digest> blobs,
                      Collection<Digest> manifests);
+
+    /**
+     * Takes over, for this work's inserts, what {@link MetadataStore#changeCount} does for lookups kept above the
+     * store: {@code update} runs once the work is committed, before the count reports the commit, and is given the
+     * count as of after it; it must bring up to date every kept lookup that an insert (or upsert) of this work,
+     * before or after this call, may have changed. Those inserts then leave the count as it is, so that a push
+     * does not discard every lookup kept. Updates and deletes of this work still move it, as do the other works of
+     * its commit and other processes. {@code update} does not run when the work is rolled back. It runs inside the
+     * store's commit: it must be quick and must not touch the store. A store without a change count may ignore it.
+     */
+    default void updateLookupsOnCommit(java.util.function.LongConsumer update) {
+    }
 
     /** Points a tag at a manifest of the repository, replacing what it pointed to. */
     void putTag(RepositoryName repository, Tag tag, Digest manifest);

@@ -423,19 +423,25 @@ public final class SqliteMetadataStore implements MetadataStore {
             if (batch.size() == 1) {
                 // Alone in its group: a failure rolls the whole transaction back, which is its savepoint.
                 Pending<?> p = batch.get(0);
+                writer.beginWork();
                 try {
                     p.run(writer);
                 } catch (RuntimeException | Error e) {
+                    writer.endWork(false);
                     p.error = e;
                     return; // rolled back below
                 }
+                writer.endWork(true);
             } else {
                 for (Pending<?> p : batch) {
                     writer.savepoint();
+                    writer.beginWork();
                     try {
                         p.run(writer);
                         writer.releaseSavepoint();
+                        writer.endWork(true);
                     } catch (RuntimeException | Error e) {
+                        writer.endWork(false);
                         writer.rollbackToSavepoint();
                         p.error = e;
                     }
@@ -458,7 +464,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             if (!committed) {
                 writer.takeChanges();
                 writer.rollback();
-                endCommit(0, new SqliteTx.Changes(true, false)); // as if anything had changed
+                endCommit(0, SqliteTx.Changes.ANYTHING); // as if anything had changed
             }
             batch.forEach(p -> p.done = true);
         }
@@ -484,7 +490,9 @@ public final class SqliteMetadataStore implements MetadataStore {
      * now, so another process may already have committed after this one: the change counter tells, as this
      * store's commit moves it by exactly one when it certainly wrote to the log, and by none when it wrote
      * nothing. A group that cannot be told apart (rows rolled back to a savepoint, or none changed while the
-     * counter moved) counts as a change.
+     * counter moved) counts as a change. Then the group's updateLookupsOnCommit actions run, with the epoch as of
+     * after the commit, still before {@link #changeCount} can report it (it reports no count while a commit is in
+     * flight).
      */
     private void endCommit(long before, SqliteTx.Changes changes) {
         changeLock.lock();
@@ -501,6 +509,14 @@ public final class SqliteMetadataStore implements MetadataStore {
                     lookupEpoch++;
                 }
                 accountedVersion = after;
+            }
+            for (java.util.function.LongConsumer update : changes.updates()) {
+                try {
+                    update.accept(lookupEpoch);
+                } catch (RuntimeException e) {
+                    lookupEpoch++; // whatever it left behind is out of date now
+                    LOG.warn("bringing kept lookups up to date after a commit failed; all are dropped", e);
+                }
             }
             commitInFlight = false;
         } finally {

@@ -41,10 +41,15 @@ final class SqliteTx implements WriteTx {
 
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
-    /** Per statement: whether it may change what lookups read (see {@link #changesLookups(String)}). */
-    private final Map<String, Boolean> changingLookups = new HashMap<>();
+    /** Per statement: how it may change what lookups read (see {@link #lookupEffect(String)}). */
+    private final Map<String, LookupEffect> lookupEffects = new HashMap<>();
     /** Set by a statement that may change what lookups read; taken (and cleared) once per group by the store. */
     private boolean lookupsChanged;
+    /** Whether the running work ran an insert that may change what lookups read (see updateLookupsOnCommit). */
+    private boolean workInserted;
+    /** The running work's updateLookupsOnCommit actions, and those of the group's works that were kept. */
+    private java.util.function.LongConsumer workUpdate;
+    private final List<java.util.function.LongConsumer> updates = new ArrayList<>();
     /** Rows the statements since the last {@link #takeChanges} changed, and whether a savepoint was rolled back. */
     private long rowsChanged;
     private boolean rolledBack;
@@ -157,8 +162,12 @@ final class SqliteTx implements WriteTx {
     }
 
     int update(String sql, Object... params) {
-        if (!lookupsChanged && changingLookups.computeIfAbsent(sql, SqliteTx::changesLookups)) {
-            lookupsChanged = true; // marked before it runs: a statement that fails, or is rolled back, counts too
+        // Marked before it runs: a statement that fails, or is rolled back, counts too.
+        switch (lookupEffects.computeIfAbsent(sql, SqliteTx::lookupEffect)) {
+            case OTHER -> lookupsChanged = true;
+            case INSERT -> workInserted = true; // settled when the work ends (endWork)
+            case NONE -> {
+            }
         }
         try {
             PreparedStatement ps = prepare(sql);
@@ -178,20 +187,74 @@ final class SqliteTx implements WriteTx {
     private static final Set<String> BOOKKEEPING = Set.of("uploads", "staged_blobs", "events", "event_deliveries",
             "event_queues", "event_dead_letters", "gc_runs");
     private static final Pattern CHANGED_TABLE = Pattern.compile(
-            "\\s*(?:INSERT|REPLACE|UPDATE|DELETE)(?:\\s+OR\\s+\\w+)?\\s+(?:INTO\\s+|FROM\\s+)?(\\w+)\\b.*",
+            "\\s*(INSERT|REPLACE|UPDATE|DELETE)(\\s+OR\\s+\\w+)?\\s+(?:INTO\\s+|FROM\\s+)?(\\w+)\\b.*",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
-    /**
-     * Whether {@code sql} may change what lookups read: false only for a plain INSERT, UPDATE or DELETE of a
-     * bookkeeping table (the schema has no triggers and no cascades), true for anything else.
-     */
-    static boolean changesLookups(String sql) {
-        Matcher m = CHANGED_TABLE.matcher(sql);
-        return !m.matches() || !BOOKKEEPING.contains(m.group(1).toLowerCase(java.util.Locale.ROOT));
+    /** How a statement may change what lookups read. */
+    enum LookupEffect {
+        /** It changes only bookkeeping tables. */
+        NONE,
+        /**
+         * A plain INSERT (an upsert too) of another table: a work that brings lookups up to date itself
+         * (updateLookupsOnCommit) covers it.
+         */
+        INSERT,
+        /** Anything else: UPDATE, DELETE, INSERT OR REPLACE (which deletes), or a statement not recognised. */
+        OTHER
     }
 
-    /** What the statements of a group changed, as far as the store's change count needs to know. */
-    record Changes(boolean lookups, boolean certainCommit) {
+    /**
+     * How {@code sql} may change what lookups read: NONE only for a plain INSERT, UPDATE or DELETE of a bookkeeping
+     * table (the schema has no triggers and no cascades).
+     */
+    static LookupEffect lookupEffect(String sql) {
+        Matcher m = CHANGED_TABLE.matcher(sql);
+        if (!m.matches()) {
+            return LookupEffect.OTHER;
+        }
+        if (BOOKKEEPING.contains(m.group(3).toLowerCase(java.util.Locale.ROOT))) {
+            return LookupEffect.NONE;
+        }
+        return m.group(1).equalsIgnoreCase("INSERT") && m.group(2) == null ? LookupEffect.INSERT : LookupEffect.OTHER;
+    }
+
+    /** Whether {@code sql} may change what lookups read (see {@link #lookupEffect}). */
+    static boolean changesLookups(String sql) {
+        return lookupEffect(sql) != LookupEffect.NONE;
+    }
+
+    @Override
+    public void updateLookupsOnCommit(java.util.function.LongConsumer update) {
+        workUpdate = workUpdate == null ? update : workUpdate.andThen(update);
+    }
+
+    /** Called by the store before each work of a group. */
+    void beginWork() {
+        endWork(false);
+    }
+
+    /**
+     * Called by the store after each work, {@code kept} when it was not rolled back: the work's inserts are
+     * covered by its updateLookupsOnCommit actions when it has some and is kept, and count as a change otherwise
+     * (a rolled-back insert too, as every statement that may have changed something).
+     */
+    void endWork(boolean kept) {
+        if (kept && workUpdate != null) {
+            updates.add(workUpdate);
+        } else if (workInserted) {
+            lookupsChanged = true;
+        }
+        workInserted = false;
+        workUpdate = null;
+    }
+
+    /**
+     * What the statements of a group changed, as far as the store's change count needs to know, and the
+     * updateLookupsOnCommit actions of its works that were kept.
+     */
+    record Changes(boolean lookups, boolean certainCommit, List<java.util.function.LongConsumer> updates) {
+        /** What a group that may have changed anything, and brings nothing up to date, reports. */
+        static final Changes ANYTHING = new Changes(true, false, List.of());
     }
 
     /**
@@ -200,7 +263,12 @@ final class SqliteTx implements WriteTx {
      * savepoint), which makes it exactly one commit on the wal-index change counter.
      */
     Changes takeChanges() {
-        Changes c = new Changes(lookupsChanged, rowsChanged > 0 && !rolledBack);
+        if (workInserted) { // a work the store did not end: nothing covers its inserts
+            lookupsChanged = true;
+            workInserted = false;
+        }
+        Changes c = new Changes(lookupsChanged, rowsChanged > 0 && !rolledBack, List.copyOf(updates));
+        updates.clear();
         lookupsChanged = false;
         rowsChanged = 0;
         rolledBack = false;
@@ -399,7 +467,7 @@ final class SqliteTx implements WriteTx {
     }
 
     @Override
-    public void putManifest(RepositoryName repository, ManifestRecord m, Collection<Digest> blobs,
+    public boolean putManifest(RepositoryName repository, ManifestRecord m, Collection<Digest> blobs,
                             Collection<Digest> manifests) {
         long id = ensureRepository(repository);
         String annotations;
@@ -413,7 +481,7 @@ final class SqliteTx implements WriteTx {
                 id, m.digest().toString(), m.mediaType(), m.size(), m.subject() == null ? null : m.subject().toString(),
                 m.artifactType(), annotations, m.created().toEpochMilli());
         if (inserted == 0) {
-            return; // same digest, same bytes: its references are recorded already
+            return false; // same digest, same bytes: its references are recorded already
         }
         for (Digest b : blobs) {
             update("INSERT INTO manifest_references (repository_id, manifest_digest, kind, child_digest)"
@@ -423,6 +491,7 @@ final class SqliteTx implements WriteTx {
             update("INSERT INTO manifest_references (repository_id, manifest_digest, kind, child_digest)"
                     + " VALUES (?, ?, 'm', ?) ON CONFLICT DO NOTHING", id, m.digest().toString(), c.toString());
         }
+        return true;
     }
 
     @Override

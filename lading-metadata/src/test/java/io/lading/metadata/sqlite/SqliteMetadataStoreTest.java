@@ -459,6 +459,114 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void insertsOfAWorkThatUpdatesLookupsItselfLeaveTheChangeCount(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            List<Long> updates = new java.util.concurrent.CopyOnWriteArrayList<>();
+            long start = store.changeCount();
+            store.write(tx -> {
+                tx.claimBlob(d("layer"), 42); // before the call: covered too
+                tx.updateLookupsOnCommit(updates::add);
+                tx.linkBlob(REPO, d("layer"));
+                tx.putManifest(REPO, manifest("m", null), List.of(d("layer")), List.of());
+                tx.putTag(REPO, Tag.of("v1"), manifest("m", null).digest());
+                return null;
+            });
+            assertThat(store.changeCount()).isEqualTo(start);
+            assertThat(updates).containsExactly(start);
+
+            store.write(tx -> { // the same inserts, with nothing to bring lookups up to date
+                tx.putTag(REPO, Tag.of("v2"), manifest("m", null).digest());
+                return null;
+            });
+            long afterUncovered = store.changeCount();
+            assertThat(afterUncovered).isNotEqualTo(start);
+
+            store.write(tx -> { // a delete is never covered
+                tx.updateLookupsOnCommit(updates::add);
+                tx.deleteTag(REPO, Tag.of("v2"));
+                return null;
+            });
+            assertThat(store.changeCount()).isNotEqualTo(afterUncovered);
+            assertThat(updates).as("given the count as of after the commit").containsExactly(start,
+                    store.changeCount());
+        }
+    }
+
+    @Test
+    void aWorkThatFailsDoesNotUpdateLookupsAndItsGroupStillDoes(@TempDir Path dir) throws Exception {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
+            List<String> updated = new java.util.concurrent.CopyOnWriteArrayList<>();
+            assertThatThrownBy(() -> store.write(tx -> {
+                tx.updateLookupsOnCommit(count -> updated.add("alone"));
+                tx.claimBlob(d("alone"), 1);
+                throw new IllegalStateException("refused");
+            })).isInstanceOf(IllegalStateException.class);
+            assertThat(updated).isEmpty();
+
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread blocker = holdWriteLock(store, release); // the two below commit as one group
+            long before = store.changeCount();
+            Thread failing = Thread.ofVirtual().start(() -> {
+                try {
+                    store.write(tx -> {
+                        tx.updateLookupsOnCommit(count -> updated.add("failed"));
+                        tx.claimBlob(d("failed"), 1);
+                        throw new IllegalStateException("refused");
+                    });
+                } catch (IllegalStateException expected) {
+                    // its savepoint is rolled back
+                }
+            });
+            Thread kept = Thread.ofVirtual().start(() -> store.write(tx -> {
+                tx.updateLookupsOnCommit(count -> updated.add("kept"));
+                tx.claimBlob(d("kept"), 1);
+                return null;
+            }));
+            Thread.sleep(300);
+            release.countDown();
+            blocker.join();
+            failing.join();
+            kept.join();
+            assertThat(updated).containsExactly("kept");
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.blobSize(d("failed")))).isEmpty();
+            assertThat(store.changeCount()).as("a rolled-back insert counts as a change").isNotEqualTo(before);
+        }
+    }
+
+    @Test
+    void theInMemoryStoreRunsUpdatesAndLeavesItsCountForCoveredInserts() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            List<Long> updates = new java.util.concurrent.CopyOnWriteArrayList<>();
+            long start = store.changeCount();
+            store.write(tx -> {
+                tx.updateLookupsOnCommit(updates::add);
+                tx.claimBlob(d("layer"), 42);
+                tx.linkBlob(REPO, d("layer"));
+                return null;
+            });
+            assertThat(store.changeCount()).isEqualTo(start);
+            assertThat(updates).containsExactly(start);
+        }
+    }
+
+    @Test
+    void onlyPlainInsertsOfRegistryTablesAreCoverable() {
+        assertThat(SqliteTx.lookupEffect("INSERT INTO tags (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET b = 1"))
+                .isEqualTo(SqliteTx.LookupEffect.INSERT);
+        assertThat(SqliteTx.lookupEffect("insert into manifests (a) values (?)")).isEqualTo(SqliteTx.LookupEffect.INSERT);
+        assertThat(SqliteTx.lookupEffect("INSERT OR REPLACE INTO tags (a) VALUES (?)"))
+                .isEqualTo(SqliteTx.LookupEffect.OTHER);
+        assertThat(SqliteTx.lookupEffect("REPLACE INTO tags (a) VALUES (?)")).isEqualTo(SqliteTx.LookupEffect.OTHER);
+        assertThat(SqliteTx.lookupEffect("UPDATE blobs SET deleting = 1")).isEqualTo(SqliteTx.LookupEffect.OTHER);
+        assertThat(SqliteTx.lookupEffect("DELETE FROM tags WHERE 1")).isEqualTo(SqliteTx.LookupEffect.OTHER);
+        assertThat(SqliteTx.lookupEffect("WITH x AS (SELECT 1) INSERT INTO tags SELECT * FROM x"))
+                .isEqualTo(SqliteTx.LookupEffect.OTHER);
+        assertThat(SqliteTx.lookupEffect("INSERT INTO uploads (a) VALUES (?)")).isEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("DELETE FROM staged_blobs WHERE digest = ?"))
+                .isEqualTo(SqliteTx.LookupEffect.NONE);
+    }
+
+    @Test
     void connectionsRunNoSecondStatementAfterAnInsert() throws Exception {
         // With the driver's generated-key retrieval on, every INSERT was followed by a freshly prepared
         // "SELECT last_insert_rowid()", whose row getGeneratedKeys() then returned.
