@@ -118,7 +118,7 @@ public final class LadingApp implements AutoCloseable {
                 });
         staged = new StagedContent(metadata, blobStore, config.lading().staging());
         BlobService blobs = new BlobService(metadata, staged, options, recentUse, notifier);
-        uploads = new UploadService(metadata, blobStore, staged, options, clock, notifier);
+        uploads = new UploadService(metadata, blobStore, staged, blobs, options, clock, notifier);
         ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, clock, notifier);
         collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
         admin = new MaintenanceService(metadata, options, collector, config.lading().gc());

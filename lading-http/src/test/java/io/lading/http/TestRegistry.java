@@ -95,9 +95,9 @@ final class TestRegistry implements AutoCloseable {
                 new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false));
         staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
         staged.start();
-        uploads = new UploadService(metadata, blobs, staged, options, clock, notifier);
-        RegistryHandler handler = new RegistryHandler(new BlobService(metadata, staged, options, recentUse, notifier),
-                uploads, new ManifestService(metadata, blobs, staged, options, clock, notifier),
+        BlobService linked = new BlobService(metadata, staged, options, recentUse, notifier);
+        uploads = new UploadService(metadata, blobs, staged, linked, options, clock, notifier);
+        RegistryHandler handler = new RegistryHandler(linked, uploads, new ManifestService(metadata, blobs, staged, options, clock, notifier),
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens,

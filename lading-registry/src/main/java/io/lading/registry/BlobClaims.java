@@ -31,7 +31,13 @@ final class BlobClaims {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
             // A lost claim (power cut) leaves at worst bytes with no record, which the collector removes later.
-            OptionalLong claim = metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> tx.claimBlob(digest, size));
+            OptionalLong claim = metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
+                // A claim adds the blob's row or refreshes its last use; no lookup kept reads either (a blob is
+                // found through a repository's link), so it has nothing to bring up to date.
+                tx.updateLookupsOnCommit(count -> {
+                });
+                return tx.claimBlob(digest, size);
+            });
             if (claim.isPresent()) {
                 return claim.getAsLong();
             }

@@ -5,6 +5,7 @@ import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.metadata.MetadataStore;
+import io.lading.metadata.WriteTx;
 import io.lading.registry.events.Event;
 import io.lading.registry.events.Notifier;
 import io.lading.registry.events.RequestInfo;
@@ -40,6 +41,16 @@ public final class BlobService {
         this.recentUse = recentUse;
         this.notifier = notifier;
         this.sizes = new LookupCache<>(metadata, LOOKUPS_KEPT);
+    }
+
+    /**
+     * Links a blob of {@code size} bytes to the repository in {@code tx}, and keeps the link's size lookup once it
+     * is committed (see {@link WriteTx#updateLookupsOnCommit}: the link is the only lookup an upload or a mount
+     * changes; the blob's row it may add or touch changes none).
+     */
+    void link(WriteTx tx, RepositoryName repository, Digest digest, long size) {
+        tx.linkBlob(repository, digest);
+        tx.updateLookupsOnCommit(count -> sizes.put(new Linked(repository, digest), size, count));
     }
 
     /** The size of a blob of the repository (HEAD and GET). @throws RegistryException BLOB_UNKNOWN */
@@ -98,7 +109,7 @@ public final class BlobService {
             if (!available) {
                 return false;
             }
-            tx.linkBlob(repository, digest);
+            link(tx, repository, digest, size.get());
             notifier.record(tx, notifier.event(Event.MOUNT, notifier.blob(repository, digest, size.get(),
                     from.map(RepositoryName::value).orElse(null), request), request));
             return true;

@@ -3,6 +3,7 @@ package io.lading.registry;
 import io.lading.metadata.MetadataStore;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -12,22 +13,34 @@ import java.util.function.Supplier;
  * the same store (an out-of-process {@code lading gc}), changes the count, and every entry read before it is
  * out of date at once. Only what was found is kept: an unknown name is asked again each time.
  *
+ * <p>The registry's own pushes are the exception: a push's transaction declares that it brings the lookups it
+ * changes up to date itself ({@link io.lading.metadata.WriteTx#updateLookupsOnCommit}), and then its commit leaves
+ * the count alone and calls {@link #put} (or {@link #remove}) for each of them instead, with the count as of after
+ * the commit. A push keeps what it pushed, and does not discard what others pushed.
+ *
  * <p>An entry carries the count read <em>before</em> its lookup ran. A commit that lands during the lookup may be
- * in the result, which is then newer than its count says, never older; the commit changed the count, so the
- * entry is not used after it.
+ * in the result, which is then newer than its count says, never older; a commit that changed the count makes the
+ * entry unused after it. A push's commit does not change the count, so a lookup that ran before it must not
+ * replace what the push put: every put, removal and emptying takes a number from one sequence, and a lookup keeps
+ * its result only when nothing took a number for its key (or emptied the cache) after the lookup began.
  *
  * <pre>{@code
  * LookupCache<Key, ManifestRecord> cache = new LookupCache<>(metadata, 4096);
  * Optional<ManifestRecord> m = cache.get(key, () -> metadata.read(tx -> tx.taggedManifest(repo, tag)));
+ * metadata.write(tx -> { ...; tx.updateLookupsOnCommit(count -> cache.put(key, record, count)); return null; });
  * }</pre>
  */
 final class LookupCache<K, V> {
-    private record Entry<V>(long changeCount, V value) {
+    /** @param value null for a key removed at {@code sequence} */
+    private record Entry<V>(long changeCount, long sequence, V value) {
     }
 
     private final MetadataStore metadata;
     private final int capacity;
     private final ConcurrentHashMap<K, Entry<V>> entries = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    /** The sequence number of the last emptying; lookups that began before it keep nothing. */
+    private volatile long emptied;
 
     /** @param capacity entries kept; when full, all are dropped (entries of older counts are garbage anyway) */
     LookupCache(MetadataStore metadata, int capacity) {
@@ -37,21 +50,43 @@ final class LookupCache<K, V> {
 
     /** What {@code lookup} finds for {@code key}, from the cache when nothing was committed since it was kept. */
     Optional<V> get(K key, Supplier<Optional<V>> lookup) {
+        long began = sequence.get(); // before the count: a put after this is newer than what the lookup finds
         long count = metadata.changeCount();
         if (count == MetadataStore.NO_CHANGE_COUNT) {
             return lookup.get();
         }
         Entry<V> entry = entries.get(key);
-        if (entry != null && entry.changeCount() == count) {
+        if (entry != null && entry.value() != null && entry.changeCount() == count) {
             return Optional.of(entry.value());
         }
         Optional<V> found = lookup.get();
         if (found.isPresent()) {
-            if (entries.size() >= capacity) {
-                entries.clear();
-            }
-            entries.put(key, new Entry<>(count, found.get()));
+            makeRoom();
+            entries.compute(key, (k, kept) -> began < emptied || (kept != null && kept.sequence() > began) ? kept
+                    : new Entry<>(count, began, found.get()));
         }
         return found;
+    }
+
+    /**
+     * Records what {@code key} resolves to as of the committed change count {@code changeCount}, replacing what
+     * any lookup that began before found. For {@link io.lading.metadata.WriteTx#updateLookupsOnCommit} actions.
+     */
+    void put(K key, V value, long changeCount) {
+        makeRoom();
+        entries.put(key, new Entry<>(changeCount, sequence.incrementAndGet(), value));
+    }
+
+    /** Forgets {@code key}, and what any lookup of it that began before finds. */
+    void remove(K key) {
+        makeRoom();
+        entries.put(key, new Entry<>(MetadataStore.NO_CHANGE_COUNT, sequence.incrementAndGet(), null));
+    }
+
+    private void makeRoom() {
+        if (entries.size() >= capacity) {
+            emptied = sequence.incrementAndGet(); // before emptying: see get
+            entries.clear();
+        }
     }
 }

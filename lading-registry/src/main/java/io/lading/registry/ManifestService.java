@@ -19,6 +19,7 @@ import io.lading.storage.BlobStore;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -126,7 +127,7 @@ public final class ManifestService {
         }
         ManifestRecord record = new ManifestRecord(digest, manifest.mediaType(), bytes.length,
                 manifest.subject().map(Descriptor::digest).orElse(null), manifest.referrerArtifactType(),
-                manifest.annotations(), clock.instant());
+                manifest.annotations(), clock.instant().truncatedTo(ChronoUnit.MILLIS)); // as the store keeps it
         // One push event per tag set (distribution's shape), or one without a tag for a push by digest only.
         List<Event> events = new ArrayList<>();
         for (Tag t : tags.isEmpty() ? java.util.Collections.<Tag>singletonList(null) : tags) {
@@ -137,11 +138,27 @@ public final class ManifestService {
             // Checked in the transaction (again, for content checked above): a blob unlinked since must not count.
             checkReferences(tx, repository, blobRefs, required);
             tx.linkBlob(repository, digest);
-            tx.putManifest(repository, record, blobRefs, manifestRefs);
+            boolean added = tx.putManifest(repository, record, blobRefs, manifestRefs);
             for (Tag t : tags) {
                 tx.putTag(repository, t, digest);
             }
             notifier.record(tx, events);
+            // What this push changed in the lookups kept: its tags now name the record, and so does its digest when
+            // it is new here. An existing record stays as it was (its creation time), so its tags are dropped
+            // instead. The claim, the blob link, the references and the repository row change no kept lookup.
+            tx.updateLookupsOnCommit(count -> {
+                if (added) {
+                    lookups.put(new Named(repository, new Reference.ByDigest(digest)), record, count);
+                }
+                for (Tag t : tags) {
+                    Named named = new Named(repository, new Reference.ByTag(t));
+                    if (added) {
+                        lookups.put(named, record, count);
+                    } else {
+                        lookups.remove(named);
+                    }
+                }
+            });
             return null;
         };
         if (staging) {

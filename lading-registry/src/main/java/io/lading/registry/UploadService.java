@@ -57,11 +57,14 @@ public final class UploadService {
     private final ConcurrentHashMap<UUID, Live> live = new ConcurrentHashMap<>();
     private final Notifier notifier;
     private final StagedContent staged;
+    private final BlobService linked;
 
     /** @param staged where a small blob pushed in one request goes (see {@link StagedContent}) */
-    public UploadService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
-                         Clock clock, Notifier notifier) {
+    /** @param linked the blobs an upload ends in (and their lookups) */
+    public UploadService(MetadataStore metadata, BlobStore blobs, StagedContent staged, BlobService linked,
+                         RegistryOptions options, Clock clock, Notifier notifier) {
         this.metadata = metadata;
+        this.linked = linked;
         this.blobs = blobs;
         this.staged = staged;
         this.options = options;
@@ -211,7 +214,7 @@ public final class UploadService {
                                 + " collected while it was being stored (the push took longer than the grace"
                                 + " period); push it again");
                     }
-                }, tx -> link(tx, repository, id, digest, pushed));
+                }, tx -> link(tx, repository, id, digest, size, pushed));
                 notifier.wake();
             } catch (IOException e) {
                 throw StorageFailure.of("committing upload " + id, e);
@@ -243,7 +246,7 @@ public final class UploadService {
         }
         verify(id, digest, Digest.of(digest.algorithm(), bytes));
         Event pushed = pushEvent(repository, digest, length);
-        staged.store(digest, bytes, tx -> link(tx, repository, id, digest, pushed));
+        staged.store(digest, bytes, tx -> link(tx, repository, id, digest, bytes.length, pushed));
         notifier.wake();
         if (written) {
             try {
@@ -268,8 +271,8 @@ public final class UploadService {
         return notifier.event(Event.PUSH, notifier.blob(repository, digest, size, null, RequestInfo.current()));
     }
 
-    private Void link(WriteTx tx, RepositoryName repository, UUID id, Digest digest, Event pushed) {
-        tx.linkBlob(repository, digest);
+    private Void link(WriteTx tx, RepositoryName repository, UUID id, Digest digest, long size, Event pushed) {
+        linked.link(tx, repository, digest, size);
         tx.deleteUpload(id);
         notifier.record(tx, pushed);
         return null;

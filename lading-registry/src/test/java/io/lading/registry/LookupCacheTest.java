@@ -149,4 +149,93 @@ class LookupCacheTest {
             assertThat(lookups).as("a decorator passes the count on").hasValue(3);
         }
     }
+
+    /** Links LAYER with {@code size} bytes, bringing {@code cache}'s entry "k" up to date itself (as a push does). */
+    private static void linkKeeping(MetadataStore store, LookupCache<String, Long> cache, long size) {
+        store.write(tx -> {
+            tx.claimBlob(LAYER, size);
+            tx.linkBlob(REPO, LAYER);
+            tx.updateLookupsOnCommit(count -> cache.put("k", size, count));
+            return null;
+        });
+    }
+
+    @Test
+    void aWriteThatUpdatesTheCacheItselfKeepsTheOtherEntries(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.get("other", size(store))).contains(42L);
+            assertThat(lookups).hasValue(1);
+
+            store.write(tx -> tx.unlinkBlob(REPO, LAYER)); // a delete: every entry is out of date
+            linkKeeping(store, cache, 42);
+            assertThat(cache.get("k", size(store))).as("put by the write").contains(42L);
+            assertThat(cache.get("other", size(store))).contains(42L);
+            assertThat(lookups).as("only the entry from before the delete was looked up again").hasValue(2);
+            linkKeeping(store, cache, 42);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(cache.get("other", size(store))).as("the write kept it").contains(42L);
+            assertThat(lookups).hasValue(2);
+        }
+    }
+
+    /** A lookup that finds {@code value}, counted. */
+    private Supplier<Optional<Long>> finding(long value) {
+        return () -> {
+            lookups.incrementAndGet();
+            return Optional.of(value);
+        };
+    }
+
+    @Test
+    void aLookupThatBeganBeforeAPutDoesNotReplaceWhatWasPut(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            long count = store.changeCount();
+            // The lookup read 42; before it returns, a push that leaves the count commits 43 and puts it.
+            assertThat(cache.get("k", () -> {
+                cache.put("k", 43L, count);
+                return Optional.of(42L);
+            })).contains(42L);
+            assertThat(store.changeCount()).isEqualTo(count);
+            assertThat(cache.get("k", finding(0))).as("the put stands, not the older lookup").contains(43L);
+            assertThat(lookups).hasValue(0);
+        }
+    }
+
+    @Test
+    void aRemovedKeyIsLookedUpAgainAndALookupFromBeforeTheRemovalIsNotKept(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            cache.remove("k");
+            assertThat(cache.get("k", () -> {
+                cache.remove("k");
+                return size(store).get();
+            })).contains(42L);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(cache.get("k", size(store))).contains(42L);
+            assertThat(lookups).as("the removals dropped the entry twice").hasValue(3);
+        }
+    }
+
+    @Test
+    void aLookupThatBeganBeforeTheCacheWasEmptiedKeepsNothing(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            LookupCache<String, Long> cache = new LookupCache<>(store, 2);
+            long count = store.changeCount();
+            // The lookup read 42; meanwhile a push put 43, and the cache, full, was emptied of it.
+            assertThat(cache.get("k", () -> {
+                cache.put("k", 43L, count);
+                cache.put("a", 1L, count);
+                cache.put("b", 2L, count); // full: emptied first
+                return Optional.of(42L);
+            })).contains(42L);
+            assertThat(cache.get("b", finding(0))).as("put after the emptying").contains(2L);
+            assertThat(cache.get("k", finding(43))).as("looked up again, not the older lookup").contains(43L);
+            assertThat(lookups).hasValue(1);
+        }
+    }
 }
