@@ -492,11 +492,13 @@ public final class SqliteMetadataStore implements MetadataStore {
      * nothing. A group that cannot be told apart (rows rolled back to a savepoint, or none changed while the
      * counter moved) counts as a change. Then the group's updateLookupsOnCommit actions run, with the epoch as of
      * after the commit, still before {@link #changeCount} can report it (it reports no count while a commit is in
-     * flight).
+     * flight); not when another commit may have come after this one, as what they would keep may be older than
+     * that commit, whose effects the moved epoch stands for.
      */
     private void endCommit(long before, SqliteTx.Changes changes) {
         changeLock.lock();
         try {
+            boolean maybeLater = false;
             if (walIndex == null) {
                 if (changes.lookups()) {
                     lookupEpoch++;
@@ -504,13 +506,14 @@ public final class SqliteMetadataStore implements MetadataStore {
             } else if (commitInFlight) {
                 long after = walIndex.version();
                 int commits = WalIndexHeader.changeCounter(after) - WalIndexHeader.changeCounter(before);
-                boolean others = before != accountedVersion || commits != (changes.certainCommit() ? 1 : 0);
-                if (changes.lookups() || others) {
+                maybeLater = commits != (changes.certainCommit() ? 1 : 0);
+                if (changes.lookups() || maybeLater || before != accountedVersion) {
                     lookupEpoch++;
                 }
                 accountedVersion = after;
             }
-            for (java.util.function.LongConsumer update : changes.updates()) {
+            for (java.util.function.LongConsumer update : maybeLater ? List.<java.util.function.LongConsumer>of()
+                    : changes.updates()) {
                 try {
                     update.accept(lookupEpoch);
                 } catch (RuntimeException e) {

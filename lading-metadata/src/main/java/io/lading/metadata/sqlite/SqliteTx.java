@@ -50,9 +50,9 @@ final class SqliteTx implements WriteTx {
     /** The running work's updateLookupsOnCommit actions, and those of the group's works that were kept. */
     private java.util.function.LongConsumer workUpdate;
     private final List<java.util.function.LongConsumer> updates = new ArrayList<>();
-    /** Rows the statements since the last {@link #takeChanges} changed, and whether a savepoint was rolled back. */
-    private long rowsChanged;
-    private boolean rolledBack;
+    /** Rows the running work's statements changed, and those of the group's works that were kept. */
+    private long workRows;
+    private long keptRows;
     private final SqliteOutbox outbox = new SqliteOutbox(this);
     private final SqliteStaging staging = new SqliteStaging(this);
 
@@ -90,7 +90,6 @@ final class SqliteTx implements WriteTx {
     }
 
     void rollbackToSavepoint() {
-        rolledBack = true;
         exec("ROLLBACK TO work");
         exec("RELEASE work");
     }
@@ -173,7 +172,7 @@ final class SqliteTx implements WriteTx {
             PreparedStatement ps = prepare(sql);
             bind(ps, params);
             int rows = ps.executeUpdate();
-            rowsChanged += rows;
+            workRows += rows;
             return rows;
         } catch (SQLException e) {
             throw fail(sql, e);
@@ -244,6 +243,10 @@ final class SqliteTx implements WriteTx {
         } else if (workInserted) {
             lookupsChanged = true;
         }
+        if (kept) {
+            keptRows += workRows;
+        }
+        workRows = 0;
         workInserted = false;
         workUpdate = null;
     }
@@ -259,19 +262,20 @@ final class SqliteTx implements WriteTx {
 
     /**
      * What the statements since the last call changed, clearing the marks: whether they may have changed what
-     * lookups read, and whether their COMMIT certainly writes to the log (rows changed and none rolled back to a
-     * savepoint), which makes it exactly one commit on the wal-index change counter.
+     * lookups read, and whether their COMMIT certainly writes to the log (a work that was kept changed rows; rows
+     * rolled back to a savepoint may leave nothing to write), which makes it exactly one commit on the wal-index
+     * change counter.
      */
     Changes takeChanges() {
         if (workInserted) { // a work the store did not end: nothing covers its inserts
             lookupsChanged = true;
             workInserted = false;
         }
-        Changes c = new Changes(lookupsChanged, rowsChanged > 0 && !rolledBack, List.copyOf(updates));
+        Changes c = new Changes(lookupsChanged, keptRows > 0, List.copyOf(updates));
         updates.clear();
         lookupsChanged = false;
-        rowsChanged = 0;
-        rolledBack = false;
+        workRows = 0;
+        keptRows = 0;
         return c;
     }
 

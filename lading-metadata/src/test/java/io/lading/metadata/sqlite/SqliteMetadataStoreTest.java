@@ -493,6 +493,35 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void aCoveredWriteThatAnotherProcessCommitsRightAfterUpdatesNothing(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("m.db");
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(db);
+             java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            List<Long> updates = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // Between this store's COMMIT and its accounting for it, another process deletes what it wrote: what
+            // the update would keep is older than that, and must not be kept under the count after both.
+            store.afterCommit(() -> {
+                try (java.sql.Statement s = other.createStatement()) {
+                    s.execute("PRAGMA busy_timeout = 10000");
+                    s.executeUpdate("DELETE FROM repository_blobs");
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long before = store.changeCount();
+            store.write(tx -> {
+                tx.updateLookupsOnCommit(updates::add);
+                tx.claimBlob(d("layer"), 42);
+                tx.linkBlob(REPO, d("layer"));
+                return null;
+            });
+            assertThat(updates).isEmpty();
+            assertThat(store.changeCount()).isNotEqualTo(before);
+            assertThat(store.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, d("layer")))).isEmpty();
+        }
+    }
+
+    @Test
     void aWorkThatFailsDoesNotUpdateLookupsAndItsGroupStillDoes(@TempDir Path dir) throws Exception {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("m.db"))) {
             List<String> updated = new java.util.concurrent.CopyOnWriteArrayList<>();
