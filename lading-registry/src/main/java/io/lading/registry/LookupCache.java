@@ -15,14 +15,14 @@ import java.util.function.Supplier;
  *
  * <p>The registry's own pushes are the exception: a push's transaction declares that it brings the lookups it
  * changes up to date itself ({@link io.lading.metadata.WriteTx#updateLookupsOnCommit}), and then its commit leaves
- * the count alone and calls {@link #put} (or {@link #remove}) for each of them instead, with the count as of after
- * the commit. A push keeps what it pushed, and does not discard what others pushed.
+ * the count alone and calls {@link #put} for each of them instead, with the count as of after the commit. A push
+ * keeps what it pushed, and does not discard what others pushed.
  *
  * <p>An entry carries the count read <em>before</em> its lookup ran. A commit that lands during the lookup may be
  * in the result, which is then newer than its count says, never older; a commit that changed the count makes the
  * entry unused after it. A push's commit does not change the count, so a lookup that ran before it must not
- * replace what the push put: every put, removal and emptying takes a number from one sequence, and a lookup keeps
- * its result only when nothing took a number for its key (or emptied the cache) after the lookup began.
+ * replace what the push put: every put and every eviction takes a number from one sequence, and a lookup keeps its
+ * result only when nothing was put for its key, and nothing evicted, after the lookup began.
  *
  * <pre>{@code
  * LookupCache<Key, ManifestRecord> cache = new LookupCache<>(metadata, 4096);
@@ -31,7 +31,6 @@ import java.util.function.Supplier;
  * }</pre>
  */
 final class LookupCache<K, V> {
-    /** @param value null for a key removed at {@code sequence} */
     private record Entry<V>(long changeCount, long sequence, V value) {
     }
 
@@ -39,10 +38,10 @@ final class LookupCache<K, V> {
     private final int capacity;
     private final ConcurrentHashMap<K, Entry<V>> entries = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
-    /** The sequence number of the last emptying; lookups that began before it keep nothing. */
-    private volatile long emptied;
+    /** The sequence number of the last eviction; lookups that began before it keep nothing. */
+    private volatile long evicted;
 
-    /** @param capacity entries kept; when full, all are dropped (entries of older counts are garbage anyway) */
+    /** @param capacity entries kept; when full, every other one is dropped */
     LookupCache(MetadataStore metadata, int capacity) {
         this.metadata = metadata;
         this.capacity = capacity;
@@ -56,13 +55,13 @@ final class LookupCache<K, V> {
             return lookup.get();
         }
         Entry<V> entry = entries.get(key);
-        if (entry != null && entry.value() != null && entry.changeCount() == count) {
+        if (entry != null && entry.changeCount() == count) {
             return Optional.of(entry.value());
         }
         Optional<V> found = lookup.get();
         if (found.isPresent()) {
             makeRoom();
-            entries.compute(key, (k, kept) -> began < emptied || (kept != null && kept.sequence() > began) ? kept
+            entries.compute(key, (k, kept) -> began < evicted || (kept != null && kept.sequence() > began) ? kept
                     : new Entry<>(count, began, found.get()));
         }
         return found;
@@ -77,16 +76,26 @@ final class LookupCache<K, V> {
         entries.put(key, new Entry<>(changeCount, sequence.incrementAndGet(), value));
     }
 
-    /** Forgets {@code key}, and what any lookup of it that began before finds. */
-    void remove(K key) {
-        makeRoom();
-        entries.put(key, new Entry<>(MetadataStore.NO_CHANGE_COUNT, sequence.incrementAndGet(), null));
-    }
-
+    /**
+     * Drops every other entry when the cache is full (which ones is up to the map's order): entries of older counts
+     * are garbage, and of the others, pushed or looked up, none is known to be worth more. An evicted entry may be
+     * newer than a lookup that began before, so such lookups keep nothing.
+     */
     private void makeRoom() {
-        if (entries.size() >= capacity) {
-            emptied = sequence.incrementAndGet(); // before emptying: see get
-            entries.clear();
+        if (entries.size() < capacity) {
+            return;
+        }
+        synchronized (entries) {
+            if (entries.size() >= capacity) {
+                evicted = sequence.incrementAndGet(); // before evicting: see get
+                boolean drop = true;
+                for (var it = entries.keySet().iterator(); it.hasNext(); drop = !drop) {
+                    it.next();
+                    if (drop) {
+                        it.remove();
+                    }
+                }
+            }
         }
     }
 }

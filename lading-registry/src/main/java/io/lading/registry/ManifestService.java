@@ -143,20 +143,14 @@ public final class ManifestService {
                 tx.putTag(repository, t, digest);
             }
             notifier.record(tx, events);
-            // What this push changed in the lookups kept: its tags now name the record, and so does its digest when
-            // it is new here. An existing record stays as it was (its creation time), so its tags are dropped
-            // instead. The claim, the blob link, the references and the repository row change no kept lookup.
+            // What this push changed in the lookups kept: its tags and its digest now name the record, the one the
+            // repository had when it had the manifest already (created at its first push). The claim, the blob
+            // link, the references and the repository row change no kept lookup.
+            ManifestRecord stored = added ? record : tx.manifest(repository, digest).orElseThrow();
             tx.updateLookupsOnCommit(count -> {
-                if (added) {
-                    lookups.put(new Named(repository, new Reference.ByDigest(digest)), record, count);
-                }
+                lookups.put(new Named(repository, new Reference.ByDigest(digest)), stored, count);
                 for (Tag t : tags) {
-                    Named named = new Named(repository, new Reference.ByTag(t));
-                    if (added) {
-                        lookups.put(named, record, count);
-                    } else {
-                        lookups.remove(named);
-                    }
+                    lookups.put(new Named(repository, new Reference.ByTag(t)), stored, count);
                 }
             });
             return null;
