@@ -45,8 +45,8 @@ public final class BlobService {
 
     /**
      * Links a blob of {@code size} bytes to the repository in {@code tx}, and keeps the link's size lookup once it
-     * is committed (see {@link WriteTx#updateLookupsOnCommit}: the link is the only lookup an upload or a mount
-     * changes; the blob's row it may add or touch changes none).
+     * is committed (see {@link WriteTx#updateLookupsOnCommit}: the link is the only kept lookup an upload or a
+     * mount changes; claiming the blob's row changes none).
      */
     void link(WriteTx tx, RepositoryName repository, Digest digest, long size) {
         tx.linkBlob(repository, digest);

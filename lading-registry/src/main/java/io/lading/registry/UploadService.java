@@ -59,8 +59,10 @@ public final class UploadService {
     private final StagedContent staged;
     private final BlobService linked;
 
-    /** @param staged where a small blob pushed in one request goes (see {@link StagedContent}) */
-    /** @param linked the blobs an upload ends in (and their lookups) */
+    /**
+     * @param staged where a small blob pushed in one request goes (see {@link StagedContent})
+     * @param linked the blobs an upload ends in (and their lookups)
+     */
     public UploadService(MetadataStore metadata, BlobStore blobs, StagedContent staged, BlobService linked,
                          RegistryOptions options, Clock clock, Notifier notifier) {
         this.metadata = metadata;
