@@ -224,14 +224,21 @@ public final class LadingApp implements AutoCloseable {
         return new Access(AuthGate.token(verifier, t.realm(), t.service(), auth.rules() != null), tokens);
     }
 
-    /** What sees every finished request: the staged-content writer (which waits for quiet), and metrics if on. */
+    /** What sees every request: the staged-content writer (which waits for quiet), and metrics if on. */
     private static RequestObserver requestObserver(StagedContent staged, Metrics metrics) {
-        if (metrics == null) {
-            return (route, method, status, nanos, in, out) -> staged.noteActivity();
-        }
-        return (route, method, status, nanos, in, out) -> {
-            staged.noteActivity();
-            metrics.completed(route, method, status, nanos, in, out);
+        return new RequestObserver() {
+            @Override
+            public void started() {
+                staged.requestStarted();
+            }
+
+            @Override
+            public void completed(String route, String method, int status, long nanos, long in, long out) {
+                staged.requestFinished();
+                if (metrics != null) {
+                    metrics.completed(route, method, status, nanos, in, out);
+                }
+            }
         };
     }
 

@@ -22,7 +22,7 @@ public final class LadingHandler extends Handler.Wrapper {
     /**
      * @param gate     who may make which request (authentication and access rules)
      * @param tokens   the built-in token server for {@code /token}, or null when it is off
-     * @param observer sees every finished request (metrics)
+     * @param observer sees every request begin and finish (metrics, the staged-content writer)
      * @param otel     where request spans go ({@link OpenTelemetry#noop()} when tracing is off)
      */
     public LadingHandler(RegistryHandler registry, AdminHandler admin, AuthGate gate, TokenHandler tokens,
@@ -48,6 +48,7 @@ public final class LadingHandler extends Handler.Wrapper {
         String id = RequestContext.begin(request, response);
         String route = RequestContext.routeLabel(request.getHttpURI().getPath());
         RequestTracing.Active span = tracing.start(request, route, id);
+        observer.started();
         try {
             return route(request, response, callback);
         } finally {

@@ -1,11 +1,15 @@
 package io.lading.http;
 
 /**
- * Sees every finished request (metrics). Called on the request's thread after the response is complete; must
- * not block.
+ * Sees every request begin and finish (metrics, the staged-content writer). Called on the request's thread, when
+ * it is received and after the response is complete; must not block.
  */
 @FunctionalInterface
 public interface RequestObserver {
+    /** A request was received; {@link #completed} follows for each. */
+    default void started() {
+    }
+
     /**
      * @param route    a bounded label: base, catalog, tags, manifests, blobs, upload_start, upload_session,
      *                 referrers, admin, token or other

@@ -77,6 +77,8 @@ public final class StagedContent implements AutoCloseable {
     private final AtomicReference<Thread> writer = new AtomicReference<>();
     private volatile boolean closing;
     private volatile long lastActivity = System.nanoTime() - QUIET_NANOS;
+    /** Requests being served now (see {@link #requestStarted}). */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     public StagedContent(MetadataStore metadata, BlobStore blobs, Settings settings) {
         this.metadata = metadata;
@@ -198,20 +200,35 @@ public final class StagedContent implements AutoCloseable {
     }
 
     /**
-     * Waits until the registry has been quiet (no request, nothing staged) for {@link #QUIET_NANOS}, or the backlog
-     * is half full: the writer's syncs would otherwise compete with requests for the device and the CPU, and the
-     * bytes are safe where they are.
+     * Waits until the registry has been quiet (no request in flight, none finished and nothing staged for {@link
+     * #QUIET_NANOS}), or the backlog is half full: the writer's syncs would otherwise compete with requests for the
+     * device and the CPU, and the bytes are safe where they are.
      */
     private void awaitQuiet() throws InterruptedException {
-        long wait;
-        while (!closing && !pressed() && (wait = QUIET_NANOS - (System.nanoTime() - lastActivity)) > 0) {
-            Thread.sleep(Math.max(1, wait / 1_000_000));
+        while (busy()) {
+            long wait = QUIET_NANOS - (System.nanoTime() - lastActivity); // not positive: waiting for requests
+            Thread.sleep(Math.max(1, (wait > 0 ? wait : QUIET_NANOS / 5) / 1_000_000));
         }
     }
 
     /** Tells the writer the registry is serving a request now (it waits for a quiet moment to write). */
     public void noteActivity() {
         lastActivity = System.nanoTime();
+    }
+
+    /**
+     * Tells the writer a request has begun; {@link #requestFinished} must follow. A request in flight keeps the
+     * registry busy however long it lasts: a download of a large blob, whose only activity otherwise shows when it
+     * ends, would let the writer's syncs compete with it after {@link #QUIET_NANOS}.
+     */
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** Tells the writer a request begun with {@link #requestStarted} has ended. */
+    public void requestFinished() {
+        noteActivity();
+        inFlight.decrementAndGet();
     }
 
     private boolean pressed() {
@@ -248,7 +265,7 @@ public final class StagedContent implements AutoCloseable {
     }
 
     private boolean busy() {
-        return !closing && !pressed() && System.nanoTime() - lastActivity < QUIET_NANOS;
+        return !closing && !pressed() && (inFlight.get() > 0 || System.nanoTime() - lastActivity < QUIET_NANOS);
     }
 
     /**

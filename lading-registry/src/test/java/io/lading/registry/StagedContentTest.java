@@ -118,6 +118,28 @@ class StagedContentTest {
     }
 
     @Test
+    void theWriterWaitsWhileARequestIsInFlightHoweverLongItLasts() throws Exception {
+        try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
+            BlobStore blobs = new BlobStore(new InMemoryDriver());
+            StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+            byte[] bytes = "pushed before a long download".getBytes(StandardCharsets.UTF_8);
+            Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
+            link(staged, bytes);
+            staged.requestStarted(); // a download that takes a while: nothing else happens meanwhile
+            staged.start();
+            Thread.sleep(1000); // four times the quiet period
+            assertThat(blobs.size(d)).as("not written during the download").isEmpty();
+            staged.requestFinished();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (blobs.size(d).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(blobs.size(d)).as("written once the registry was quiet").hasValue((long) bytes.length);
+            staged.close();
+        }
+    }
+
+    @Test
     void closeWritesEverythingStagedSoStorageIsCompleteOnItsOwn() throws Exception {
         try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
             BlobStore blobs = new BlobStore(new InMemoryDriver());
