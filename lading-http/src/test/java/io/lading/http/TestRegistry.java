@@ -97,7 +97,8 @@ final class TestRegistry implements AutoCloseable {
         staged.start();
         BlobService linked = new BlobService(metadata, staged, options, recentUse, notifier);
         uploads = new UploadService(metadata, blobs, staged, linked, options, clock, notifier);
-        RegistryHandler handler = new RegistryHandler(linked, uploads, new ManifestService(metadata, blobs, staged, options, clock, notifier),
+        RegistryHandler handler = new RegistryHandler(linked, uploads,
+                new ManifestService(metadata, blobs, staged, options, clock, notifier),
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens,

@@ -582,7 +582,8 @@ class SqliteMetadataStoreTest {
     void onlyPlainInsertsOfRegistryTablesAreCoverable() {
         assertThat(SqliteTx.lookupEffect("INSERT INTO tags (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET b = 1"))
                 .isEqualTo(SqliteTx.LookupEffect.INSERT);
-        assertThat(SqliteTx.lookupEffect("insert into manifests (a) values (?)")).isEqualTo(SqliteTx.LookupEffect.INSERT);
+        assertThat(SqliteTx.lookupEffect("insert into manifests (a) values (?)"))
+                .isEqualTo(SqliteTx.LookupEffect.INSERT);
         assertThat(SqliteTx.lookupEffect("INSERT OR REPLACE INTO tags (a) VALUES (?)"))
                 .isEqualTo(SqliteTx.LookupEffect.OTHER);
         assertThat(SqliteTx.lookupEffect("REPLACE INTO tags (a) VALUES (?)")).isEqualTo(SqliteTx.LookupEffect.OTHER);
