@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,8 +49,8 @@ final class SqliteTx implements WriteTx {
     /** Whether the running work ran an insert that may change what lookups read (see updateLookupsOnCommit). */
     private boolean workInserted;
     /** The running work's updateLookupsOnCommit actions, and those of the group's works that were kept. */
-    private java.util.function.LongConsumer workUpdate;
-    private final List<java.util.function.LongConsumer> updates = new ArrayList<>();
+    private LongConsumer workUpdate;
+    private final List<LongConsumer> updates = new ArrayList<>();
     /** Rows the running work's statements changed, and those of the group's works that were kept. */
     private long workRows;
     private long keptRows;
@@ -217,13 +218,8 @@ final class SqliteTx implements WriteTx {
         return m.group(1).equalsIgnoreCase("INSERT") && m.group(2) == null ? LookupEffect.INSERT : LookupEffect.OTHER;
     }
 
-    /** Whether {@code sql} may change what lookups read (see {@link #lookupEffect}). */
-    static boolean changesLookups(String sql) {
-        return lookupEffect(sql) != LookupEffect.NONE;
-    }
-
     @Override
-    public void updateLookupsOnCommit(java.util.function.LongConsumer update) {
+    public void updateLookupsOnCommit(LongConsumer update) {
         workUpdate = workUpdate == null ? update : workUpdate.andThen(update);
     }
 
@@ -255,7 +251,7 @@ final class SqliteTx implements WriteTx {
      * What the statements of a group changed, as far as the store's change count needs to know, and the
      * updateLookupsOnCommit actions of its works that were kept.
      */
-    record Changes(boolean lookups, boolean certainCommit, List<java.util.function.LongConsumer> updates) {
+    record Changes(boolean lookups, boolean certainCommit, List<LongConsumer> updates) {
         /** What a group that may have changed anything, and brings nothing up to date, reports. */
         static final Changes ANYTHING = new Changes(true, false, List.of());
     }

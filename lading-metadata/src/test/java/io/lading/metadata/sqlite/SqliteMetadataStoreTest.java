@@ -336,13 +336,17 @@ class SqliteMetadataStoreTest {
 
     @Test
     void onlyPlainChangesOfBookkeepingTablesLeaveLookupsAlone() {
-        assertThat(SqliteTx.changesLookups("INSERT OR REPLACE INTO uploads (id) VALUES (?)")).isFalse();
-        assertThat(SqliteTx.changesLookups("DELETE FROM staged_blobs WHERE digest = ?")).isFalse();
-        assertThat(SqliteTx.changesLookups("update event_queues set attempts = 0")).isFalse();
-        assertThat(SqliteTx.changesLookups("INSERT INTO tags (name) VALUES (?)")).isTrue();
-        assertThat(SqliteTx.changesLookups("UPDATE blobs SET deleting = 1")).isTrue();
-        assertThat(SqliteTx.changesLookups("DELETE FROM uploads_archive")).isTrue();
-        assertThat(SqliteTx.changesLookups("WITH old AS (SELECT 1) DELETE FROM uploads")).isTrue();
+        assertThat(SqliteTx.lookupEffect("INSERT OR REPLACE INTO uploads (id) VALUES (?)"))
+                .isEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("DELETE FROM staged_blobs WHERE digest = ?"))
+                .isEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("update event_queues set attempts = 0")).isEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("INSERT INTO tags (name) VALUES (?)"))
+                .isNotEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("UPDATE blobs SET deleting = 1")).isNotEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("DELETE FROM uploads_archive")).isNotEqualTo(SqliteTx.LookupEffect.NONE);
+        assertThat(SqliteTx.lookupEffect("WITH old AS (SELECT 1) DELETE FROM uploads"))
+                .isNotEqualTo(SqliteTx.LookupEffect.NONE);
     }
 
     @Test
