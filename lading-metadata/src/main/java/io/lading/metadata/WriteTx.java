@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 
 /** Changes inside a {@link MetadataStore} write transaction (which also reads). */
 public interface WriteTx extends ReadTx {
@@ -33,7 +34,7 @@ public interface WriteTx extends ReadTx {
      * its commit and other processes. {@code update} does not run when the work is rolled back. It runs inside the
      * store's commit: it must be quick and must not touch the store. A store without a change count may ignore it.
      */
-    default void updateLookupsOnCommit(java.util.function.LongConsumer update) {
+    default void updateLookupsOnCommit(LongConsumer update) {
     }
 
     /** Points a tag at a manifest of the repository, replacing what it pointed to. */

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -78,7 +79,7 @@ public final class StagedContent implements AutoCloseable {
     private volatile boolean closing;
     private volatile long lastActivity = System.nanoTime() - QUIET_NANOS;
     /** Requests being served now (see {@link #requestStarted}). */
-    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     public StagedContent(MetadataStore metadata, BlobStore blobs, Settings settings) {
         this.metadata = metadata;

@@ -23,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -512,8 +513,7 @@ public final class SqliteMetadataStore implements MetadataStore {
                 }
                 accountedVersion = after;
             }
-            for (java.util.function.LongConsumer update : maybeLater ? List.<java.util.function.LongConsumer>of()
-                    : changes.updates()) {
+            for (LongConsumer update : maybeLater ? List.<LongConsumer>of() : changes.updates()) {
                 try {
                     update.accept(lookupEpoch);
                 } catch (RuntimeException e) {
