@@ -14,12 +14,10 @@ import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,9 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StagedContent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StagedContent.class);
-    /** Staged blobs the writer takes per pass, and how many of them it writes at a time. */
+    /** Staged blobs the writer takes per pass and puts in storage together. */
     private static final int BATCH = 64;
-    private static final int PARALLEL_WRITES = 4;
     /** How long the registry must have been quiet before the writer starts (or goes on) writing. */
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
@@ -74,7 +71,6 @@ public final class StagedContent implements AutoCloseable {
     /** Recently pushed or read small content: manifests, and blobs while they are staged. */
     private final ContentCache cache = new ContentCache(CACHE_BYTES);
     private final Semaphore wake = new Semaphore(0);
-    private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicReference<Thread> writer = new AtomicReference<>();
     private volatile boolean closing;
     private volatile long lastActivity = System.nanoTime() - QUIET_NANOS;
@@ -244,7 +240,7 @@ public final class StagedContent implements AutoCloseable {
         return write(false);
     }
 
-    /** @param yield stop (after the blobs being written) while the registry is busy and the backlog not pressing */
+    /** @param yield stop (after the batch being written) while the registry is busy and the backlog not pressing */
     private int write(boolean yield) throws IOException {
         int written = 0;
         while (!(yield && busy())) {
@@ -255,50 +251,16 @@ public final class StagedContent implements AutoCloseable {
                 backlogBytes.set(metadata.read(tx -> tx.staging().backlog()).bytes());
                 break;
             }
-            List<StagedBlob> stored = new ArrayList<>();
-            IOException failure = writeBatch(batch, stored, yield);
-            written += settle(stored);
-            if (failure != null) {
-                throw failure;
-            }
+            Map<Digest, byte[]> contents = new LinkedHashMap<>();
+            batch.forEach(b -> contents.put(b.digest(), b.bytes()));
+            blobs.putSmall(contents); // on failure nothing is dropped: the next pass skips what got stored
+            written += settle(batch);
         }
         return written;
     }
 
     private boolean busy() {
         return !closing && !pressed() && (inFlight.get() > 0 || System.nanoTime() - lastActivity < QUIET_NANOS);
-    }
-
-    /**
-     * Puts a batch in storage, {@link #PARALLEL_WRITES} at a time, adding what is durably stored to {@code stored};
-     * returns the last failure, if any.
-     */
-    private IOException writeBatch(List<StagedBlob> batch, List<StagedBlob> stored, boolean yield)
-            throws IOException {
-        IOException failure = null;
-        List<Future<?>> pending = new ArrayList<>();
-        for (int i = 0; i < batch.size() && !(yield && busy()); i += PARALLEL_WRITES) {
-            pending.clear();
-            List<StagedBlob> group = batch.subList(i, Math.min(batch.size(), i + PARALLEL_WRITES));
-            for (StagedBlob b : group) {
-                pending.add(writes.submit(() -> {
-                    blobs.putSmall(b.digest(), b.bytes());
-                    return null;
-                }));
-            }
-            for (int j = 0; j < group.size(); j++) {
-                try {
-                    pending.get(j).get();
-                    stored.add(group.get(j));
-                } catch (ExecutionException e) {
-                    failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted writing staged content");
-                }
-            }
-        }
-        return failure;
     }
 
     /**
@@ -357,10 +319,6 @@ public final class StagedContent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        try {
-            writeStaged();
-        } finally {
-            writes.shutdown();
-        }
+        writeStaged();
     }
 }

@@ -159,6 +159,57 @@ class StagedContentTest {
         }
     }
 
+    @Test
+    void theWriterPutsStagedBlobsOnDiskInDistributionsLayoutAndLeavesNoUploadBehind(@TempDir Path dir)
+            throws Exception {
+        try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory();
+             FileSystemDriver driver = new FileSystemDriver(dir)) {
+            BlobStore blobs = new BlobStore(driver);
+            StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+            List<byte[]> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 150; i++) { // more than one batch
+                byte[] b = ("on disk " + i).getBytes(StandardCharsets.UTF_8);
+                all.add(b);
+                link(staged, b);
+            }
+            assertThat(staged.writeStaged()).isEqualTo(150);
+            for (byte[] b : all) {
+                String hex = Digest.of(Digest.Algorithm.SHA256, b).hex();
+                assertThat(java.nio.file.Files.readAllBytes(
+                        dir.resolve("blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")))
+                        .isEqualTo(b);
+            }
+            assertThat(driver.list("/uploads")).isEmpty();
+            assertThat(metadata.read(tx -> tx.staging().backlog()).blobs()).isZero();
+        }
+    }
+
+    @Test
+    void aBatchThatFailsStaysStagedAndTheNextPassWritesIt() throws Exception {
+        try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
+            java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+            StorageDriver failingOnce = new DelegatingDriver(new InMemoryDriver()) {
+                @Override
+                public void putAll(java.util.Map<String, byte[]> files, String scratch) throws IOException {
+                    if (fail.getAndSet(false)) {
+                        throw new IOException("device full");
+                    }
+                    super.putAll(files, scratch);
+                }
+            };
+            BlobStore blobs = new BlobStore(failingOnce);
+            StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+            byte[] bytes = "written on the second pass".getBytes(StandardCharsets.UTF_8);
+            link(staged, bytes);
+            org.assertj.core.api.Assertions.assertThatThrownBy(staged::writeStaged).hasMessage("device full");
+            assertThat(metadata.read(tx -> tx.staging().backlog()).blobs()).isOne();
+            assertThat(staged.read(Digest.of(Digest.Algorithm.SHA256, bytes), 1024)).isEqualTo(bytes);
+            assertThat(staged.writeStaged()).isEqualTo(1);
+            assertThat(blobs.size(Digest.of(Digest.Algorithm.SHA256, bytes))).hasValue((long) bytes.length);
+            assertThat(metadata.read(tx -> tx.staging().backlog()).blobs()).isZero();
+        }
+    }
+
     /**
      * The collector decides to delete a staged blob while the writer is putting it in storage: the file the writer
      * made is deleted again (under the collector's protocol), so no unrecorded file is left behind.
@@ -199,12 +250,31 @@ class StagedContentTest {
     }
 
     /** Delegates to a driver, holding the first writer open until released. */
-    private static final class BlockingDriver implements StorageDriver {
+    private static final class BlockingDriver extends DelegatingDriver {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        private final StorageDriver delegate;
 
         BlockingDriver(StorageDriver delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public FileWriter writer(String path, long offset) throws IOException {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            return super.writer(path, offset);
+        }
+    }
+
+    /** Delegates every operation but {@link StorageDriver#putAll}, which keeps its default (through the others). */
+    private static class DelegatingDriver implements StorageDriver {
+        private final StorageDriver delegate;
+
+        DelegatingDriver(StorageDriver delegate) {
             this.delegate = delegate;
         }
 
@@ -220,12 +290,6 @@ class StagedContentTest {
 
         @Override
         public FileWriter writer(String path, long offset) throws IOException {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new java.io.InterruptedIOException();
-            }
             return delegate.writer(path, offset);
         }
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -234,6 +236,23 @@ public final class BlobStore {
             w.commit();
         }
         commitUpload(id, digest);
+    }
+
+    /**
+     * Stores small content under its digests, durably, as one batch ({@link StorageDriver#putAll}); content already
+     * stored is left as it is. On failure, any of it may be stored or not.
+     */
+    public void putSmall(Map<Digest, byte[]> contents) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Map.Entry<Digest, byte[]> c : contents.entrySet()) {
+            String path = blobPath(c.getKey());
+            if (!exists(path)) {
+                files.put(path, c.getValue());
+            }
+        }
+        if (!files.isEmpty()) {
+            driver.putAll(files, uploadPath(UUID.randomUUID())); // an orphan upload directory if we crash
+        }
     }
 
     /** Reads small content (a manifest) whole. @throws PathNotFoundException when missing */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.ReadableByteChannel;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,7 +21,7 @@ public final class ObservedDriver implements StorageDriver {
     /** Receives one call per driver operation; must not block. */
     @FunctionalInterface
     public interface Observer {
-        /** @param operation reader, writer, commit, stat, list, move or delete */
+        /** @param operation reader, writer, commit, stat, list, move, delete or putall */
         void completed(String operation, long nanos, boolean failed);
     }
 
@@ -128,6 +129,14 @@ public final class ObservedDriver implements StorageDriver {
     public void delete(String path) throws IOException {
         timed("delete", () -> {
             delegate.delete(path);
+            return null;
+        });
+    }
+
+    @Override
+    public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
+        timed("putall", () -> {
+            delegate.putAll(files, scratch);
             return null;
         });
     }

@@ -2,9 +2,11 @@ package io.lading.storage;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -70,6 +72,33 @@ public interface StorageDriver extends AutoCloseable {
 
     /** Deletes a file or a whole directory tree. @throws PathNotFoundException if absent */
     void delete(String path) throws IOException;
+
+    /**
+     * Writes small files whole, each at its path (replacing what is there), and returns once every one of them is
+     * durable: what writing, committing and {@link #move moving} each through the directory {@code scratch} does,
+     * which is this default. A driver that can make many files durable at once does that instead. {@code scratch}
+     * is the caller's to give (nothing else may use it) and is gone when this returns, whether or not it fails; on
+     * failure, any of the files may be in place or not.
+     */
+    default void putAll(Map<String, byte[]> files, String scratch) throws IOException {
+        try {
+            int i = 0;
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                String temporary = scratch + "/" + i++;
+                try (FileWriter w = writer(temporary, 0, file.getValue().length)) {
+                    w.write(ByteBuffer.wrap(file.getValue()));
+                    w.commit();
+                }
+                move(temporary, file.getKey());
+            }
+        } finally {
+            try {
+                delete(scratch);
+            } catch (PathNotFoundException e) {
+                // nothing was written there
+            }
+        }
+    }
 
     /** A URL a client can fetch the file from directly, when the backend offers one (object stores). */
     default Optional<URI> redirectUrl(String path, String method) {

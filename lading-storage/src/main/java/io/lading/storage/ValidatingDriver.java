@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.ReadableByteChannel;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -71,6 +72,12 @@ public final class ValidatingDriver implements StorageDriver {
     @Override
     public void delete(String path) throws IOException {
         delegate.delete(check(path));
+    }
+
+    @Override
+    public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
+        files.keySet().forEach(ValidatingDriver::check);
+        delegate.putAll(files, check(scratch));
     }
 
     @Override

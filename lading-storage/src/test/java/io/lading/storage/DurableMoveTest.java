@@ -1,16 +1,24 @@
 package io.lading.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Which directories a move fsyncs: every new entry on the way to the file, including ones a concurrent move made. */
+/**
+ * Which directories a move fsyncs: every new entry on the way to the file, including ones a concurrent move made; and
+ * how a batch of small files is made durable with two syncs of the file system instead.
+ */
 class DurableMoveTest {
     @TempDir
     Path root;
@@ -54,5 +62,58 @@ class DurableMoveTest {
         assertThat(synced).containsExactly(r.resolve("blobs/cd/cdef"), r.resolve("blobs/cd"), r.resolve("blobs"));
         assertThat(d.unsynced).isEmpty();
         assertThat(Files.readString(r.resolve("blobs/cd/cdef/data"))).isEqualTo("z");
+    }
+
+    @Test
+    void syncfsIsAvailableOnLinuxFromJava22() throws Exception {
+        // Without this the batch below would silently take the file-by-file path, and the tests still pass.
+        assumeTrue(System.getProperty("os.name").equals("Linux") && Runtime.version().feature() >= 22);
+        Optional<FileSystemSync> sync = FileSystemSync.open(root);
+        assertThat(sync).isPresent();
+        sync.get().sync();
+        sync.get().close();
+    }
+
+    @Test
+    void aBatchIsDurableBeforeAnyFileAppearsAtItsPathAndItsRenamesBeforeItReturns() throws Exception {
+        assumeTrue(FileSystemSync.open(root).isPresent());
+        FileSystemDriver d = new FileSystemDriver(root, false);
+        Path r = root.toAbsolutePath().normalize();
+        List<Path> targets = List.of(r.resolve("blobs/ab/ab01/data"), r.resolve("blobs/ab/ab02/data"),
+                r.resolve("blobs/cd/cd01/data"));
+        List<String> seen = new CopyOnWriteArrayList<>();
+        d.beforeFileSystemSync = () -> {
+            try (var scratch = Files.list(r.resolve("uploads/batch"))) {
+                seen.add(targets.stream().filter(Files::exists).count() + " placed, "
+                        + scratch.filter(f -> f.toFile().length() == 1).count() + " written");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        List<Path> synced = new CopyOnWriteArrayList<>();
+        d.directorySync = synced::add;
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Path t : targets) {
+            files.put("/" + r.relativize(t), new byte[]{7});
+        }
+        d.putAll(files, "/uploads/batch");
+        assertThat(seen).containsExactly("0 placed, 3 written", "3 placed, 0 written");
+        assertThat(synced).isEmpty(); // no file-by-file syncs
+        assertThat(d.unsynced).isEmpty(); // the directories it made are durable
+        assertThat(Files.exists(r.resolve("uploads/batch"))).isFalse();
+        d.close();
+    }
+
+    @Test
+    void aBatchThatCannotPlaceAFileFailsAndLeavesNoScratch() throws Exception {
+        FileSystemDriver d = new FileSystemDriver(root, false);
+        write(d, "/q/file", "a file where a directory would have to be");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("/q/first/data", new byte[]{1});
+        files.put("/q/file/data", new byte[]{2});
+        assertThatThrownBy(() -> d.putAll(files, "/uploads/failed")).isInstanceOf(java.io.IOException.class);
+        assertThat(Files.exists(root.resolve("uploads/failed"))).isFalse();
+        assertThat(Files.readString(root.resolve("q/file"))).isEqualTo("a file where a directory would have to be");
+        d.close();
     }
 }

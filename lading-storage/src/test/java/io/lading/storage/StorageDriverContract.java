@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +140,22 @@ abstract class StorageDriverContract {
         driver.delete("/tree");
         assertThatThrownBy(() -> driver.stat("/tree/x/1")).isInstanceOf(PathNotFoundException.class);
         assertThat(driver.list("/tree")).isEmpty();
+    }
+
+    @Test
+    void putAllWritesEveryFileAtItsPathReplacingWhatIsThereAndLeavesNoScratch() throws Exception {
+        write("/p/old/data", 0, "stale");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (int i = 0; i < 70; i++) {
+            files.put("/p/" + i + "/data", ("content " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        files.put("/p/old/data", "fresh".getBytes(StandardCharsets.UTF_8));
+        driver.putAll(files, "/scratch/batch");
+        for (int i = 0; i < 70; i++) {
+            assertThat(read("/p/" + i + "/data", 0)).isEqualTo("content " + i);
+        }
+        assertThat(read("/p/old/data", 0)).isEqualTo("fresh");
+        assertThat(driver.list("/scratch")).isEmpty();
     }
 
     @Test
