@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * <p>An entry carries the count read <em>before</em> its lookup ran. A commit that lands during the lookup may be
  * in the result, which is then newer than its count says, never older; a commit that changed the count makes the
  * entry unused after it. A push's commit does not change the count, so a lookup that ran before it must not
- * replace what the push put: every put and every eviction takes a number from one sequence, and a lookup keeps its
- * result only when nothing was put for its key, and nothing evicted, after the lookup began.
+ * replace what the push put: every put, every lookup result kept and every eviction takes a number from one
+ * sequence, and a lookup keeps its result only when nothing was put for its key, and nothing evicted, after the
+ * lookup began.
  *
  * <pre>{@code
  * LookupCache<Key, ManifestRecord> cache = new LookupCache<>(metadata, 4096);
@@ -31,6 +32,10 @@ import java.util.function.Supplier;
  * }</pre>
  */
 final class LookupCache<K, V> {
+    /**
+     * @param sequence taken from {@link #sequence} when the entry was put or its lookup's result kept: orders the
+     *                 entries by age, and tells a lookup whether anything was put for its key after it began
+     */
     private record Entry<V>(long changeCount, long sequence, V value) {
     }
 
@@ -41,7 +46,7 @@ final class LookupCache<K, V> {
     /** The sequence number of the last eviction; lookups that began before it keep nothing. */
     private volatile long evicted;
 
-    /** @param capacity entries kept; when full, every other one is dropped */
+    /** @param capacity entries kept; when full, the older half is dropped (see {@link #makeRoom}) */
     LookupCache(MetadataStore metadata, int capacity) {
         this.metadata = metadata;
         this.capacity = capacity;
@@ -62,7 +67,7 @@ final class LookupCache<K, V> {
         if (found.isPresent()) {
             makeRoom();
             entries.compute(key, (k, kept) -> began < evicted || (kept != null && kept.sequence() > began) ? kept
-                    : new Entry<>(count, began, found.get()));
+                    : new Entry<>(count, sequence.incrementAndGet(), found.get()));
         }
         return found;
     }
@@ -77,9 +82,11 @@ final class LookupCache<K, V> {
     }
 
     /**
-     * Drops every other entry when the cache is full (which ones is up to the map's order): entries of older counts
-     * are garbage, and of the others, pushed or looked up, none is known to be worth more. An evicted entry may be
-     * newer than a lookup that began before, so such lookups keep nothing.
+     * When the cache is full, drops the entries of an older change count (which can never be used again), then,
+     * when that leaves it more than half full, the older half of the rest by when they were put or looked up: the
+     * newest entries are the likeliest to be asked for next (a pull follows its push). Hits do not make an entry
+     * newer, so a popular entry is looked up again once a burst of newer ones has pushed it out. An evicted entry
+     * may be newer than a lookup that began before, so such lookups keep nothing.
      */
     private void makeRoom() {
         if (entries.size() < capacity) {
@@ -88,12 +95,12 @@ final class LookupCache<K, V> {
         synchronized (entries) {
             if (entries.size() >= capacity) {
                 evicted = sequence.incrementAndGet(); // before evicting: see get
-                boolean drop = true;
-                for (var it = entries.keySet().iterator(); it.hasNext(); drop = !drop) {
-                    it.next();
-                    if (drop) {
-                        it.remove();
-                    }
+                long count = metadata.changeCount();
+                entries.values().removeIf(e -> e.changeCount() != count);
+                if (entries.size() > capacity / 2) {
+                    long[] sequences = entries.values().stream().mapToLong(Entry::sequence).sorted().toArray();
+                    long cutoff = sequences[sequences.length - capacity / 2];
+                    entries.values().removeIf(e -> e.sequence() < cutoff);
                 }
             }
         }

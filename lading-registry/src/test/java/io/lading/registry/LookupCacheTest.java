@@ -108,7 +108,7 @@ class LookupCacheTest {
             cache.get("b", size(store));
             cache.get("a", size(store));
             assertThat(lookups).hasValue(2);
-            cache.get("c", size(store)); // the third entry: the first two go
+            cache.get("c", size(store)); // the third entry: the older half goes, "a" 
             cache.get("a", size(store));
             assertThat(lookups).hasValue(4);
         }
@@ -208,7 +208,7 @@ class LookupCacheTest {
     void aLookupThatBeganBeforeAnEvictionKeepsNothing(@TempDir Path dir) {
         try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
             long count = store.changeCount();
-            // Which entries an eviction drops is up to the map's order: over ten keys, some are dropped.
+            // The eviction drops the older half, the lookup's key among them (it was put before the others).
             for (int i = 0; i < 10; i++) {
                 String key = "k" + i;
                 LookupCache<String, Long> cache = new LookupCache<>(store, 8);
@@ -241,6 +241,46 @@ class LookupCacheTest {
             }
             assertThat(kept).isEqualTo(50);
             assertThat(cache.get("last", Optional::empty)).contains(100L);
+        }
+    }
+
+    @Test
+    void aFullCacheDropsTheOlderHalfSoWhatWasJustPushedStays(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            long count = store.changeCount();
+            LookupCache<String, Long> cache = new LookupCache<>(store, 8);
+            cache.put("k0", 0L, count);
+            assertThat(cache.get("looked-up", finding(1))).contains(1L); // a kept lookup is an entry like a put
+            for (int i = 2; i < 8; i++) {
+                cache.put("k" + i, (long) i, count);
+            }
+            cache.put("new", 8L, count);
+            for (String gone : new String[]{"k0", "looked-up", "k2", "k3"}) {
+                assertThat(cache.get(gone, Optional::empty)).as(gone).isEmpty();
+            }
+            for (int i = 4; i < 8; i++) {
+                assertThat(cache.get("k" + i, Optional::empty)).contains((long) i);
+            }
+            assertThat(cache.get("new", Optional::empty)).contains(8L);
+        }
+    }
+
+    @Test
+    void entriesOfAnOlderCountAreDroppedBeforeAnyCurrentOne(@TempDir Path dir) {
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"))) {
+            long count = store.changeCount();
+            LookupCache<String, Long> cache = new LookupCache<>(store, 8);
+            for (int i = 0; i < 4; i++) {
+                cache.put("current" + i, (long) i, count);
+            }
+            for (int i = 0; i < 4; i++) {
+                cache.put("stale" + i, (long) i, count - 1); // newer entries, of a count the store has moved past
+            }
+            cache.put("new", 8L, count);
+            for (int i = 0; i < 4; i++) {
+                assertThat(cache.get("current" + i, Optional::empty)).contains((long) i);
+            }
+            assertThat(cache.get("new", Optional::empty)).contains(8L);
         }
     }
 }
