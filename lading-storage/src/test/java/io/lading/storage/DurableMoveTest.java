@@ -76,7 +76,9 @@ class DurableMoveTest {
 
     @Test
     void aBatchIsDurableBeforeAnyFileAppearsAtItsPathAndItsRenamesBeforeItReturns() throws Exception {
-        assumeTrue(FileSystemSync.open(root).isPresent());
+        Optional<FileSystemSync> available = FileSystemSync.open(root);
+        available.ifPresent(FileSystemSync::close);
+        assumeTrue(available.isPresent());
         FileSystemDriver d = new FileSystemDriver(root, false);
         Path r = root.toAbsolutePath().normalize();
         List<Path> targets = List.of(r.resolve("blobs/ab/ab01/data"), r.resolve("blobs/ab/ab02/data"),
