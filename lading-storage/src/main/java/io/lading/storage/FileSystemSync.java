@@ -1,6 +1,7 @@
 package io.lading.storage;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
@@ -8,6 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Makes everything written to one file system durable at once: Linux's syncfs(2), followed by an fsync of the
@@ -48,8 +51,33 @@ final class FileSystemSync implements AutoCloseable {
         return Optional.of(new FileSystemSync(dir, fd));
     }
 
-    /** Returns once everything written to the file system before this call is durable. */
+    /**
+     * Returns once everything written to the file system before this call is durable. Called on a virtual thread,
+     * the system call runs on a platform thread of its own while the caller waits unmounted: a native call holds a
+     * virtual thread's carrier for its whole length (the JDK adds no carrier for it, as it does around blocking file
+     * I/O), and syncfs can take a long time when much is dirty, so it would otherwise take a carrier from requests.
+     */
     void sync() throws IOException {
+        if (!Thread.currentThread().isVirtual()) {
+            syncHere();
+            return;
+        }
+        FutureTask<Void> call = new FutureTask<>(() -> {
+            syncHere();
+            return null;
+        });
+        Thread.ofPlatform().daemon().name("lading-syncfs").start(call);
+        try {
+            call.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the sync goes on; whether it covers our writes is unknown
+            throw new InterruptedIOException("interrupted waiting for syncfs on the file system of " + dir);
+        }
+    }
+
+    private void syncHere() throws IOException {
         if (NATIVES.syncfs(fd) != 0) {
             throw new IOException("syncfs failed on the file system of " + dir);
         }
@@ -115,6 +143,8 @@ final class FileSystemSync implements AutoCloseable {
             try (AutoCloseable arena = (AutoCloseable) ofConfined.invoke(null)) {
                 Object path = allocateFrom.invoke(arena, dir.toAbsolutePath().toString());
                 return (int) open.invoke(path, 0); // O_RDONLY
+            } catch (Error e) {
+                throw e;
             } catch (Throwable e) {
                 throw new IOException("cannot open " + dir + " to sync its file system", e);
             }
@@ -123,6 +153,8 @@ final class FileSystemSync implements AutoCloseable {
         int syncfs(int fd) throws IOException {
             try {
                 return (int) syncfs.invokeExact(fd);
+            } catch (Error | RuntimeException e) {
+                throw e;
             } catch (Throwable e) {
                 throw new IOException("syncfs failed", e);
             }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,16 @@ class DurableMoveTest {
         Optional<FileSystemSync> sync = FileSystemSync.open(root);
         assertThat(sync).isPresent();
         sync.get().sync();
+        // From a virtual thread (the staged writer's), the call is made on a platform thread of its own.
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                sync.get().sync();
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        }).join();
+        assertThat(failed.get()).isNull();
         sync.get().close();
     }
 
