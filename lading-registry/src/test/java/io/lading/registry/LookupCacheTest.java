@@ -108,7 +108,7 @@ class LookupCacheTest {
             cache.get("b", size(store));
             cache.get("a", size(store));
             assertThat(lookups).hasValue(2);
-            cache.get("c", size(store)); // the third entry: the older half goes, "a" 
+            cache.get("c", size(store)); // the third entry: the older half goes, "a"
             cache.get("a", size(store));
             assertThat(lookups).hasValue(4);
         }

@@ -1,6 +1,7 @@
 package io.lading.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lading.core.Digest;
 import io.lading.core.RepositoryName;
@@ -11,15 +12,20 @@ import io.lading.storage.InMemoryDriver;
 import io.lading.storage.StorageDriver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,7 +151,7 @@ class StagedContentTest {
             BlobStore blobs = new BlobStore(new InMemoryDriver());
             StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
             staged.start();
-            List<byte[]> all = new java.util.ArrayList<>();
+            List<byte[]> all = new ArrayList<>();
             for (int i = 0; i < 150; i++) { // more than one batch
                 byte[] b = ("blob " + i).getBytes(StandardCharsets.UTF_8);
                 all.add(b);
@@ -166,7 +172,7 @@ class StagedContentTest {
              FileSystemDriver driver = new FileSystemDriver(dir)) {
             BlobStore blobs = new BlobStore(driver);
             StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
-            List<byte[]> all = new java.util.ArrayList<>();
+            List<byte[]> all = new ArrayList<>();
             for (int i = 0; i < 150; i++) { // more than one batch
                 byte[] b = ("on disk " + i).getBytes(StandardCharsets.UTF_8);
                 all.add(b);
@@ -175,8 +181,7 @@ class StagedContentTest {
             assertThat(staged.writeStaged()).isEqualTo(150);
             for (byte[] b : all) {
                 String hex = Digest.of(Digest.Algorithm.SHA256, b).hex();
-                assertThat(java.nio.file.Files.readAllBytes(
-                        dir.resolve("blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")))
+                assertThat(Files.readAllBytes(dir.resolve("blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")))
                         .isEqualTo(b);
             }
             assertThat(driver.list("/uploads")).isEmpty();
@@ -187,10 +192,10 @@ class StagedContentTest {
     @Test
     void aBatchThatFailsStaysStagedAndTheNextPassWritesIt() throws Exception {
         try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
-            java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+            AtomicBoolean fail = new AtomicBoolean(true);
             StorageDriver failingOnce = new DelegatingDriver(new InMemoryDriver()) {
                 @Override
-                public void putAll(java.util.Map<String, byte[]> files, String scratch) throws IOException {
+                public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
                     if (fail.getAndSet(false)) {
                         throw new IOException("device full");
                     }
@@ -201,7 +206,7 @@ class StagedContentTest {
             StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
             byte[] bytes = "written on the second pass".getBytes(StandardCharsets.UTF_8);
             link(staged, bytes);
-            org.assertj.core.api.Assertions.assertThatThrownBy(staged::writeStaged).hasMessage("device full");
+            assertThatThrownBy(staged::writeStaged).hasMessage("device full");
             assertThat(metadata.read(tx -> tx.staging().backlog()).blobs()).isOne();
             assertThat(staged.read(Digest.of(Digest.Algorithm.SHA256, bytes), 1024)).isEqualTo(bytes);
             assertThat(staged.writeStaged()).isEqualTo(1);
@@ -264,7 +269,7 @@ class StagedContentTest {
             try {
                 release.await();
             } catch (InterruptedException e) {
-                throw new java.io.InterruptedIOException();
+                throw new InterruptedIOException();
             }
             return super.writer(path, offset);
         }

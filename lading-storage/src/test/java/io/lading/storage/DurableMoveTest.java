@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,8 +101,8 @@ class DurableMoveTest {
             try (var scratch = Files.list(r.resolve("uploads/batch"))) {
                 seen.add(targets.stream().filter(Files::exists).count() + " placed, "
                         + scratch.filter(f -> f.toFile().length() == 1).count() + " written");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         };
         List<Path> synced = new CopyOnWriteArrayList<>();
@@ -124,7 +126,7 @@ class DurableMoveTest {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("/q/first/data", new byte[]{1});
         files.put("/q/file/data", new byte[]{2});
-        assertThatThrownBy(() -> d.putAll(files, "/uploads/failed")).isInstanceOf(java.io.IOException.class);
+        assertThatThrownBy(() -> d.putAll(files, "/uploads/failed")).isInstanceOf(IOException.class);
         assertThat(Files.exists(root.resolve("uploads/failed"))).isFalse();
         assertThat(Files.readString(root.resolve("q/file"))).isEqualTo("a file where a directory would have to be");
         d.close();
