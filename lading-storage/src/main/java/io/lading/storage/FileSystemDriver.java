@@ -222,13 +222,7 @@ public final class FileSystemDriver implements StorageDriver {
             List<Path> targets = new ArrayList<>(files.size());
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
                 Path temporary = dir.resolve(Integer.toString(temporaries.size()));
-                try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                    ByteBuffer bytes = ByteBuffer.wrap(file.getValue());
-                    while (bytes.hasRemaining()) {
-                        ch.write(bytes);
-                    }
-                }
+                Files.write(temporary, file.getValue()); // not synced: the sync below covers the whole batch
                 temporaries.add(temporary);
                 targets.add(resolve(file.getKey()));
             }
