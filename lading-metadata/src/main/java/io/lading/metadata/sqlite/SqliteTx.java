@@ -263,14 +263,10 @@ final class SqliteTx implements WriteTx {
      * change counter.
      */
     Changes takeChanges() {
-        if (workInserted) { // a work the store did not end: nothing covers its inserts
-            lookupsChanged = true;
-            workInserted = false;
-        }
+        endWork(false); // a work the store did not end: nothing covers its inserts, and its rows are not kept
         Changes c = new Changes(lookupsChanged, keptRows > 0, List.copyOf(updates));
         updates.clear();
         lookupsChanged = false;
-        workRows = 0;
         keptRows = 0;
         return c;
     }
