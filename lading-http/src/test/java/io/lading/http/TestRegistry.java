@@ -126,7 +126,11 @@ final class TestRegistry implements AutoCloseable {
         if (headers.length > 0) {
             b.headers(headers);
         }
-        return send(b);
+        try {
+            return send(b);
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException(method + " " + path + ": " + e.getMessage(), e);
+        }
     }
 
     /** Pushes a blob with POST + PUT into {@code repo}; returns its digest. */
