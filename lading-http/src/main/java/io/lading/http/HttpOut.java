@@ -47,24 +47,29 @@ final class HttpOut {
     }
 
     /**
-     * Marks an error response to a request that carries a body as the connection's last. The handler may have
-     * refused the request before reading its body (a 416, an unknown upload); Jetty then cannot reuse the
-     * connection and closes it after the response, and a client that was not told so sends its next request
-     * into a closed socket (seen as "header parser received no bytes" by the JDK client). Saying
-     * {@code Connection: close} lets every client open a new connection instead.
+     * Marks an error response to a request whose body was not read to its end as the connection's last. The handler
+     * may have refused the request before reading its body (a 416, an unknown upload); what the client has already
+     * sent of it is read and dropped here, but the rest may be gigabytes still on their way, so Jetty closes the
+     * connection after the response, and a client that was not told so sends its next request into a socket being
+     * closed (seen as "header parser received no bytes" by the JDK client). Saying {@code Connection: close} lets
+     * every client open a new connection instead. A body read to its end (a manifest refused after parsing, a blob
+     * whose digest did not match) leaves the connection open: a pushing client keeps its connection, and does not
+     * have to race the server's close with its next request.
      */
-    private static void closeIfRequestHasBody(Request request, Response response) {
-        if (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+    private static void closeUnlessBodyConsumed(Request request, Response response) {
+        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        if (hasBody && !request.consumeAvailable()) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
     }
 
     /**
-     * Sends an error's JSON body (headers only for HEAD), closing the connection after it when the request carried
-     * a body (see {@link #closeIfRequestHasBody}). A client that has gone away is not an error of its own.
+     * Sends an error's JSON body (headers only for HEAD), closing the connection after it when the request's body
+     * was not read to its end (see {@link #closeUnlessBodyConsumed}). A client that has gone away is not an error of
+     * its own.
      */
     static void error(Request request, Response response, int status, byte[] body) {
-        closeIfRequestHasBody(request, response);
+        closeUnlessBodyConsumed(request, response);
         try {
             json(response, status, body, HttpMethod.HEAD.is(request.getMethod()));
         } catch (IOException e) {

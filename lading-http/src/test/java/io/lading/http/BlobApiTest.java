@@ -78,6 +78,52 @@ class BlobApiTest {
     }
 
     @Test
+    void anErrorAfterTheWholeBodyArrivedKeepsTheConnection() throws Exception {
+        // A monolithic push whose digest does not match is refused after its body was read; the same connection then
+        // carries the next request (closing it would make a keep-alive client race the close with that request).
+        String port = reg.base.substring(reg.base.lastIndexOf(':') + 1);
+        byte[] content = random(5000);
+        Digest wrong = Digest.of(Digest.Algorithm.SHA256, new byte[]{1});
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /v2/app/blobs/uploads/?digest=" + wrong + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: " + content.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(content);
+            out.write("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            String first = readResponse(in);
+            assertThat(first).startsWith("HTTP/1.1 400").contains("DIGEST_INVALID")
+                    .doesNotContainIgnoringCase("Connection: close");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").contains("{}");
+        }
+    }
+
+    /** Reads one response with a Content-Length body: its status line, headers and body. */
+    private static String readResponse(java.io.BufferedReader in) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        int length = 0;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            b.append(line).append('\n');
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        char[] body = new char[length];
+        for (int n = 0; n < length; ) {
+            int r = in.read(body, n, length - n);
+            if (r < 0) {
+                throw new java.io.EOFException("the server closed the connection inside a response body");
+            }
+            n += r;
+        }
+        return b.append('\n').append(body).toString();
+    }
+
+    @Test
     void monolithicPostThenPutStoresBlob() throws Exception {
         byte[] content = random(100_000);
         Digest d = reg.pushBlob("monolithic-post-then-put-stores-blob/a/b", content);
