@@ -57,8 +57,7 @@ final class HttpOut {
      * have to race the server's close with its next request.
      */
     private static void closeUnlessBodyConsumed(Request request, Response response) {
-        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-        if (hasBody && !request.consumeAvailable()) {
+        if (!request.consumeAvailable()) { // true at once for a request without a body
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
     }
