@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lading.core.Digest;
 import io.lading.registry.RegistryOptions;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,11 +63,10 @@ class BlobApiTest {
         // A PATCH to an unknown upload is refused before its body is read, so the connection cannot carry another
         // request: the response must say Connection: close, or a keep-alive client sends its next request into a
         // socket the server is closing.
-        String port = reg.base.substring(reg.base.lastIndexOf(':') + 1);
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
+        try (Socket socket = new Socket("127.0.0.1", reg.server.port())) {
             socket.setSoTimeout(10_000);
             var out = socket.getOutputStream();
-            out.write(("PATCH /v2/app/blobs/uploads/" + java.util.UUID.randomUUID() + " HTTP/1.1\r\nHost: x\r\n"
+            out.write(("PATCH /v2/app/blobs/uploads/" + UUID.randomUUID() + " HTTP/1.1\r\nHost: x\r\n"
                     + "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(new byte[1000]);
@@ -72,7 +77,7 @@ class BlobApiTest {
                     .contains("BLOB_UPLOAD_UNKNOWN");
         }
         // A refused request without a body keeps the connection.
-        HttpResponse<byte[]> r = reg.send("GET", "/v2/app/blobs/uploads/" + java.util.UUID.randomUUID(), null);
+        HttpResponse<byte[]> r = reg.send("GET", "/v2/app/blobs/uploads/" + UUID.randomUUID(), null);
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(r.headers().firstValue("Connection")).isEmpty();
     }
@@ -81,10 +86,9 @@ class BlobApiTest {
     void anErrorAfterTheWholeBodyArrivedKeepsTheConnection() throws Exception {
         // A monolithic push whose digest does not match is refused after its body was read; the same connection then
         // carries the next request (closing it would make a keep-alive client race the close with that request).
-        String port = reg.base.substring(reg.base.lastIndexOf(':') + 1);
         byte[] content = random(5000);
         Digest wrong = Digest.of(Digest.Algorithm.SHA256, new byte[]{1});
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
+        try (Socket socket = new Socket("127.0.0.1", reg.server.port())) {
             socket.setSoTimeout(10_000);
             var out = socket.getOutputStream();
             out.write(("POST /v2/app/blobs/uploads/?digest=" + wrong + " HTTP/1.1\r\nHost: x\r\n"
@@ -93,7 +97,7 @@ class BlobApiTest {
             out.write(content);
             out.write("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            var in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                     StandardCharsets.ISO_8859_1));
             String first = readResponse(in);
             assertThat(first).startsWith("HTTP/1.1 400").contains("DIGEST_INVALID")
@@ -103,7 +107,7 @@ class BlobApiTest {
     }
 
     /** Reads one response with a Content-Length body: its status line, headers and body. */
-    private static String readResponse(java.io.BufferedReader in) throws java.io.IOException {
+    private static String readResponse(BufferedReader in) throws IOException {
         StringBuilder b = new StringBuilder();
         int length = 0;
         for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
@@ -116,7 +120,7 @@ class BlobApiTest {
         for (int n = 0; n < length; ) {
             int r = in.read(body, n, length - n);
             if (r < 0) {
-                throw new java.io.EOFException("the server closed the connection inside a response body");
+                throw new EOFException("the server closed the connection inside a response body");
             }
             n += r;
         }
