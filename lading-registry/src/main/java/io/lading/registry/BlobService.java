@@ -13,6 +13,7 @@ import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Reading, mounting and unlinking blobs of a repository. A blob is visible in a repository only when the metadata
@@ -63,6 +64,19 @@ public final class BlobService {
         }
         recentUse.touch(digest);
         return size.get();
+    }
+
+    /**
+     * What {@link #size} answers, when memory alone can answer it: the lookup is kept and nothing was committed
+     * since. Empty otherwise, and then {@link #size} asks the store. Never blocks.
+     */
+    public OptionalLong sizeInMemory(RepositoryName repository, Digest digest) {
+        Optional<Long> size = sizes.peek(new Linked(repository, digest));
+        if (size.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        recentUse.touch(digest);
+        return OptionalLong.of(size.get());
     }
 
     /**

@@ -59,9 +59,9 @@ final class LookupCache<K, V> {
         if (count == MetadataStore.NO_CHANGE_COUNT) {
             return lookup.get();
         }
-        Entry<V> entry = entries.get(key);
-        if (entry != null && entry.changeCount() == count) {
-            return Optional.of(entry.value());
+        Optional<V> hit = kept(key, count);
+        if (hit.isPresent()) {
+            return hit;
         }
         Optional<V> found = lookup.get();
         if (found.isPresent()) {
@@ -70,6 +70,21 @@ final class LookupCache<K, V> {
                     : new Entry<>(count, sequence.incrementAndGet(), found.get()));
         }
         return found;
+    }
+
+    /**
+     * What is kept for {@code key} when nothing was committed since; empty when nothing is (or a commit is in
+     * flight). Runs no lookup and takes no lock that a lookup or a commit holds for long, so it may be called where
+     * blocking is not allowed; {@link #get} is the way to find out.
+     */
+    Optional<V> peek(K key) {
+        long count = metadata.changeCount();
+        return count == MetadataStore.NO_CHANGE_COUNT ? Optional.empty() : kept(key, count);
+    }
+
+    private Optional<V> kept(K key, long count) {
+        Entry<V> entry = entries.get(key);
+        return entry != null && entry.changeCount() == count ? Optional.of(entry.value()) : Optional.empty();
     }
 
     /**

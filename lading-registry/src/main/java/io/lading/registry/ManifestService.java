@@ -231,6 +231,26 @@ public final class ManifestService {
         }
     }
 
+    /**
+     * What {@link #stat} answers, when memory alone can answer it: the lookup is kept and nothing was committed
+     * since. Empty otherwise, and then {@link #stat} asks the store. Never blocks.
+     */
+    public Optional<ManifestRecord> statInMemory(RepositoryName repository, Reference reference) {
+        return lookups.peek(new Named(repository, reference));
+    }
+
+    /**
+     * What {@link #get} answers, when memory alone can answer it: the lookup and the bytes are kept, and pulls are
+     * not recorded as events (recording one may write to the store). Empty otherwise. Never blocks.
+     */
+    public Optional<Content> getInMemory(RepositoryName repository, Reference reference) {
+        if (notifier.recordsPulls()) {
+            return Optional.empty();
+        }
+        return statInMemory(repository, reference)
+                .flatMap(record -> staged.cached(record.digest()).map(bytes -> new Content(record, bytes)));
+    }
+
     private static RegistryException unknown(RepositoryName repository, Reference reference) {
         return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is unknown in "
                 + repository);

@@ -160,6 +160,11 @@ public final class StagedContent implements AutoCloseable {
         return bytes;
     }
 
+    /** The bytes of {@code digest} when they are in memory (recently pushed or read small content). Never blocks. */
+    public Optional<byte[]> cached(Digest digest) {
+        return Optional.ofNullable(cache.get(digest));
+    }
+
     private Optional<byte[]> staged(Digest digest) {
         return metadata.read(tx -> tx.staging().get(digest));
     }

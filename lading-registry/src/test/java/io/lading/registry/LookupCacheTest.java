@@ -52,6 +52,22 @@ class LookupCacheTest {
     }
 
     @Test
+    void aPeekAnswersOnlyWhatIsKeptAndNeverAsksTheStore() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            link(store, 42);
+            LookupCache<String, Long> cache = new LookupCache<>(store, 16);
+            assertThat(cache.peek("k")).isEmpty();
+            cache.get("k", size(store));
+            assertThat(cache.peek("k")).contains(42L);
+            assertThat(cache.peek("other")).isEmpty();
+
+            store.write(tx -> tx.unlinkBlob(REPO, LAYER));
+            assertThat(cache.peek("k")).as("kept before the commit").isEmpty();
+            assertThat(lookups).hasValue(1);
+        }
+    }
+
+    @Test
     void aCommitOfAnotherStoreOnTheSameDatabaseIsSeenAtOnce(@TempDir Path dir) {
         Path db = dir.resolve("metadata.db");
         try (SqliteMetadataStore store = SqliteMetadataStore.open(db);
