@@ -81,6 +81,11 @@ public final class AuthGate {
         return new AuthGate(Mode.TOKEN, null, null, verifier, realm, service, null, explicitRules);
     }
 
+    /** Whether every request passes (no authentication configured): admitting one then costs nothing. */
+    boolean isOpen() {
+        return mode == Mode.OPEN;
+    }
+
     /** What the request's identity may do, for a resource other than the one checked (open: everything). */
     @SuppressWarnings("unchecked")
     static boolean grants(Request request, Access access) {

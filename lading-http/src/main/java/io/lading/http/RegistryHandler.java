@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -47,7 +48,8 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * The {@code /v2/} API: one route table ({@link #dispatch}) from method and {@link Route} to a small method that
- * reads the request, calls one service and writes the response. Handlers run on virtual threads and block.
+ * reads the request, calls one service and writes the response. Handlers run on virtual threads and block;
+ * {@link #fromMemory} answers the pulls memory alone can answer without blocking (on Jetty's selector thread).
  * Business rules live in the services; errors are turned into responses only by {@link ErrorResponses}.
  */
 public final class RegistryHandler extends Handler.Abstract {
@@ -108,8 +110,7 @@ public final class RegistryHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String method = request.getMethod();
         String path = request.getHttpURI().getPath();
-        response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
-        extraHeaders.forEach((k, v) -> response.getHeaders().add(k, v));
+        putCommonHeaders(response);
         RequestInfo info = RequestContext.info(request);
         try (RequestInfo.Scope scope = RequestInfo.bind(info)) {
             Call call = new Call(request, response, method, Request.extractQueryParameters(request));
@@ -119,6 +120,104 @@ public final class RegistryHandler extends Handler.Abstract {
         }
         callback.succeeded();
         return true;
+    }
+
+    /** An answer that memory alone gave, to be sent without blocking (see {@link #fromMemory}). */
+    @FunctionalInterface
+    interface MemoryAnswer {
+        /** Sends the response and completes {@code callback} when it is written; does not block. */
+        void send(Response response, Callback callback);
+    }
+
+    /**
+     * The answer to a request that memory alone can give without blocking: GET and HEAD of a manifest whose lookup
+     * (and for a GET, whose bytes) the services keep, and HEAD of a blob whose lookup they keep. Finding it out
+     * changes nothing, not even the response. Null for any other request, and for these when something is not in
+     * memory or the answer would be an error: {@link #handle}, on a thread that may block, answers those.
+     */
+    MemoryAnswer fromMemory(Request request) {
+        String method = request.getMethod();
+        boolean head = method.equals("HEAD");
+        if (!head && !method.equals("GET")) {
+            return null;
+        }
+        try {
+            return switch (Route.parse(request.getHttpURI().getPath())) {
+                case Route.Manifests m -> manifestFromMemory(request, m.name(), Reference.parse(m.reference()), head);
+                case Route.Blob b when head && request.getHeaders().get(HttpHeader.RANGE) == null ->
+                        blobHeadFromMemory(b.name(), Digest.parse(b.digest()));
+                default -> null;
+            };
+        } catch (RuntimeException invalid) {
+            return null; // a bad name, reference or digest: handle() says which, in the spec's words
+        }
+    }
+
+    private MemoryAnswer manifestFromMemory(Request request, RepositoryName name, Reference reference, boolean head) {
+        ManifestRecord record;
+        byte[] bytes;
+        if (head) {
+            record = manifests.statInMemory(name, reference).orElse(null);
+            bytes = null;
+        } else {
+            ManifestService.Content content = manifests.getInMemory(name, reference).orElse(null);
+            record = content == null ? null : content.record();
+            bytes = content == null ? null : content.bytes();
+        }
+        if (record == null || !ContentNegotiation.acceptable(request.getHeaders().getValuesList(HttpHeader.ACCEPT),
+                record.mediaType())) {
+            return null;
+        }
+        return (response, callback) -> {
+            putCommonHeaders(response);
+            putManifestHeaders(response, record);
+            if (bytes == null) {
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, record.size());
+                callback.succeeded();
+            } else {
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+                response.write(true, ByteBuffer.wrap(bytes), callback);
+            }
+        };
+    }
+
+    private MemoryAnswer blobHeadFromMemory(RepositoryName name, Digest digest) {
+        OptionalLong size = blobs.sizeInMemory(name, digest);
+        if (size.isEmpty()) {
+            return null;
+        }
+        return (response, callback) -> {
+            putCommonHeaders(response);
+            putBlobHeaders(response, digest);
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, size.getAsLong());
+            callback.succeeded();
+        };
+    }
+
+    /** The headers of every /v2 response: the API version, and http.headers. */
+    private void putCommonHeaders(Response response) {
+        response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+        extraHeaders.forEach((k, v) -> response.getHeaders().add(k, v));
+    }
+
+    /** Status and headers of a manifest GET or HEAD, all but its length. */
+    private static void putManifestHeaders(Response response, ManifestRecord record) {
+        var h = response.getHeaders();
+        h.put(HttpHeader.CONTENT_TYPE, record.mediaType());
+        h.put("Docker-Content-Digest", record.digest().toString());
+        h.put(HttpHeader.ETAG, "\"" + record.digest() + "\"");
+        response.setStatus(200);
+    }
+
+    /** The headers of a blob GET or HEAD that do not depend on a range. */
+    private static void putBlobHeaders(Response response, Digest digest) {
+        var h = response.getHeaders();
+        h.put("Docker-Content-Digest", digest.toString());
+        h.put(HttpHeader.ETAG, "\"" + digest + "\"");
+        h.put(HttpHeader.ACCEPT_RANGES, "bytes");
+        h.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");
+        h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
     }
 
     /** The route table. */
@@ -161,13 +260,9 @@ public final class RegistryHandler extends Handler.Abstract {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + ref + " is a " + record.mediaType()
                     + ", which the request's Accept header does not allow");
         }
-        var h = c.response().getHeaders();
-        h.put(HttpHeader.CONTENT_TYPE, record.mediaType());
-        h.put("Docker-Content-Digest", record.digest().toString());
-        h.put(HttpHeader.ETAG, "\"" + record.digest() + "\"");
-        c.response().setStatus(200);
+        putManifestHeaders(c.response(), record);
         if (bytes == null) {
-            h.put(HttpHeader.CONTENT_LENGTH, record.size());
+            c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, record.size());
             return;
         }
         write(c, bytes);
@@ -219,12 +314,8 @@ public final class RegistryHandler extends Handler.Abstract {
 
     private void getBlob(Call c, RepositoryName name, Digest digest) throws IOException {
         long size = blobs.size(name, digest);
+        putBlobHeaders(c.response(), digest);
         var h = c.response().getHeaders();
-        h.put("Docker-Content-Digest", digest.toString());
-        h.put(HttpHeader.ETAG, "\"" + digest + "\"");
-        h.put(HttpHeader.ACCEPT_RANGES, "bytes");
-        h.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");
-        h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
         ByteRange range;
         try {
             range = ByteRange.request(c.header(HttpHeader.RANGE), size);

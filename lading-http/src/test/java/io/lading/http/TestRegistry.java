@@ -40,7 +40,7 @@ final class TestRegistry implements AutoCloseable {
     final String base;
 
     TestRegistry(RegistryOptions options) throws Exception {
-        this(options, null);
+        this(options, (io.lading.auth.Htpasswd) null);
     }
 
     /** @param htpasswd when not null, the registry requires its credentials (auth.htpasswd) */
@@ -56,13 +56,22 @@ final class TestRegistry implements AutoCloseable {
         this(options, metadata, notifications, htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
                 io.lading.auth.AccessRules.authenticatedAll(), false,
                 new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false, null,
-                new InMemoryDriver());
+                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS);
     }
 
     /** A registry behind {@code gate}, with the token server {@code tokens} (or none). */
     TestRegistry(AuthGate gate, TokenHandler tokens, boolean explicitRules) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules, null,
-                new InMemoryDriver());
+                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS);
+    }
+
+    /**
+     * An open registry whose requests {@code observer} sees begin and end. Without staging: no commit of the
+     * staged-content writer comes between a test's requests.
+     */
+    TestRegistry(RegistryOptions options, RequestObserver observer) throws Exception {
+        this(options, SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, null, new InMemoryDriver(),
+                observer, StagedContent.Settings.OFF);
     }
 
     /** An open registry speaking HTTPS with {@code tls}. */
@@ -73,13 +82,13 @@ final class TestRegistry implements AutoCloseable {
     /** An open registry storing blobs with {@code driver}, speaking HTTPS with {@code tls} (or HTTP if null). */
     TestRegistry(TlsSettings tls, StorageDriver driver) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls,
-                driver);
+                driver, RequestObserver.NONE, StagedContent.Settings.DEFAULTS);
     }
 
     private TestRegistry(RegistryOptions options, SqliteMetadataStore metadata,
                          java.util.List<io.lading.registry.events.Endpoint> notifications, AuthGate gate,
-                         TokenHandler tokens, boolean explicitRules, TlsSettings tls, StorageDriver driver)
-            throws Exception {
+                         TokenHandler tokens, boolean explicitRules, TlsSettings tls, StorageDriver driver,
+                         RequestObserver observer, StagedContent.Settings staging) throws Exception {
         this.options = options;
         this.metadata = metadata;
         notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
@@ -93,7 +102,7 @@ final class TestRegistry implements AutoCloseable {
         collector = new GarbageCollector(metadata, blobs, recentUse, clock);
         maintenance = new MaintenanceService(metadata, options, collector,
                 new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false));
-        staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+        staged = new StagedContent(metadata, blobs, staging);
         staged.start();
         BlobService linked = new BlobService(metadata, staged, options, recentUse, notifier);
         uploads = new UploadService(metadata, blobs, staged, linked, options, clock, notifier);
@@ -101,8 +110,7 @@ final class TestRegistry implements AutoCloseable {
                 new ManifestService(metadata, blobs, staged, options, clock, notifier),
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
-                gate, tokens,
-                RequestObserver.NONE, io.opentelemetry.api.OpenTelemetry.noop()),
+                gate, tokens, observer, io.opentelemetry.api.OpenTelemetry.noop()),
                 new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5), tls, true);
         server.start();
         base = (tls == null ? "http" : "https") + "://127.0.0.1:" + server.port();
