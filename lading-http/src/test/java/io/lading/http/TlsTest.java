@@ -3,6 +3,7 @@ package io.lading.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lading.core.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -69,6 +70,52 @@ class TlsTest {
             r.server.reloadTlsIfChanged();
             assertThat(cn(get(trusting, r.base + "/v2/", HttpClient.Version.HTTP_1_1))).isEqualTo("CN=registry-two");
         }
+    }
+
+    /** Pulls answered from memory (on the thread that read the request) also work over HTTP/2. */
+    @Test
+    void keptPullsAreAnsweredOverHttp2(@TempDir Path dir) throws Exception {
+        TestPki pki = new TestPki("Lading Test CA");
+        Path cert = dir.resolve("server.crt");
+        Path key = dir.resolve("server.key");
+        pki.issue("registry-one").write(cert, key, pki.ca.certificate());
+        try (TestRegistry r = new TestRegistry(new TlsSettings(cert, key, List.of(), "TLSv1.2"));
+             HttpClient h2 = HttpClient.newBuilder().sslContext(pki.clientContext(null, "TLS"))
+                     .version(HttpClient.Version.HTTP_2).build()) {
+            byte[] layer = "layer over h2".getBytes(StandardCharsets.UTF_8);
+            Digest config = push(h2, r.base, "{}".getBytes(StandardCharsets.UTF_8));
+            Digest l = push(h2, r.base, layer);
+            String manifest = Manifests.image(config, 2, l, layer.length);
+            HttpResponse<String> put = h2.send(HttpRequest.newBuilder(URI.create(r.base + "/v2/h2/manifests/v1"))
+                    .header("Content-Type", Manifests.OCI_MANIFEST)
+                    .PUT(HttpRequest.BodyPublishers.ofString(manifest)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).isEqualTo(201);
+
+            HttpResponse<String> got = h2.send(HttpRequest.newBuilder(URI.create(r.base + "/v2/h2/manifests/v1"))
+                    .header("Accept", Manifests.OCI_MANIFEST).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(got.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(got.body()).isEqualTo(manifest);
+            assertThat(got.headers().firstValue("Docker-Content-Digest"))
+                    .hasValue(Manifests.digest(manifest).toString());
+            HttpResponse<Void> head = h2.send(HttpRequest.newBuilder(URI.create(r.base + "/v2/h2/blobs/" + l))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(layer.length));
+        }
+    }
+
+    /** Pushes {@code content} into repository h2 with POST and PUT; returns its digest. */
+    private static Digest push(HttpClient client, String base, byte[] content) throws Exception {
+        Digest d = Digest.of(Digest.Algorithm.SHA256, content);
+        HttpResponse<Void> post = client.send(HttpRequest.newBuilder(URI.create(base + "/v2/h2/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        String location = post.headers().firstValue("Location").orElseThrow();
+        URI put = URI.create((location.startsWith("http") ? location : base + location) + "?digest=" + d);
+        HttpResponse<Void> done = client.send(HttpRequest.newBuilder(put)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(done.statusCode()).isEqualTo(201);
+        return d;
     }
 
     @Test
@@ -138,7 +185,7 @@ class TlsTest {
                      .version(HttpClient.Version.HTTP_1_1).build()) {
             byte[] content = new byte[2 << 20];
             new java.util.Random(7).nextBytes(content);
-            io.lading.core.Digest d = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, content);
+            Digest d = Digest.of(Digest.Algorithm.SHA256, content);
             HttpResponse<Void> put = c.send(HttpRequest.newBuilder(URI.create(r.base + "/v2/tls/blobs/uploads/?digest="
                     + d)).POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
                     HttpResponse.BodyHandlers.discarding());
