@@ -104,8 +104,8 @@ public final class LadingHandler extends Handler.Wrapper {
      * did not end the response itself). Jetty 12.1 can complete a response twice when a handler's callback, called
      * on another thread while {@link #handle} is still returning, leaves the last write to Jetty: the thread that
      * called {@code handle} may see the write done and complete the response, and then the write's own completion
-     * does it again, by then on the connection's next request (with assertions on: an AssertionError in
-     * HttpChannelState). With the last write done first, Jetty decides under one lock who completes.
+     * does it again, on a channel that may by then carry the connection's next request (with assertions on: an
+     * AssertionError in HttpChannelState). With the last write done first, Jetty decides under one lock who completes.
      */
     private static Callback lastWriteFirst(Response response, Callback callback) {
         return Callback.from(() -> {
