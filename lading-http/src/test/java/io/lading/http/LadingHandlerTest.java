@@ -65,8 +65,9 @@ class LadingHandlerTest {
     }
 
     /**
-     * The thread kinds of the {@code count} requests seen since the last call, in order. A handler on a virtual
-     * thread reports after its response is sent, so the client may have it first: wait for them.
+     * The thread kinds of the next {@code count} requests to finish. A handler on a virtual thread reports after
+     * its response is sent, so the client may have the response first, and a later request may finish first:
+     * wait for them, and compare kinds only within a group of requests sent together.
      */
     private List<Boolean> virtualThreads(int count) throws InterruptedException {
         List<Boolean> kinds = new ArrayList<>();
