@@ -107,10 +107,12 @@ final class LookupCache<K, V> {
         if (entries.size() < capacity) {
             return;
         }
+        // Read before the monitor: the count may wait for the store's commit lock, whose holder may be putting
+        // here (the updateLookupsOnCommit actions run under it), and would then wait for this monitor.
+        long count = metadata.changeCount();
         synchronized (entries) {
             if (entries.size() >= capacity) {
                 evicted = sequence.incrementAndGet(); // before evicting: see get
-                long count = metadata.changeCount();
                 entries.values().removeIf(e -> e.changeCount() != count);
                 if (entries.size() > capacity / 2) {
                     long[] sequences = entries.values().stream().mapToLong(Entry::sequence).sorted().toArray();

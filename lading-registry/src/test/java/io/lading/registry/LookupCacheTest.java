@@ -9,6 +9,7 @@ import io.lading.metadata.ObservedMetadataStore;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -193,6 +194,75 @@ class LookupCacheTest {
             assertThat(cache.get("k", size(store))).contains(42L);
             assertThat(cache.get("other", size(store))).as("the write kept it").contains(42L);
             assertThat(lookups).hasValue(2);
+        }
+    }
+
+    /**
+     * A full cache making room while a commit brings the cache up to date. The commit's action runs under the
+     * store's commit lock and puts here (so it wants the cache's monitor); a lookup making room asks for the count,
+     * which takes that lock when another process has committed since. Neither may wait for the other while
+     * holding what the other needs: before the count was read outside the monitor, both waited for good.
+     */
+    @Test
+    void makingRoomDoesNotWaitForACommitThatIsPuttingHere(@TempDir Path dir) throws Exception {
+        Path db = dir.resolve("metadata.db");
+        SqliteMetadataStore store = SqliteMetadataStore.open(db);
+        SqliteMetadataStore other = SqliteMetadataStore.open(db);
+        link(store, 42);
+        LookupCache<String, Long> cache = new LookupCache<>(store, 2);
+        cache.get("a", size(store));
+        cache.get("b", size(store)); // full
+        CountDownLatch commitActing = new CountDownLatch(1);
+        CountDownLatch lookingUp = new CountDownLatch(1);
+        CountDownLatch otherCommitted = new CountDownLatch(1);
+        Thread lookup = Thread.ofPlatform().daemon().unstarted(() -> {
+            await(commitActing);
+            cache.get("c", () -> { // then makes room, after another process's commit: the count needs the lock
+                lookingUp.countDown();
+                await(otherCommitted);
+                return Optional.of(7L);
+            });
+        });
+        Thread commit = Thread.ofPlatform().daemon().unstarted(() -> store.write(tx -> {
+            tx.linkBlob(RepositoryName.of("lib/other"), LAYER);
+            tx.updateLookupsOnCommit(count -> { // under the commit lock
+                commitActing.countDown();
+                await(lookingUp);
+                other.write(o -> {
+                    o.linkBlob(RepositoryName.of("lib/third"), LAYER);
+                    return null;
+                });
+                otherCommitted.countDown();
+                sleep(300); // the lookup is making room by now, and waits for the commit lock
+                cache.put("d", 1L, count);
+            });
+            return null;
+        }));
+        lookup.start();
+        commit.start();
+        commit.join(10_000);
+        lookup.join(10_000);
+        boolean stuck = commit.isAlive() || lookup.isAlive();
+        if (!stuck) { // a stuck commit holds the store: closing would wait for it
+            store.close();
+            other.close();
+        }
+        assertThat(stuck).as("the commit or the lookup waits for good").isFalse();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
