@@ -1,7 +1,8 @@
 package io.lading.http;
 
 import io.lading.core.MediaTypes;
-import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
 
 /**
  * Decides whether a stored manifest may be served for a request's {@code Accept} headers. Lading never rewrites
@@ -14,9 +15,10 @@ final class ContentNegotiation {
     private ContentNegotiation() {
     }
 
-    static boolean acceptable(List<String> acceptHeaders, String storedType) {
+    /** Whether {@code request}'s Accept headers let it have a manifest stored as {@code storedType}. */
+    static boolean acceptable(Request request, String storedType) {
         boolean namesManifestType = false;
-        for (String header : acceptHeaders) {
+        for (String header : request.getHeaders().getValuesList(HttpHeader.ACCEPT)) {
             for (String part : header.split(",")) {
                 String type = MediaTypes.normalize(part);
                 if (type.isEmpty()) {

@@ -164,8 +164,7 @@ public final class RegistryHandler extends Handler.Abstract {
             record = content == null ? null : content.record();
             bytes = content == null ? null : content.bytes();
         }
-        if (record == null || !ContentNegotiation.acceptable(request.getHeaders().getValuesList(HttpHeader.ACCEPT),
-                record.mediaType())) {
+        if (record == null || !ContentNegotiation.acceptable(request, record.mediaType())) {
             return null;
         }
         return (response, callback) -> {
@@ -256,7 +255,7 @@ public final class RegistryHandler extends Handler.Abstract {
             record = content.record();
             bytes = content.bytes();
         }
-        if (!ContentNegotiation.acceptable(c.request().getHeaders().getValuesList(HttpHeader.ACCEPT), record.mediaType())) {
+        if (!ContentNegotiation.acceptable(c.request(), record.mediaType())) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + ref + " is a " + record.mediaType()
                     + ", which the request's Accept header does not allow");
         }
