@@ -82,6 +82,31 @@ public final class Htpasswd {
      * password).
      */
     public Optional<String> authenticate(String authorization) {
+        Optional<Credentials> c = credentials(authorization);
+        return c.isPresent() && verify(c.get().user(), c.get().password()) ? Optional.of(c.get().user())
+                : Optional.empty();
+    }
+
+    /**
+     * The user an {@code Authorization} header authenticates, answered from memory alone: a password that
+     * {@link #authenticate} verified lately, while the file was checked for changes within the last second (as
+     * {@code authenticate} would check it). Reads no file and runs no bcrypt, so it may be called where blocking
+     * is not allowed. Empty means only that memory cannot tell: {@link #authenticate} decides.
+     */
+    public Optional<String> remembered(String authorization) {
+        long now = clock.millis();
+        if (now - checkedAt >= RECHECK_MS) {
+            return Optional.empty();
+        }
+        Optional<Credentials> c = credentials(authorization);
+        return c.isPresent() && remembered(c.get().user(), c.get().password(), now) ? Optional.of(c.get().user())
+                : Optional.empty();
+    }
+
+    private record Credentials(String user, String password) {
+    }
+
+    private static Optional<Credentials> credentials(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
         }
@@ -95,9 +120,7 @@ public final class Htpasswd {
         if (colon <= 0) {
             return Optional.empty();
         }
-        String user = decoded.substring(0, colon);
-        String password = decoded.substring(colon + 1);
-        return verify(user, password) ? Optional.of(user) : Optional.empty();
+        return Optional.of(new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
     }
 
     /** True when the file (as re-read if it changed) has the user. */
@@ -109,20 +132,26 @@ public final class Htpasswd {
     /** True when the file has the user and the password matches its hash. */
     public boolean verify(String user, String password) {
         reloadIfChanged();
-        String hash = users.get(user);
-        byte[] secret = secret(password);
         long now = clock.millis();
-        Remembered r = hash == null ? null : verified.get(user);
-        if (r != null && r.hash().equals(hash) && r.until() > now && MessageDigest.isEqual(r.secret(), secret)) {
+        if (remembered(user, password, now)) {
             return true;
         }
+        String hash = users.get(user);
         boolean ok = BCrypt.verifyer().verify(password.toCharArray(),
                 hash == null ? DUMMY : hash.getBytes(StandardCharsets.UTF_8)).verified;
         if (ok && hash != null) {
-            verified.put(user, new Remembered(hash, secret, now + REMEMBER.toMillis()));
+            verified.put(user, new Remembered(hash, secret(password), now + REMEMBER.toMillis()));
             return true;
         }
         return false;
+    }
+
+    /** Whether the user's current hash was verified with this password lately. */
+    private boolean remembered(String user, String password, long now) {
+        String hash = users.get(user);
+        Remembered r = hash == null ? null : verified.get(user);
+        return r != null && r.hash().equals(hash) && r.until() > now && MessageDigest.isEqual(r.secret(),
+                secret(password));
     }
 
     private byte[] secret(String password) {

@@ -65,6 +65,38 @@ class HtpasswdTest {
     }
 
     @Test
+    void answersFromMemoryOnlyWhatWasVerifiedLatelyWhileTheFileWasCheckedLately(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("htpasswd");
+        Files.writeString(file, "ann:" + hash(BCrypt.Version.VERSION_2Y, "a-secret") + "\n");
+        Htpasswd h = new Htpasswd(file, "r", clock);
+        assertThat(h.remembered(basic("ann", "a-secret"))).as("never verified").isEmpty();
+        assertThat(h.authenticate(basic("ann", "a-secret"))).hasValue("ann");
+        assertThat(h.remembered(basic("ann", "a-secret"))).hasValue("ann");
+        assertThat(h.remembered(basic("ann", "wrong"))).isEmpty();
+        assertThat(h.remembered(basic("nobody", "a-secret"))).isEmpty();
+        assertThat(h.remembered("Basic !!!")).isEmpty();
+
+        // Past the file's recheck interval memory cannot tell (the file may have changed); authenticate rechecks it.
+        now.addAndGet(1500);
+        assertThat(h.remembered(basic("ann", "a-secret"))).isEmpty();
+        assertThat(h.authenticate(basic("ann", "a-secret"))).hasValue("ann");
+        assertThat(h.remembered(basic("ann", "a-secret"))).hasValue("ann");
+
+        // A changed password, once the file is read again, is not answered from memory.
+        Files.writeString(file, "ann:" + hash(BCrypt.Version.VERSION_2Y, "new-secret") + "\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        now.addAndGet(1500);
+        assertThat(h.authenticate(basic("ann", "a-secret"))).isEmpty();
+        assertThat(h.remembered(basic("ann", "a-secret"))).isEmpty();
+
+        // Five minutes after its check a password is verified again, not remembered.
+        assertThat(h.authenticate(basic("ann", "new-secret"))).hasValue("ann");
+        now.addAndGet(5 * 60_000 + 1);
+        h.authenticate(basic("someone", "else")); // a request that rechecks the file
+        assertThat(h.remembered(basic("ann", "new-secret"))).isEmpty();
+    }
+
+    @Test
     void picksUpChangesToTheFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("htpasswd");
         Files.writeString(file, "ann:" + hash(BCrypt.Version.VERSION_2Y, "first") + "\n");
