@@ -119,6 +119,62 @@ class TokenVerifierTest {
                 .compact()).subject()).as("expired 30 s ago: within the skew").isEqualTo("alice");
     }
 
+    @Test
+    void remembersAVerifiedTokenUntilItExpiresAndNeverARefusedOne() throws Exception {
+        KeyPair trusted = ec();
+        KeyPair attacker = ec();
+        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(
+                Instant.now());
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        TokenVerifier v = new TokenVerifier(SERVICE, ISSUER, List.of(), Map.of("k", trusted.getPublic()), Map.of(),
+                TokenVerifier.DEFAULT_ALGORITHMS, clock);
+        Instant issued = now.get();
+        String good = token("k", issued).expiration(Date.from(issued.plusSeconds(120)))
+                .signWith(trusted.getPrivate(), Jwts.SIG.ES256).compact();
+        String forged = token("k", issued).signWith(attacker.getPrivate(), Jwts.SIG.ES256).compact();
+
+        assertThat(v.remembered(good)).as("never verified").isEmpty();
+        assertThatThrownBy(() -> v.verify(forged)).isInstanceOf(TokenVerifier.InvalidToken.class);
+        assertThat(v.remembered(forged)).isEmpty();
+        assertThat(v.verify(good).grants(Access.repository("team/app", Access.PULL))).isTrue();
+        assertThat(v.remembered(good)).hasValueSatisfying(t -> {
+            assertThat(t.subject()).isEqualTo("alice");
+            assertThat(t.grants(Access.repository("team/app", Access.PUSH))).isTrue();
+            assertThat(t.grants(Access.repository("other/app", Access.PULL))).isFalse();
+        });
+
+        // Expiry (120 s) plus the clock skew (60 s): then neither memory nor verify takes it.
+        now.set(issued.plusSeconds(179));
+        assertThat(v.remembered(good)).isPresent();
+        now.set(issued.plusSeconds(181));
+        assertThat(v.remembered(good)).isEmpty();
+        assertThatThrownBy(() -> v.verify(good)).isInstanceOf(TokenVerifier.InvalidToken.class);
+
+        // A long-lived token is verified again after TokenVerifier.REMEMBER, not remembered for its whole life.
+        String longLived = token("k", now.get()).expiration(Date.from(now.get().plusSeconds(3600)))
+                .signWith(trusted.getPrivate(), Jwts.SIG.ES256).compact();
+        v.verify(longLived);
+        now.set(now.get().plus(TokenVerifier.REMEMBER).plusMillis(1));
+        assertThat(v.remembered(longLived)).isEmpty();
+        assertThat(v.verify(longLived).subject()).isEqualTo("alice");
+        assertThat(v.remembered(longLived)).isPresent();
+    }
+
     private static String b64(String json) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
