@@ -7,7 +7,6 @@ import io.lading.auth.Identity;
 import io.lading.auth.LoginLimiter;
 import io.lading.auth.TokenVerifier;
 import io.lading.core.ErrorCode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -81,11 +80,6 @@ public final class AuthGate {
         return new AuthGate(Mode.TOKEN, null, null, verifier, realm, service, null, explicitRules);
     }
 
-    /** Whether every request passes (no authentication configured): admitting one then costs nothing. */
-    boolean isOpen() {
-        return mode == Mode.OPEN;
-    }
-
     /** What the request's identity may do, for a resource other than the one checked (open: everything). */
     @SuppressWarnings("unchecked")
     static boolean grants(Request request, Access access) {
@@ -143,6 +137,41 @@ public final class AuthGate {
         };
     }
 
+    /**
+     * Lets the request through (true) when memory alone says it may pass: access control is off, or its
+     * credentials were verified lately (a password by {@link Htpasswd#remembered}, a token by {@link
+     * TokenVerifier#remembered}) and grant what it needs. Reads no file, runs no bcrypt and checks no signature, so
+     * it may run where blocking is not allowed. False answers nothing: {@link #admit} then decides, and refuses.
+     */
+    boolean admitFromMemory(Request request) {
+        return switch (mode) {
+            case OPEN -> true;
+            case BASIC -> {
+                String client = Request.getRemoteAddr(request);
+                if (limiter.retryAfterSeconds(client).isPresent()) {
+                    yield false;
+                }
+                String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+                Optional<String> user = authorization == null ? Optional.empty() : htpasswd.remembered(authorization);
+                if (authorization != null && user.isEmpty()) {
+                    yield false;
+                }
+                user.ifPresent(u -> authenticated(request, client, u));
+                yield basicRefusal(request, user) == null;
+            }
+            case TOKEN -> {
+                String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+                Optional<TokenVerifier.Verified> token = bearer(authorization)
+                        .flatMap(verifier::remembered);
+                yield token.isPresent() && tokenRefusal(request, token.get()) == null;
+            }
+        };
+    }
+
+    /** Why a request is refused: what {@link #refuse} answers. */
+    private record Refusal(ErrorCode code, String message, String challenge) {
+    }
+
     private boolean basic(Request request, Response response) {
         String client = Request.getRemoteAddr(request);
         OptionalLong wait = limiter.retryAfterSeconds(client);
@@ -153,44 +182,52 @@ public final class AuthGate {
                     + "; retry in " + seconds + " s", null);
         }
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        Identity who = Identity.ANONYMOUS;
+        Optional<String> user = Optional.empty();
         if (authorization != null) {
-            Optional<String> user = htpasswd.authenticate(authorization);
+            user = htpasswd.authenticate(authorization);
             if (user.isEmpty()) {
                 limiter.failed(client);
                 return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
                         htpasswd.challenge());
             }
-            limiter.succeeded(client);
-            who = rules.identity(user.get());
-            RequestContext.authenticated(request, user.get());
+            authenticated(request, client, user.get());
         }
+        return admitUnless(request, response, basicRefusal(request, user));
+    }
+
+    private void authenticated(Request request, String client, String user) {
+        limiter.succeeded(client);
+        RequestContext.authenticated(request, user);
+    }
+
+    /**
+     * Checks an authenticated (or, {@code user} empty, anonymous) request against the rules: null when it passes,
+     * after leaving what it passed with on the request; otherwise why it is refused.
+     */
+    private Refusal basicRefusal(Request request, Optional<String> user) {
+        Identity who = user.map(rules::identity).orElse(Identity.ANONYMOUS);
         List<Access> needed = required(request);
         if (needed.isEmpty() && who.anonymous() && !anonymousAllowedAnything()) {
-            return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required", htpasswd.challenge());
+            return new Refusal(ErrorCode.UNAUTHORIZED, "authentication required", htpasswd.challenge());
         }
         for (Access a : needed) {
             if (a.equals(Access.admin()) && !explicitRules) {
                 // Without rules the admin API is for loopback clients (AdminHandler checks), logged in.
                 if (who.anonymous()) {
-                    return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
-                            htpasswd.challenge());
+                    return new Refusal(ErrorCode.UNAUTHORIZED, "authentication required", htpasswd.challenge());
                 }
                 continue;
             }
             if (!rules.grant(who, a).covers(a)) {
                 if (who.anonymous()) {
-                    return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
-                            htpasswd.challenge());
+                    return new Refusal(ErrorCode.UNAUTHORIZED, "authentication required", htpasswd.challenge());
                 }
-                return refuse(request, response, ErrorCode.DENIED, "account " + who.account() + " may not "
-                        + describe(a), null);
+                return new Refusal(ErrorCode.DENIED, "account " + who.account() + " may not " + describe(a), null);
             }
         }
-        Identity identity = who;
-        request.setAttribute(GRANTS, (Predicate<Access>) a -> rules.grant(identity, a).covers(a));
-        request.setAttribute(ADMIN, rules.grant(identity, Access.admin()).covers(Access.admin()));
-        return true;
+        request.setAttribute(GRANTS, (Predicate<Access>) a -> rules.grant(who, a).covers(a));
+        request.setAttribute(ADMIN, rules.grant(who, Access.admin()).covers(Access.admin()));
+        return null;
     }
 
     private boolean anonymousAllowedAnything() {
@@ -198,35 +235,54 @@ public final class AuthGate {
     }
 
     private boolean token(Request request, Response response) {
-        List<Access> needed = new ArrayList<>(required(request));
-        boolean admin = needed.contains(Access.admin());
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        Optional<String> bearer = bearer(authorization);
+        if (bearer.isEmpty()) {
             return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
-                    bearer(needed, null));
+                    bearer(required(request), null));
         }
         TokenVerifier.Verified token;
         try {
-            token = verifier.verify(authorization.substring(7).trim());
+            token = verifier.verify(bearer.get());
         } catch (TokenVerifier.InvalidToken e) {
             return refuse(request, response, ErrorCode.UNAUTHORIZED, "invalid token: " + e.getMessage(),
-                    bearer(needed, "invalid_token"));
+                    bearer(required(request), "invalid_token"));
         }
+        return admitUnless(request, response, tokenRefusal(request, token));
+    }
+
+    /** The token of a {@code Bearer} authorization, if that is what it is. */
+    private static Optional<String> bearer(String authorization) {
+        return authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? Optional.empty()
+                : Optional.of(authorization.substring(7).trim());
+    }
+
+    /**
+     * Checks a verified token against what the request needs: null when it passes, after leaving what it passed
+     * with on the request; otherwise why it is refused.
+     */
+    private Refusal tokenRefusal(Request request, TokenVerifier.Verified token) {
         if (token.subject() != null && !token.subject().isEmpty()) {
             RequestContext.authenticated(request, token.subject());
         }
+        List<Access> needed = required(request);
         for (Access a : needed) {
             if (a.equals(Access.admin()) && !explicitRules) {
                 continue;
             }
             if (!token.grants(a)) {
-                return refuse(request, response, ErrorCode.UNAUTHORIZED, "the token does not grant " + a,
+                return new Refusal(ErrorCode.UNAUTHORIZED, "the token does not grant " + a,
                         bearer(needed, "insufficient_scope"));
             }
         }
         request.setAttribute(GRANTS, (Predicate<Access>) token::grants);
-        request.setAttribute(ADMIN, admin && token.grants(Access.admin()));
-        return true;
+        request.setAttribute(ADMIN, needed.contains(Access.admin()) && token.grants(Access.admin()));
+        return null;
+    }
+
+    /** True when {@code refusal} is null (the request passes); otherwise answers it and returns false. */
+    private static boolean admitUnless(Request request, Response response, Refusal refusal) {
+        return refusal == null || refuse(request, response, refusal.code(), refusal.message(), refusal.challenge());
     }
 
     private String bearer(List<Access> scopes, String error) {

@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.VirtualThreads;
  * <p>Jetty calls {@link #handle} on the thread that read the request (its selector thread, for HTTP/1.1), as this
  * handler declares that it does not block there. A pull that memory alone can answer ({@link
  * RegistryHandler#fromMemory}: a manifest or a blob HEAD whose lookup is kept) is answered on that thread, when
- * access control is off; every other request is handed to a virtual thread, where handlers block. On the
+ * access control is off or its credentials were verified lately ({@link AuthGate#admitFromMemory}); every other
+ * request is handed to a virtual thread, where handlers block and credentials are checked. On the
  * measured VM a system call or a thread wake-up costs more than answering such a pull: handing it over costs a
  * wake-up of a carrier thread, and renewing the connection's read interest from another thread costs a wake-up
  * of the selector and two changes of its epoll set, where on the selector thread the interest simply stays.
@@ -74,10 +75,10 @@ public final class LadingHandler extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        // With access control on, admitting a request may check a password (bcrypt) or a token's signature:
-        // work for a thread that may take its time.
-        RegistryHandler.MemoryAnswer answer = gate.isOpen() ? registry.fromMemory(request) : null;
-        if (answer != null) {
+        // With access control on, admitting a request may check a password (bcrypt) or a token's signature, work
+        // for a thread that may take its time; credentials verified lately are admitted from memory.
+        RegistryHandler.MemoryAnswer answer = registry.fromMemory(request);
+        if (answer != null && gate.admitFromMemory(request)) {
             observed(request, response, () -> {
                 answer.send(response, callback);
                 return true;

@@ -74,6 +74,12 @@ final class TestRegistry implements AutoCloseable {
                 observer, StagedContent.Settings.OFF);
     }
 
+    /** A registry behind {@code gate} (and token server {@code tokens}, or none) whose requests {@code observer} sees. */
+    TestRegistry(AuthGate gate, TokenHandler tokens, RequestObserver observer) throws Exception {
+        this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, false, null,
+                new InMemoryDriver(), observer, StagedContent.Settings.OFF);
+    }
+
     /** An open registry speaking HTTPS with {@code tls}. */
     TestRegistry(TlsSettings tls) throws Exception {
         this(tls, new InMemoryDriver());
