@@ -1,0 +1,5 @@
+public class Hash {
+    public static void main(String[] a) {
+        System.out.println(a[0] + ":" + new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(10, a[1].toCharArray())));
+    }
+}
