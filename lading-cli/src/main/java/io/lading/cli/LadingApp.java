@@ -114,7 +114,8 @@ public final class LadingApp implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         RecentUse recentUse = new RecentUse(clock, RECENT_USE_CAPACITY);
         notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().host(),
-                config.notifications().pullEvents(), clock, metrics != null ? metrics : new Notifier.Listener() {
+                config.notifications().pullEvents(), config.notifications().includeReferences(), clock,
+                metrics != null ? metrics : new Notifier.Listener() {
                 });
         staged = new StagedContent(metadata, blobStore, config.lading().staging());
         BlobService blobs = new BlobService(metadata, staged, options, recentUse, notifier);

@@ -94,6 +94,7 @@ class NotificationsTest {
             assertThat(t.path("digest").asText()).isEqualTo(manifest.toString());
             assertThat(t.path("size").asLong()).isEqualTo(t.path("length").asLong()).isPositive();
             assertThat(t.path("url").asText()).isEqualTo(r.base + "/v2/lib/app/manifests/" + manifest);
+            assertThat(t.has("references")).as("notifications.events.includereferences is off").isFalse();
             assertThat(push.path("request").path("method").asText()).isEqualTo("PUT");
             assertThat(push.path("source").path("instanceID").asText()).isEqualTo("test-instance");
 
@@ -102,6 +103,48 @@ class NotificationsTest {
             assertThat(pulled.path("request").path("useragent").asText()).isEqualTo("lading-test/1.0");
             assertThat(pulled.path("request").path("addr").asText()).startsWith("127.0.0.1:");
             assertThat(events.stream().map(e -> e.path("id").asText()).distinct().count()).isEqualTo(events.size());
+        }
+    }
+
+    @Test
+    void manifestEventsListWhatTheManifestReferencesWhenAskedTo() throws Exception {
+        try (EventReceiver receiver = new EventReceiver(); TestRegistry r = new TestRegistry(
+                RegistryOptions.defaults().withDelete(true), null, SqliteMetadataStore.inMemory(),
+                List.of(endpoint(receiver.url())), true)) {
+            byte[] config = "{\"seed\":\"refs\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] layer = "layer refs".getBytes(StandardCharsets.UTF_8);
+            Digest c = r.pushBlob("lib/app", config);
+            Digest l = r.pushBlob("lib/app", layer);
+            String image = Manifests.image(c, config.length, l, layer.length);
+            assertThat(r.putManifest("lib/app", "v1", Manifests.OCI_MANIFEST, image).statusCode()).isEqualTo(201);
+            assertThat(r.send("GET", "/v2/lib/app/manifests/v1", null, "Accept", Manifests.OCI_MANIFEST)
+                    .statusCode()).isEqualTo(200);
+            receiver.await(rs -> receiver.deliveredEvents().size() >= 4, WAIT);
+            String index = Manifests.index(Manifests.digest(image).toString(), String.valueOf(image.length()));
+            assertThat(r.putManifest("lib/app", "all", Manifests.OCI_INDEX, index).statusCode()).isEqualTo(201);
+            receiver.await(rs -> receiver.deliveredEvents().size() >= 5, WAIT);
+
+            List<JsonNode> events = receiver.deliveredEvents();
+            assertThat(summary(events)).containsExactly("push lib/app application/octet-stream",
+                    "push lib/app application/octet-stream", "push lib/app v1", "pull lib/app v1", "push lib/app all");
+            assertThat(events.get(0).path("target").has("references")).as("blob events have none").isFalse();
+            for (JsonNode e : events.subList(2, 4)) { // the image's push and pull: its config, then its layers
+                JsonNode refs = e.path("target").path("references");
+                assertThat(refs.size()).as(e.toString()).isEqualTo(2);
+                assertThat(refs.get(0).path("mediaType").asText()).isEqualTo("application/vnd.oci.image.config.v1+json");
+                assertThat(refs.get(0).path("digest").asText()).isEqualTo(c.toString());
+                assertThat(refs.get(0).path("size").asLong()).isEqualTo(config.length);
+                assertThat(refs.get(1).path("mediaType").asText()).isEqualTo("application/vnd.oci.image.layer.v1.tar");
+                assertThat(refs.get(1).path("digest").asText()).isEqualTo(l.toString());
+                assertThat(refs.get(1).path("size").asLong()).isEqualTo(layer.length);
+            }
+            JsonNode children = events.get(4).path("target").path("references"); // the index's: its manifests
+            assertThat(children.size()).isEqualTo(1);
+            assertThat(children.get(0).path("mediaType").asText()).isEqualTo(Manifests.OCI_MANIFEST);
+            assertThat(children.get(0).path("digest").asText()).isEqualTo(Manifests.digest(image).toString());
+            assertThat(children.get(0).path("size").asLong()).isEqualTo(image.length());
+            assertThat(children.get(0).path("platform").path("os").asText()).isEqualTo("linux");
+            assertThat(children.get(0).path("platform").path("architecture").asText()).isEqualTo("arch0");
         }
     }
 

@@ -53,16 +53,23 @@ final class TestRegistry implements AutoCloseable {
      */
     TestRegistry(RegistryOptions options, io.lading.auth.Htpasswd htpasswd, SqliteMetadataStore metadata,
                  java.util.List<io.lading.registry.events.Endpoint> notifications) throws Exception {
+        this(options, htpasswd, metadata, notifications, false);
+    }
+
+    /** @param eventReferences manifest events list what the manifest references (includereferences) */
+    TestRegistry(RegistryOptions options, io.lading.auth.Htpasswd htpasswd, SqliteMetadataStore metadata,
+                 java.util.List<io.lading.registry.events.Endpoint> notifications, boolean eventReferences)
+            throws Exception {
         this(options, metadata, notifications, htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
                 io.lading.auth.AccessRules.authenticatedAll(), false,
                 new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false, null,
-                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS);
+                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS, eventReferences);
     }
 
     /** A registry behind {@code gate}, with the token server {@code tokens} (or none). */
     TestRegistry(AuthGate gate, TokenHandler tokens, boolean explicitRules) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules, null,
-                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS);
+                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false);
     }
 
     /**
@@ -71,13 +78,13 @@ final class TestRegistry implements AutoCloseable {
      */
     TestRegistry(RegistryOptions options, RequestObserver observer) throws Exception {
         this(options, SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, null, new InMemoryDriver(),
-                observer, StagedContent.Settings.OFF);
+                observer, StagedContent.Settings.OFF, false);
     }
 
     /** A registry behind {@code gate} (and token server {@code tokens}, or none) whose requests {@code observer} sees. */
     TestRegistry(AuthGate gate, TokenHandler tokens, RequestObserver observer) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, false, null,
-                new InMemoryDriver(), observer, StagedContent.Settings.OFF);
+                new InMemoryDriver(), observer, StagedContent.Settings.OFF, false);
     }
 
     /** An open registry speaking HTTPS with {@code tls}. */
@@ -88,17 +95,19 @@ final class TestRegistry implements AutoCloseable {
     /** An open registry storing blobs with {@code driver}, speaking HTTPS with {@code tls} (or HTTP if null). */
     TestRegistry(TlsSettings tls, StorageDriver driver) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls,
-                driver, RequestObserver.NONE, StagedContent.Settings.DEFAULTS);
+                driver, RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false);
     }
 
     private TestRegistry(RegistryOptions options, SqliteMetadataStore metadata,
                          java.util.List<io.lading.registry.events.Endpoint> notifications, AuthGate gate,
                          TokenHandler tokens, boolean explicitRules, TlsSettings tls, StorageDriver driver,
-                         RequestObserver observer, StagedContent.Settings staging) throws Exception {
+                         RequestObserver observer, StagedContent.Settings staging, boolean eventReferences)
+            throws Exception {
         this.options = options;
         this.metadata = metadata;
         notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
-                new io.lading.registry.events.Event.Source("test:5000", "test-instance"), "", true, Clock.systemUTC(),
+                new io.lading.registry.events.Event.Source("test:5000", "test-instance"), "", true,
+                eventReferences, Clock.systemUTC(),
                 new Notifier.Listener() {
                 });
         notifier.start();

@@ -132,7 +132,7 @@ public final class ManifestService {
         List<Event> events = new ArrayList<>();
         for (Tag t : tags.isEmpty() ? java.util.Collections.<Tag>singletonList(null) : tags) {
             events.add(notifier.event(Event.PUSH, notifier.manifest(repository, digest, manifest.mediaType(),
-                    bytes.length, t == null ? null : t.value(), RequestInfo.current())));
+                    bytes.length, t == null ? null : t.value(), manifest, RequestInfo.current())));
         }
         MetadataStore.Work<WriteTx, Void> link = tx -> {
             // Checked in the transaction (again, for content checked above): a blob unlinked since must not count.
@@ -166,6 +166,22 @@ public final class ManifestService {
         }
         notifier.wake();
         return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
+    }
+
+    /**
+     * The stored bytes parsed again, for a pull event that lists what the manifest references; null when events do
+     * not, or when the bytes no longer parse (a stricter parser than the one that accepted them): the pull is
+     * answered all the same, and its event goes without references.
+     */
+    private Manifest forEvents(byte[] bytes, String mediaType) {
+        if (!notifier.includesReferences()) {
+            return null;
+        }
+        try {
+            return Manifest.parse(bytes, mediaType);
+        } catch (RegistryException e) {
+            return null;
+        }
     }
 
     private boolean mustExist(Descriptor child) {
@@ -220,7 +236,7 @@ public final class ManifestService {
             if (notifier.recordsPulls()) {
                 notifier.pulled(notifier.event(Event.PULL, notifier.manifest(repository, record.digest(),
                         record.mediaType(), record.size(), reference instanceof Reference.ByTag t ? t.tag().value()
-                                : null, RequestInfo.current())));
+                                : null, forEvents(bytes, record.mediaType()), RequestInfo.current())));
             }
             return content;
         } catch (PathNotFoundException e) {

@@ -52,9 +52,12 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
     /**
      * notifications.endpoints plus lading.notifications.*.
      *
-     * @param pullEvents lading.notifications.pullevents: record pull events (default true)
+     * @param pullEvents        lading.notifications.pullevents: record pull events (default true)
+     * @param includeReferences notifications.events.includereferences: manifest events list what the manifest
+     *                          references (default false)
      */
-    public record Notifications(List<io.lading.registry.events.Endpoint> endpoints, boolean pullEvents) {
+    public record Notifications(List<io.lading.registry.events.Endpoint> endpoints, boolean pullEvents,
+                                boolean includeReferences) {
     }
 
     /**

@@ -263,7 +263,12 @@ class ConfigLoaderTest {
         assertThat(ce.format()).isEqualTo(io.lading.registry.events.Endpoint.Format.CLOUDEVENTS);
         assertThat(ce.maxBatch()).isEqualTo(1);
         assertThat(c.notifications().pullEvents()).isFalse();
-        assertThat(c.warnings()).containsExactly("notifications.events");
+        assertThat(c.notifications().includeReferences()).isTrue();
+        assertThat(c.warnings()).isEmpty();
+        assertThat(ConfigLoader.load(null, Map.of(), null).notifications().includeReferences()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.load(write("version: 0.1\nstorage:\n  inmemory: {}\nnotifications:\n"
+                + "  events:\n    includereferences: always\n"), Map.of(), null))
+                .hasMessageContaining("line 6").hasMessageContaining("notifications.events.includereferences");
     }
 
     @Test

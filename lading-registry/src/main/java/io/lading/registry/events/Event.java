@@ -1,9 +1,12 @@
 package io.lading.registry.events;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lading.core.Descriptor;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 /**
  * One registry event in distribution's format (../shared/specs/docker/about-notifications.md), so that existing
@@ -27,9 +30,14 @@ public record Event(String id, Instant timestamp, String action, Target target, 
      * @param mediaType      null for deletes
      * @param size           -1 when not reported
      * @param fromRepository the source of a mount, or null
+     * @param references     what a manifest references, with notifications.events.includereferences (distribution
+     *                       3): an image's config and layers, an index's manifests; empty otherwise, never null
      */
     public record Target(String mediaType, long size, String digest, String repository, String url, String tag,
-                         String fromRepository) {
+                         String fromRepository, List<Descriptor> references) {
+        public Target {
+            references = references == null ? List.of() : List.copyOf(references);
+        }
     }
 
     /** The registry node that generated the event. */
@@ -53,6 +61,10 @@ public record Event(String id, Instant timestamp, String action, Target target, 
         putIfSet(t, "fromRepository", target.fromRepository());
         putIfSet(t, "url", target.url());
         putIfSet(t, "tag", target.tag());
+        if (!target.references().isEmpty()) {
+            ArrayNode refs = t.putArray("references");
+            target.references().forEach(d -> refs.add(descriptor(d)));
+        }
         ObjectNode r = e.putObject("request");
         r.put("id", request.id());
         r.put("addr", request.addr());
@@ -65,6 +77,29 @@ public record Event(String id, Instant timestamp, String action, Target target, 
         s.put("addr", source.addr());
         s.put("instanceID", source.instanceId());
         return e;
+    }
+
+    /** A descriptor as distribution writes one: mediaType, digest, size, then what it has of the rest. */
+    private static ObjectNode descriptor(Descriptor d) {
+        ObjectNode o = JSON.createObjectNode();
+        putIfSet(o, "mediaType", d.mediaType());
+        o.put("digest", d.digest().toString());
+        o.put("size", d.size());
+        if (!d.urls().isEmpty()) {
+            d.urls().forEach(o.putArray("urls")::add);
+        }
+        if (!d.annotations().isEmpty()) {
+            ObjectNode a = o.putObject("annotations");
+            new java.util.TreeMap<>(d.annotations()).forEach(a::put);
+        }
+        if (d.platform() != null) {
+            ObjectNode p = o.putObject("platform");
+            p.put("architecture", d.platform().architecture());
+            p.put("os", d.platform().os());
+            putIfSet(p, "variant", d.platform().variant());
+        }
+        putIfSet(o, "artifactType", d.artifactType());
+        return o;
     }
 
     private static void putIfSet(ObjectNode node, String key, String value) {

@@ -1,6 +1,8 @@
 package io.lading.registry.events;
 
+import io.lading.core.Descriptor;
 import io.lading.core.Digest;
+import io.lading.core.Manifest;
 import io.lading.core.RepositoryName;
 import io.lading.metadata.DeadLetter;
 import io.lading.metadata.EventRecord;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * outbox holds.
  *
  * <pre>{@code
- * Notifier notifier = new Notifier(metadata, endpoints, source, "https://registry.example.com", clock, listener);
+ * Notifier notifier = new Notifier(metadata, endpoints, source, "https://registry.example.com", true, false, clock,
+ *         listener);
  * notifier.start();
  * metadata.write(tx -> { tx.putTag(...); notifier.record(tx, notifier.event(Event.PUSH, target)); return null; });
  * notifier.wake();   // after the commit: deliver now rather than at the next poll
@@ -72,6 +75,7 @@ public final class Notifier implements AutoCloseable {
     private final Clock clock;
     private final Listener listener;
     private final boolean pullEvents;
+    private final boolean includeReferences;
     private final boolean active;
     private final BlockingQueue<Event> pulls = new ArrayBlockingQueue<>(PULL_QUEUE);
     private final List<DeliveryWorker> workers = new ArrayList<>();
@@ -82,15 +86,18 @@ public final class Notifier implements AutoCloseable {
     /**
      * @param baseUrl    http.host, for the target URLs of events; when empty, the request's Host is used
      * @param pullEvents record pull events (they are the bulk of all events)
+     * @param includeReferences manifest events carry what the manifest references
+     *                          (notifications.events.includereferences)
      */
     public Notifier(MetadataStore metadata, List<Endpoint> endpoints, Event.Source source, String baseUrl,
-                    boolean pullEvents, Clock clock, Listener listener) {
+                    boolean pullEvents, boolean includeReferences, Clock clock, Listener listener) {
         this.metadata = metadata;
         endpoints.forEach(e -> this.endpoints.put(e.name(), e));
         this.active = endpoints.stream().anyMatch(e -> !e.disabled());
         this.source = source;
         this.baseUrl = baseUrl == null ? "" : baseUrl.replaceAll("/+$", "");
         this.pullEvents = pullEvents;
+        this.includeReferences = includeReferences;
         this.clock = clock;
         this.listener = listener;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
@@ -99,8 +106,9 @@ public final class Notifier implements AutoCloseable {
 
     /** A notifier with no endpoints: records nothing. */
     public static Notifier none() {
-        return new Notifier(null, List.of(), new Event.Source("", ""), "", false, Clock.systemUTC(), new Listener() {
-        });
+        return new Notifier(null, List.of(), new Event.Source("", ""), "", false, false, Clock.systemUTC(),
+                new Listener() {
+                });
     }
 
     /** True when at least one endpoint is enabled. */
@@ -134,20 +142,38 @@ public final class Notifier implements AutoCloseable {
      */
     public Event.Target blob(RepositoryName repository, Digest digest, long size, String from, RequestInfo request) {
         return new Event.Target(BLOB_TYPE, size, digest.toString(), repository.value(),
-                url(repository, "blobs", digest, request), null, from);
+                url(repository, "blobs", digest, request), null, from, List.of());
     }
 
-    /** A manifest as push and pull events describe it; {@code tag} null when it was addressed by digest. */
+    /**
+     * A manifest as push and pull events describe it; {@code tag} null when it was addressed by digest. With
+     * notifications.events.includereferences, what {@code manifest} references goes with it (see {@link
+     * #includesReferences}: a caller that does not hold the parsed manifest passes null when that is off).
+     */
     public Event.Target manifest(RepositoryName repository, Digest digest, String mediaType, long size, String tag,
-                                 RequestInfo request) {
+                                 Manifest manifest, RequestInfo request) {
+        List<Descriptor> references = !includeReferences || manifest == null ? List.of() : switch (manifest) {
+            case Manifest.Image image -> {
+                List<Descriptor> r = new ArrayList<>(image.layers().size() + 1);
+                r.add(image.config());
+                r.addAll(image.layers());
+                yield r;
+            }
+            case Manifest.Index index -> index.manifests();
+        };
         return new Event.Target(mediaType, size, digest.toString(), repository.value(),
-                url(repository, "manifests", digest, request), tag, null);
+                url(repository, "manifests", digest, request), tag, null, references);
+    }
+
+    /** Whether manifest events carry what the manifest references (notifications.events.includereferences). */
+    public boolean includesReferences() {
+        return includeReferences;
     }
 
     /** What a delete event names, as distribution's do: the repository and the digest or the tag. */
     public static Event.Target deleted(RepositoryName repository, Digest digest, String tag) {
         return new Event.Target(null, -1, digest == null ? null : digest.toString(), repository.value(), null, tag,
-                null);
+                null, List.of());
     }
 
     /** The URL events give for content: {@code <base>/v2/<repository>/<kind>/<digest>}. */
