@@ -81,7 +81,7 @@ final class TestRegistry implements AutoCloseable {
                 observer, StagedContent.Settings.OFF, false);
     }
 
-    /** A registry behind {@code gate} (and token server {@code tokens}, or none) whose requests {@code observer} sees. */
+    /** A registry behind {@code gate}, with the token server {@code tokens} (or none), seen by {@code observer}. */
     TestRegistry(AuthGate gate, TokenHandler tokens, RequestObserver observer) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, false, null,
                 new InMemoryDriver(), observer, StagedContent.Settings.OFF, false);
