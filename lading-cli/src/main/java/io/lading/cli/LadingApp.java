@@ -222,7 +222,8 @@ public final class LadingApp implements AutoCloseable {
                     t.issuer(), key.keyId(), key.algorithm(), auth.issuer().expiration());
         }
         TokenVerifier verifier = new TokenVerifier(t.service(), t.issuer(), roots, jwks, own, t.algorithms(), clock);
-        return new Access(AuthGate.token(verifier, t.realm(), t.service(), auth.rules() != null), tokens);
+        return new Access(AuthGate.token(verifier, t.realm(), t.autoRedirectPath(), t.service(), auth.rules() != null),
+                tokens);
     }
 
     /** What sees every request: the staged-content writer (which waits for quiet), and metrics if on. */

@@ -44,17 +44,20 @@ public final class AuthGate {
     private final AccessRules rules;
     private final TokenVerifier verifier;
     private final String realm;
+    /** auth.token.autoredirectpath when auth.token.autoredirect is on (the realm follows the request), else null. */
+    private final String autoRedirectPath;
     private final String service;
     private final LoginLimiter limiter;
     private final boolean explicitRules;
 
     private AuthGate(Mode mode, Htpasswd htpasswd, AccessRules rules, TokenVerifier verifier, String realm,
-                     String service, LoginLimiter limiter, boolean explicitRules) {
+                     String autoRedirectPath, String service, LoginLimiter limiter, boolean explicitRules) {
         this.mode = mode;
         this.htpasswd = htpasswd;
         this.rules = rules;
         this.verifier = verifier;
         this.realm = realm;
+        this.autoRedirectPath = autoRedirectPath;
         this.service = service;
         this.limiter = limiter;
         this.explicitRules = explicitRules;
@@ -62,7 +65,7 @@ public final class AuthGate {
 
     /** No authentication: every request passes. */
     public static AuthGate open() {
-        return new AuthGate(Mode.OPEN, null, null, null, null, null, null, false);
+        return new AuthGate(Mode.OPEN, null, null, null, null, null, null, null, false);
     }
 
     /**
@@ -72,12 +75,22 @@ public final class AuthGate {
      * @param explicitRules whether rules were configured (then the admin API needs the admin grant)
      */
     public static AuthGate basic(Htpasswd htpasswd, AccessRules rules, boolean explicitRules, LoginLimiter limiter) {
-        return new AuthGate(Mode.BASIC, htpasswd, rules, null, null, null, limiter, explicitRules);
+        return new AuthGate(Mode.BASIC, htpasswd, rules, null, null, null, null, limiter, explicitRules);
     }
 
     /** Bearer tokens: {@code realm} and {@code service} go into the challenge. */
     public static AuthGate token(TokenVerifier verifier, String realm, String service, boolean explicitRules) {
-        return new AuthGate(Mode.TOKEN, null, null, verifier, realm, service, null, explicitRules);
+        return token(verifier, realm, null, service, explicitRules);
+    }
+
+    /**
+     * Bearer tokens, with auth.token.autoredirect: when {@code autoRedirectPath} is not null the challenge's realm
+     * is {@code <scheme>://<the request's Host><autoRedirectPath>}, the scheme from {@code X-Forwarded-Proto}
+     * (http or https) or else https, as distribution sets it.
+     */
+    public static AuthGate token(TokenVerifier verifier, String realm, String autoRedirectPath, String service,
+                                 boolean explicitRules) {
+        return new AuthGate(Mode.TOKEN, null, null, verifier, realm, autoRedirectPath, service, null, explicitRules);
     }
 
     /** What the request's identity may do, for a resource other than the one checked (open: everything). */
@@ -239,14 +252,14 @@ public final class AuthGate {
         Optional<String> bearer = bearer(authorization);
         if (bearer.isEmpty()) {
             return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
-                    bearer(required(request), null));
+                    bearer(request, required(request), null));
         }
         TokenVerifier.Verified token;
         try {
             token = verifier.verify(bearer.get());
         } catch (TokenVerifier.InvalidToken e) {
             return refuse(request, response, ErrorCode.UNAUTHORIZED, "invalid token: " + e.getMessage(),
-                    bearer(required(request), "invalid_token"));
+                    bearer(request, required(request), "invalid_token"));
         }
         return admitUnless(request, response, tokenRefusal(request, token));
     }
@@ -272,7 +285,7 @@ public final class AuthGate {
             }
             if (!token.grants(a)) {
                 return new Refusal(ErrorCode.UNAUTHORIZED, "the token does not grant " + a,
-                        bearer(needed, "insufficient_scope"));
+                        bearer(request, needed, "insufficient_scope"));
             }
         }
         request.setAttribute(GRANTS, (Predicate<Access>) token::grants);
@@ -285,8 +298,9 @@ public final class AuthGate {
         return refusal == null || refuse(request, response, refusal.code(), refusal.message(), refusal.challenge());
     }
 
-    private String bearer(List<Access> scopes, String error) {
-        StringBuilder b = new StringBuilder("Bearer realm=\"").append(realm).append("\",service=\"").append(service)
+    private String bearer(Request request, List<Access> scopes, String error) {
+        StringBuilder b = new StringBuilder("Bearer realm=\"").append(realm(request)).append("\",service=\"")
+                .append(service)
                 .append('"');
         if (!scopes.isEmpty()) {
             b.append(",scope=\"").append(String.join(" ", scopes.stream().map(Access::toString).toList())).append('"');
@@ -295,6 +309,20 @@ public final class AuthGate {
             b.append(",error=\"").append(error).append('"');
         }
         return b.toString();
+    }
+
+    /** The challenge's realm: the configured one, or with autoredirect the token URL on the host the client asked. */
+    private String realm(Request request) {
+        if (autoRedirectPath == null) {
+            return realm;
+        }
+        String proto = request.getHeaders().get("X-Forwarded-Proto");
+        String first = proto == null ? "" : proto.split(",", 2)[0].trim(); // the proxy nearest the client first
+        String scheme = first.equalsIgnoreCase("http") ? "http" : "https";
+        String host = request.getHttpURI().getAuthority();
+        // what the client sent goes into a quoted header value: nothing that could end the quote or the header
+        String safeHost = host == null ? "" : host.replaceAll("[^A-Za-z0-9.:\\[\\]_-]", "");
+        return scheme + "://" + safeHost + autoRedirectPath;
     }
 
     private static String describe(Access a) {

@@ -275,6 +275,26 @@ class AuthorizationMatrixTest {
     }
 
     @Test
+    void autoRedirectPutsTheTokenUrlOnTheHostTheClientAskedInTheChallenge() throws Exception {
+        TokenVerifier verifier = new TokenVerifier(SERVICE, "lading-test", List.of(), Map.of(), Map.of(),
+                TokenVerifier.DEFAULT_ALGORITHMS, Clock.systemUTC());
+        try (TestRegistry r = new TestRegistry(AuthGate.token(verifier, "http://auth.test/token", "/auth/token/",
+                SERVICE, true), null, true)) {
+            String host = "127.0.0.1:" + r.server.port();
+            assertThat(r.send("GET", "/v2/", null).headers().firstValue("WWW-Authenticate"))
+                    .as("https unless a proxy says otherwise")
+                    .hasValue("Bearer realm=\"https://" + host + "/auth/token/\",service=\"" + SERVICE + "\"");
+            assertThat(r.send("GET", "/v2/team/app/tags/list", null, "X-Forwarded-Proto", "http").headers()
+                    .firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"http://" + host + "/auth/token/\",service=\""
+                    + SERVICE + "\",scope=\"repository:team/app:pull\"");
+            assertThat(r.send("GET", "/v2/", null, "X-Forwarded-Proto", "http, https").headers()
+                    .firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer realm=\"http://" + host + "/");
+            assertThat(r.send("GET", "/v2/", null, "X-Forwarded-Proto", "gopher\",x=\"y").headers()
+                    .firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer realm=\"https://" + host + "/");
+        }
+    }
+
+    @Test
     void theTokenEndpointSpeaksBothDialectsAndRefusesWhatItShould() throws Exception {
         // A 401 names the realm, the service and the exact scope the request needs.
         HttpResponse<byte[]> bare = token.send("GET", "/v2/team/app/tags/list", null);

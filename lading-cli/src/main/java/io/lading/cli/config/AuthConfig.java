@@ -57,9 +57,17 @@ final class AuthConfig {
                             + " support (use an asymmetric algorithm)");
                 }
             }
+            boolean autoRedirect = c.bool(root, "auth.token.autoredirect", false);
+            String redirectPath = c.string(root, "auth.token.autoredirectpath", "/auth/token/");
+            if (!redirectPath.startsWith("/") || !redirectPath.matches("[A-Za-z0-9/._~%!$&'()*+,;=:@-]*")) {
+                throw new ConfigException(c.at(root, "auth.token.autoredirectpath").origin
+                        + ": auth.token.autoredirectpath must be a URL path starting with /, not '" + redirectPath
+                        + "'");
+            }
             token = new LadingConfig.Token(realm, service, issuer, bundle == null ? null : Path.of(bundle),
                     jwks == null ? null : Path.of(jwks), algorithms.isEmpty()
-                    ? io.lading.auth.TokenVerifier.DEFAULT_ALGORITHMS : Set.copyOf(algorithms));
+                    ? io.lading.auth.TokenVerifier.DEFAULT_ALGORITHMS : Set.copyOf(algorithms),
+                    autoRedirect ? redirectPath : null);
         }
         if (htpasswd != null && token != null) {
             throw new ConfigException(t.origin + ": configure one of auth.htpasswd and auth.token (with the built-in"

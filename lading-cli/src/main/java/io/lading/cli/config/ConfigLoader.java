@@ -41,7 +41,7 @@ public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
-            "auth.silly", "auth.token.autoredirect", "auth.token.autoredirectpath", "middleware", "reporting", "redis", "proxy", "compatibility",
+            "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
             "http.prefix", "http.tls.letsencrypt", "http.tls.ciphersuites", "http.debug.tls", "http.http2", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");

@@ -77,9 +77,14 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
         }
     }
 
-    /** auth.token.* (distribution's keys). */
+    /**
+     * auth.token.* (distribution's keys).
+     *
+     * @param autoRedirectPath auth.token.autoredirectpath when auth.token.autoredirect is on (the challenge's realm
+     *                         is then this path on the host the client asked), else null
+     */
     public record Token(String realm, String service, String issuer, Path rootCertBundle, Path jwks,
-                        java.util.Set<String> algorithms) {
+                        java.util.Set<String> algorithms, String autoRedirectPath) {
     }
 
     /**

@@ -345,6 +345,8 @@ class ConfigLoaderTest {
                     service: registry.example.com
                     issuer: lading
                     signingalgorithms: [ES256, EdDSA]
+                    autoredirect: true
+                    autoredirectpath: /token
                 lading:
                   auth:
                     issuer:
@@ -372,6 +374,11 @@ class ConfigLoaderTest {
         LadingConfig c = ConfigLoader.load(p, Map.of(), null);
         assertThat(c.auth().token().service()).isEqualTo("registry.example.com");
         assertThat(c.auth().token().algorithms()).containsExactlyInAnyOrder("ES256", "EdDSA");
+        assertThat(c.auth().token().autoRedirectPath()).isEqualTo("/token");
+        Path off = write("version: 0.1\nstorage:\n  inmemory: {}\nauth:\n  token:\n    realm: r\n    service: s\n"
+                + "    issuer: i\n    jwks: /j\n    autoredirectpath: /token\n");
+        assertThat(ConfigLoader.load(off, Map.of(), null).auth().token().autoRedirectPath()).as("autoredirect off")
+                .isNull();
         assertThat(c.auth().issuer().key()).isEqualTo(Path.of("/srv/registry/auth/issuer-key.pem"));
         assertThat(c.auth().issuer().expiration()).isEqualTo(Duration.ofMinutes(10));
         var rules = c.auth().rules();
@@ -402,6 +409,10 @@ class ConfigLoaderTest {
         cases.put("auth:\n  htpasswd:\n    realm: r\n    path: /p\nlading:\n  auth:\n    acl:\n      - repositories: [x]\n"
                 + "        actions: [pull]\n", "applies to nobody");
         cases.put("lading:\n  auth:\n    issuer:\n      enabled: true\n", "lading.auth.issuer needs auth.token");
+        cases.put("auth:\n  token:\n    realm: r\n    service: s\n    issuer: i\n    jwks: /j\n    autoredirect: true\n"
+                + "    autoredirectpath: token\n", "auth.token.autoredirectpath must be a URL path starting with /");
+        cases.put("auth:\n  token:\n    realm: r\n    service: s\n    issuer: i\n    jwks: /j\n    autoredirect: maybe\n",
+                "auth.token.autoredirect");
         cases.put("http:\n  tls:\n    certificate: /c.pem\n", "http.tls needs both certificate and key");
         cases.put("http:\n  tls:\n    certificate: /c.pem\n    key: /k.pem\n    minimumtls: tls1.0\n",
                 "http.tls.minimumtls tls1.0 is not offered");
