@@ -131,7 +131,8 @@ class NotificationsTest {
             for (JsonNode e : events.subList(2, 4)) { // the image's push and pull: its config, then its layers
                 JsonNode refs = e.path("target").path("references");
                 assertThat(refs.size()).as(e.toString()).isEqualTo(2);
-                assertThat(refs.get(0).path("mediaType").asText()).isEqualTo("application/vnd.oci.image.config.v1+json");
+                assertThat(refs.get(0).path("mediaType").asText())
+                        .isEqualTo("application/vnd.oci.image.config.v1+json");
                 assertThat(refs.get(0).path("digest").asText()).isEqualTo(c.toString());
                 assertThat(refs.get(0).path("size").asLong()).isEqualTo(config.length);
                 assertThat(refs.get(1).path("mediaType").asText()).isEqualTo("application/vnd.oci.image.layer.v1.tar");
