@@ -174,8 +174,7 @@ public final class AuthGate {
             }
             case TOKEN -> {
                 String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-                Optional<TokenVerifier.Verified> token = bearer(authorization)
-                        .flatMap(verifier::remembered);
+                Optional<TokenVerifier.Verified> token = bearerToken(authorization).flatMap(verifier::remembered);
                 yield token.isPresent() && tokenRefusal(request, token.get()) == null;
             }
         };
@@ -249,7 +248,7 @@ public final class AuthGate {
 
     private boolean token(Request request, Response response) {
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        Optional<String> bearer = bearer(authorization);
+        Optional<String> bearer = bearerToken(authorization);
         if (bearer.isEmpty()) {
             return refuse(request, response, ErrorCode.UNAUTHORIZED, "authentication required",
                     bearer(request, required(request), null));
@@ -265,7 +264,7 @@ public final class AuthGate {
     }
 
     /** The token of a {@code Bearer} authorization, if that is what it is. */
-    private static Optional<String> bearer(String authorization) {
+    private static Optional<String> bearerToken(String authorization) {
         return authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? Optional.empty()
                 : Optional.of(authorization.substring(7).trim());
     }
