@@ -7,6 +7,7 @@ import io.lading.core.Descriptor;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * One registry event in distribution's format (../shared/specs/docker/about-notifications.md), so that existing
@@ -90,12 +91,12 @@ public record Event(String id, Instant timestamp, String action, Target target, 
         }
         if (!d.annotations().isEmpty()) {
             ObjectNode a = o.putObject("annotations");
-            new java.util.TreeMap<>(d.annotations()).forEach(a::put);
+            new TreeMap<>(d.annotations()).forEach(a::put);
         }
         if (d.platform() != null) {
             ObjectNode p = o.putObject("platform");
-            p.put("architecture", d.platform().architecture());
-            p.put("os", d.platform().os());
+            putIfSet(p, "architecture", d.platform().architecture());
+            putIfSet(p, "os", d.platform().os());
             putIfSet(p, "variant", d.platform().variant());
         }
         putIfSet(o, "artifactType", d.artifactType());
