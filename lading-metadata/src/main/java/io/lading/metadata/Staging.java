@@ -14,7 +14,7 @@ import io.lading.core.Digest;
  * }</pre>
  */
 public interface Staging extends StagingView {
-    /** Stages the bytes of {@code digest}; nothing changes when they are staged already. */
+    /** Stages the bytes of {@code digest}, a claimed blob; nothing changes when they are staged already. */
     void stage(Digest digest, byte[] bytes);
 
     /** Drops the staged bytes of {@code digest} (once they are durable in storage); false when none were staged. */

@@ -9,7 +9,7 @@ public interface StagingView {
     /** The staged bytes of {@code digest}, if they are staged. */
     Optional<byte[]> get(Digest digest);
 
-    /** Up to {@code limit} staged blobs in digest order, leaving out blobs the collector is deleting. */
+    /** Up to {@code limit} staged blobs, the oldest blobs first, leaving out blobs the collector is deleting. */
     List<StagedBlob> first(int limit);
 
     /** Number of staged blobs and their bytes. */

@@ -20,7 +20,8 @@ public interface WriteTx extends ReadTx {
     /**
      * Records a manifest (idempotent for the same digest) and what it references: {@code blobs} (config, layers)
      * and {@code manifests} (index children). Creates the repository on first content. Returns false when the
-     * repository held the manifest already (then it and its record stay as they were).
+     * repository held the manifest already (then it and its record stay as they were). The manifest's bytes are a
+     * blob: it must have been claimed ({@link #claimBlob}), as must the blob of {@link #linkBlob}.
      */
     boolean putManifest(RepositoryName repository, ManifestRecord manifest, Collection<Digest> blobs,
                      Collection<Digest> manifests);
@@ -37,7 +38,7 @@ public interface WriteTx extends ReadTx {
     default void updateLookupsOnCommit(LongConsumer update) {
     }
 
-    /** Points a tag at a manifest of the repository, replacing what it pointed to. */
+    /** Points a tag at a manifest of the repository (put before), replacing what it pointed to. */
     void putTag(RepositoryName repository, Tag tag, Digest manifest);
 
     /** Removes a tag; false when it did not exist. */

@@ -45,7 +45,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteMetadataStore.class);
     /** Migrations in order; the database's {@code user_version} is how many have run. */
     private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql",
-            "V4__staging.sql");
+            "V4__staging.sql", "V5__blob_ids.sql");
     private static final int READERS = 4;
 
     /**
@@ -235,22 +235,49 @@ public final class SqliteMetadataStore implements MetadataStore {
             throw new SQLException("database schema version " + version + " is newer than this Lading ("
                     + MIGRATIONS.size() + "); upgrade Lading");
         }
-        for (int i = version; i < MIGRATIONS.size(); i++) {
-            String sql = resource(MIGRATIONS.get(i));
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                for (String stmt : statements(sql)) {
-                    s.execute(stmt);
-                }
-                s.execute("PRAGMA user_version = " + (i + 1));
-                c.commit();
-                LOG.info("metadata schema migrated to version {} ({})", i + 1, MIGRATIONS.get(i));
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        if (version == MIGRATIONS.size()) {
+            return;
+        }
+        // A migration that rebuilds a table drops the one other tables' foreign keys point at, which SQLite does
+        // not allow while it enforces them (and the pragma has no effect inside a transaction). So they are off for
+        // the migrations, and each checks them itself before it commits.
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA foreign_keys = OFF");
+        }
+        try {
+            for (int i = version; i < MIGRATIONS.size(); i++) {
+                migrate(c, i);
             }
+        } finally {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA foreign_keys = ON");
+            }
+        }
+    }
+
+    /** Runs migration {@code i} (counting from 0) in one transaction. */
+    private static void migrate(Connection c, int i) throws SQLException {
+        String name = MIGRATIONS.get(i);
+        String sql = resource(name);
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            for (String stmt : statements(sql)) {
+                s.execute(stmt);
+            }
+            try (var rs = s.executeQuery("PRAGMA foreign_key_check")) {
+                if (rs.next()) {
+                    throw new SQLException("migration " + name + " left a row of " + rs.getString(1)
+                            + " whose foreign key into " + rs.getString(3) + " finds nothing");
+                }
+            }
+            s.execute("PRAGMA user_version = " + (i + 1));
+            c.commit();
+            LOG.info("metadata schema migrated to version {} ({})", i + 1, name);
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 

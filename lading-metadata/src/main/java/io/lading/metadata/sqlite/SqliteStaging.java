@@ -15,24 +15,26 @@ final class SqliteStaging implements Staging {
 
     @Override
     public void stage(Digest digest, byte[] bytes) {
-        tx.update("INSERT INTO staged_blobs (digest, bytes) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
-                digest.toString(), bytes);
+        tx.update("INSERT INTO staged_blobs (blob_id, bytes) VALUES (" + SqliteTx.BLOB_ID + ", ?)"
+                + " ON CONFLICT (blob_id) DO NOTHING", digest.toString(), bytes);
     }
 
     @Override
     public boolean unstage(Digest digest) {
-        return tx.update("DELETE FROM staged_blobs WHERE digest = ?", digest.toString()) > 0;
+        return tx.update("DELETE FROM staged_blobs WHERE blob_id = " + SqliteTx.BLOB_ID, digest.toString()) > 0;
     }
 
     @Override
     public Optional<byte[]> get(Digest digest) {
-        return tx.one("SELECT bytes FROM staged_blobs WHERE digest = ?", rs -> rs.getBytes(1), digest.toString());
+        return tx.one("SELECT bytes FROM staged_blobs WHERE blob_id = " + SqliteTx.BLOB_ID, rs -> rs.getBytes(1),
+                digest.toString());
     }
 
     @Override
     public List<StagedBlob> first(int limit) {
-        return tx.query("SELECT s.digest, s.bytes FROM staged_blobs s WHERE NOT EXISTS (SELECT 1 FROM blobs b"
-                        + " WHERE b.digest = s.digest AND b.deleting = 1) ORDER BY s.digest LIMIT ?",
+        // Oldest first: a blob's id grows with each new one.
+        return tx.query("SELECT b.digest, s.bytes FROM staged_blobs s JOIN blobs b ON b.id = s.blob_id"
+                        + " WHERE b.deleting = 0 ORDER BY s.blob_id LIMIT ?",
                 rs -> new StagedBlob(Digest.parse(rs.getString(1)), rs.getBytes(2)), limit);
     }
 

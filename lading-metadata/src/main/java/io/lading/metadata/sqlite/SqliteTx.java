@@ -303,6 +303,12 @@ final class SqliteTx implements WriteTx {
         return repositoryId(repository).orElseThrow();
     }
 
+    /**
+     * The id of the blob row of the digest bound in its place: NULL when there is none, which the NOT NULL of every
+     * column it fills turns into an error (the foreign key did, when rows named blobs by digest).
+     */
+    static final String BLOB_ID = "(SELECT id FROM blobs WHERE digest = ?)";
+
     private static long now() {
         return System.currentTimeMillis();
     }
@@ -322,14 +328,15 @@ final class SqliteTx implements WriteTx {
     @Override
     public boolean hasBlob(RepositoryName repository, Digest digest) {
         return one("SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id"
-                + " WHERE r.name = ? AND rb.digest = ?", rs -> true, repository.value(), digest.toString()).isPresent();
+                + " JOIN blobs b ON b.id = rb.blob_id WHERE r.name = ? AND b.digest = ?", rs -> true,
+                repository.value(), digest.toString()).isPresent();
     }
 
     @Override
     public Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest) {
         // Each statement outside a transaction takes and drops SQLite's read locks: one statement, not two.
         return one("SELECT b.size FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id"
-                + " JOIN blobs b ON b.digest = rb.digest WHERE r.name = ? AND rb.digest = ? AND b.deleting = 0",
+                + " JOIN blobs b ON b.id = rb.blob_id WHERE r.name = ? AND b.digest = ? AND b.deleting = 0",
                 rs -> rs.getLong(1), repository.value(), digest.toString());
     }
 
@@ -338,8 +345,12 @@ final class SqliteTx implements WriteTx {
         return repositoryId(repository).isPresent();
     }
 
+    /** The columns {@link #manifest(ResultSet)} reads, from manifests m joined with its blob b. */
     private static final String MANIFEST_COLUMNS =
-            "m.digest, m.media_type, m.size, m.subject, m.artifact_type, m.annotations, m.created_at";
+            "b.digest, m.media_type, m.size, m.subject, m.artifact_type, m.annotations, m.created_at";
+    /** A repository's manifests with their blobs, to be completed with conditions on r, m and b. */
+    private static final String MANIFESTS = "SELECT " + MANIFEST_COLUMNS + " FROM manifests m"
+            + " JOIN repositories r ON r.id = m.repository_id JOIN blobs b ON b.id = m.blob_id";
 
     private static ManifestRecord manifest(ResultSet rs) throws SQLException {
         String subject = rs.getString(4);
@@ -359,15 +370,16 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest) {
-        return one("SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                + " WHERE r.name = ? AND m.digest = ?", SqliteTx::manifest, repository.value(), digest.toString());
+        return one(MANIFESTS + " WHERE r.name = ? AND b.digest = ?", SqliteTx::manifest, repository.value(),
+                digest.toString());
     }
 
     @Override
     public Optional<ManifestRecord> taggedManifest(RepositoryName repository, Tag tag) {
         return one("SELECT " + MANIFEST_COLUMNS + " FROM tags t JOIN repositories r ON r.id = t.repository_id"
-                + " JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.digest"
-                + " WHERE r.name = ? AND t.name = ?", SqliteTx::manifest, repository.value(), tag.value());
+                + " JOIN manifests m ON m.repository_id = t.repository_id AND m.blob_id = t.blob_id"
+                + " JOIN blobs b ON b.id = m.blob_id WHERE r.name = ? AND t.name = ?", SqliteTx::manifest,
+                repository.value(), tag.value());
     }
 
     @Override
@@ -393,8 +405,8 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit) {
-        return query("SELECT m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                        + " WHERE r.name = ? AND m.digest > ? ORDER BY m.digest LIMIT ?",
+        return query("SELECT b.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id"
+                        + " JOIN blobs b ON b.id = m.blob_id WHERE r.name = ? AND b.digest > ? ORDER BY b.digest LIMIT ?",
                 rs -> Digest.parse(rs.getString(1)), repository.value(), after == null ? "" : after.toString(), limit);
     }
 
@@ -411,17 +423,15 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public List<ManifestRecord> referrers(RepositoryName repository, Digest subject) {
-        return query("SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                + " WHERE r.name = ? AND m.subject = ? ORDER BY m.digest", SqliteTx::manifest,
+        return query(MANIFESTS + " WHERE r.name = ? AND m.subject = ? ORDER BY b.digest", SqliteTx::manifest,
                 repository.value(), subject.toString());
     }
 
     @Override
     public List<ManifestRecord> referrers(RepositoryName repository, Digest subject, Digest after, String artifactType,
                                           int limit) {
-        return query("SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                        + " WHERE r.name = ? AND m.subject = ? AND m.digest > ?"
-                        + (artifactType == null ? "" : " AND m.artifact_type = ?") + " ORDER BY m.digest LIMIT ?",
+        return query(MANIFESTS + " WHERE r.name = ? AND m.subject = ? AND b.digest > ?"
+                        + (artifactType == null ? "" : " AND m.artifact_type = ?") + " ORDER BY b.digest LIMIT ?",
                 SqliteTx::manifest, artifactType == null
                         ? new Object[]{repository.value(), subject.toString(), after == null ? "" : after.toString(), limit}
                         : new Object[]{repository.value(), subject.toString(), after == null ? "" : after.toString(),
@@ -451,15 +461,15 @@ final class SqliteTx implements WriteTx {
     public void linkBlob(RepositoryName repository, Digest digest) {
         long id = ensureRepository(repository);
         // created_at is when the link was last made: linking again (a re-push, a mount) restarts its grace period.
-        update("INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?)"
+        update("INSERT INTO repository_blobs (repository_id, blob_id, created_at) VALUES (?, " + BLOB_ID + ", ?)"
                 + " ON CONFLICT DO UPDATE SET created_at = excluded.created_at", id, digest.toString(), now());
     }
 
     @Override
     public boolean unlinkBlob(RepositoryName repository, Digest digest) {
         Optional<Long> id = repositoryId(repository);
-        return id.isPresent() && update("DELETE FROM repository_blobs WHERE repository_id = ? AND digest = ?",
-                id.get(), digest.toString()) > 0;
+        return id.isPresent() && update("DELETE FROM repository_blobs WHERE repository_id = ? AND blob_id = "
+                + BLOB_ID, id.get(), digest.toString()) > 0;
     }
 
     @Override
@@ -472,20 +482,22 @@ final class SqliteTx implements WriteTx {
         } catch (JsonProcessingException e) {
             throw new MetadataException("cannot encode annotations", e);
         }
-        int inserted = update("INSERT INTO manifests (repository_id, digest, media_type, size, subject, artifact_type,"
-                        + " annotations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        int inserted = update("INSERT INTO manifests (repository_id, blob_id, media_type, size, subject, artifact_type,"
+                        + " annotations, created_at) VALUES (?, " + BLOB_ID + ", ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 id, m.digest().toString(), m.mediaType(), m.size(), m.subject() == null ? null : m.subject().toString(),
                 m.artifactType(), annotations, m.created().toEpochMilli());
         if (inserted == 0) {
             return false; // same digest, same bytes: its references are recorded already
         }
         for (Digest b : blobs) {
-            update("INSERT INTO manifest_references (repository_id, manifest_digest, kind, child_digest)"
-                    + " VALUES (?, ?, 'b', ?) ON CONFLICT DO NOTHING", id, m.digest().toString(), b.toString());
+            update("INSERT INTO manifest_references (repository_id, manifest_id, kind, child_digest)"
+                    + " VALUES (?, " + BLOB_ID + ", 'b', ?) ON CONFLICT DO NOTHING", id, m.digest().toString(),
+                    b.toString());
         }
         for (Digest c : manifests) {
-            update("INSERT INTO manifest_references (repository_id, manifest_digest, kind, child_digest)"
-                    + " VALUES (?, ?, 'm', ?) ON CONFLICT DO NOTHING", id, m.digest().toString(), c.toString());
+            update("INSERT INTO manifest_references (repository_id, manifest_id, kind, child_digest)"
+                    + " VALUES (?, " + BLOB_ID + ", 'm', ?) ON CONFLICT DO NOTHING", id, m.digest().toString(),
+                    c.toString());
         }
         return true;
     }
@@ -493,8 +505,8 @@ final class SqliteTx implements WriteTx {
     @Override
     public void putTag(RepositoryName repository, Tag tag, Digest manifest) {
         long id = ensureRepository(repository);
-        update("INSERT INTO tags (repository_id, name, digest, updated_at) VALUES (?, ?, ?, ?)"
-                        + " ON CONFLICT (repository_id, name) DO UPDATE SET digest = excluded.digest,"
+        update("INSERT INTO tags (repository_id, name, blob_id, updated_at) VALUES (?, ?, " + BLOB_ID + ", ?)"
+                        + " ON CONFLICT (repository_id, name) DO UPDATE SET blob_id = excluded.blob_id,"
                         + " updated_at = excluded.updated_at",
                 id, tag.value(), manifest.toString(), now());
     }
@@ -512,13 +524,14 @@ final class SqliteTx implements WriteTx {
         if (id.isEmpty()) {
             return false;
         }
-        String d = digest.toString();
-        if (update("DELETE FROM manifests WHERE repository_id = ? AND digest = ?", id.get(), d) == 0) {
+        Optional<Long> blob = one("SELECT id FROM blobs WHERE digest = ?", rs -> rs.getLong(1), digest.toString());
+        if (blob.isEmpty()) {
             return false;
         }
-        update("DELETE FROM tags WHERE repository_id = ? AND digest = ?", id.get(), d);
-        update("DELETE FROM manifest_references WHERE repository_id = ? AND manifest_digest = ?", id.get(), d);
-        return true;
+        // References and tags first: their foreign keys name the manifest row.
+        update("DELETE FROM manifest_references WHERE repository_id = ? AND manifest_id = ?", id.get(), blob.get());
+        update("DELETE FROM tags WHERE blob_id = ? AND repository_id = ?", blob.get(), id.get());
+        return update("DELETE FROM manifests WHERE repository_id = ? AND blob_id = ?", id.get(), blob.get()) > 0;
     }
 
     @Override
@@ -545,8 +558,9 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public List<Digest> indexesReferencing(RepositoryName repository, Digest digest) {
-        return query("SELECT r.manifest_digest FROM manifest_references r JOIN repositories p ON p.id = r.repository_id"
-                        + " WHERE r.child_digest = ? AND p.name = ? AND r.kind = 'm' ORDER BY r.manifest_digest",
+        return query("SELECT b.digest FROM manifest_references r JOIN repositories p ON p.id = r.repository_id"
+                        + " JOIN blobs b ON b.id = r.manifest_id WHERE r.child_digest = ? AND p.name = ? AND r.kind = 'm'"
+                        + " ORDER BY b.digest",
                 rs -> Digest.parse(rs.getString(1)), digest.toString(), repository.value());
     }
 
@@ -564,11 +578,11 @@ final class SqliteTx implements WriteTx {
             return Optional.empty();
         }
         return one("SELECT COUNT(*), COALESCE(SUM(b.size), 0),"
-                        + " COALESCE(SUM(CASE WHEN o.digest IS NULL THEN 1 ELSE 0 END), 0),"
-                        + " COALESCE(SUM(CASE WHEN o.digest IS NULL THEN b.size ELSE 0 END), 0)"
-                        + " FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest"
-                        + " LEFT JOIN (SELECT DISTINCT digest FROM repository_blobs WHERE repository_id != ?) o"
-                        + " ON o.digest = rb.digest WHERE rb.repository_id = ?",
+                        + " COALESCE(SUM(CASE WHEN o.blob_id IS NULL THEN 1 ELSE 0 END), 0),"
+                        + " COALESCE(SUM(CASE WHEN o.blob_id IS NULL THEN b.size ELSE 0 END), 0)"
+                        + " FROM repository_blobs rb JOIN blobs b ON b.id = rb.blob_id"
+                        + " LEFT JOIN (SELECT DISTINCT blob_id FROM repository_blobs WHERE repository_id != ?) o"
+                        + " ON o.blob_id = rb.blob_id WHERE rb.repository_id = ?",
                 rs -> new Usage(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)), id.get(), id.get());
     }
 
@@ -617,17 +631,18 @@ final class SqliteTx implements WriteTx {
         }
         long r = id.get();
         // Roots are the tagged manifests; index children and referrers of a live manifest are live too.
+        // By digest, as children and subjects are: a child or subject need not be a blob the registry holds.
         return query("WITH RECURSIVE live(digest) AS ("
-                        + " SELECT digest FROM tags WHERE repository_id = ?"
-                        + " UNION SELECT c.child_digest FROM manifest_references c JOIN live l ON c.manifest_digest = l.digest"
-                        + "   WHERE c.repository_id = ? AND c.kind = 'm'"
-                        + " UNION SELECT m.digest FROM manifests m JOIN live l ON m.subject = l.digest"
-                        + "   WHERE m.repository_id = ?)"
-                        + " SELECT m.digest FROM manifests m WHERE m.repository_id = ? AND m.created_at <= ?"
-                        + " AND m.digest NOT IN (SELECT digest FROM live)"
+                        + " SELECT b.digest FROM tags t JOIN blobs b ON b.id = t.blob_id WHERE t.repository_id = ?"
+                        + " UNION SELECT c.child_digest FROM live l JOIN blobs b ON b.digest = l.digest"
+                        + "   JOIN manifest_references c ON c.repository_id = ? AND c.manifest_id = b.id AND c.kind = 'm'"
+                        + " UNION SELECT b.digest FROM live l JOIN manifests m ON m.repository_id = ? AND m.subject = l.digest"
+                        + "   JOIN blobs b ON b.id = m.blob_id)"
+                        + " SELECT b.digest FROM manifests m JOIN blobs b ON b.id = m.blob_id"
+                        + " WHERE m.repository_id = ? AND m.created_at <= ? AND b.digest NOT IN (SELECT digest FROM live)"
                         // Indexes first, so that an index never outlives its children even between two batches.
                         + " ORDER BY EXISTS (SELECT 1 FROM manifest_references c WHERE c.repository_id = m.repository_id"
-                        + "   AND c.manifest_digest = m.digest AND c.kind = 'm') DESC, m.digest LIMIT ?",
+                        + "   AND c.manifest_id = m.blob_id AND c.kind = 'm') DESC, b.digest LIMIT ?",
                 rs -> Digest.parse(rs.getString(1)), r, r, r, r, cutoff.toEpochMilli(), limit);
     }
 
@@ -637,13 +652,13 @@ final class SqliteTx implements WriteTx {
         if (id.isEmpty()) {
             return List.of();
         }
-        return query("SELECT rb.digest FROM repository_blobs rb WHERE rb.repository_id = ? AND rb.created_at <= ?"
-                        + " AND rb.digest > ?"
+        return query("SELECT b.digest FROM repository_blobs rb JOIN blobs b ON b.id = rb.blob_id"
+                        + " WHERE rb.repository_id = ? AND rb.created_at <= ? AND b.digest > ?"
                         + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = rb.repository_id"
-                        + "   AND m.digest = rb.digest)"
-                        + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = rb.digest"
+                        + "   AND m.blob_id = rb.blob_id)"
+                        + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest"
                         + "   AND r.repository_id = rb.repository_id)"
-                        + " ORDER BY rb.digest LIMIT ?",
+                        + " ORDER BY b.digest LIMIT ?",
                 rs -> Digest.parse(rs.getString(1)), id.get(), cutoff.toEpochMilli(),
                 after == null ? "" : after.toString(), limit);
     }
@@ -661,9 +676,9 @@ final class SqliteTx implements WriteTx {
      * and not itself a manifest anywhere.
      */
     private static final String COLLECTABLE = "b.deleting = 0 AND b.touched_at <= ?"
-            + " AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.blob_id = b.id)"
             + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest)"
-            + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.digest)";
+            + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.blob_id = b.id)";
 
     @Override
     public List<BlobRecord> collectableBlobs(Instant cutoff, Digest after, int limit) {
@@ -694,8 +709,11 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public void forgetBlob(Digest digest) {
-        if (update("DELETE FROM blobs WHERE digest = ? AND deleting = 1", digest.toString()) > 0) {
-            update("DELETE FROM staged_blobs WHERE digest = ?", digest.toString());
+        Optional<Long> id = one("SELECT id FROM blobs WHERE digest = ? AND deleting = 1", rs -> rs.getLong(1),
+                digest.toString());
+        if (id.isPresent()) {
+            update("DELETE FROM staged_blobs WHERE blob_id = ?", id.get()); // first: its foreign key names the blob
+            update("DELETE FROM blobs WHERE id = ?", id.get());
         }
     }
 

@@ -28,11 +28,18 @@ class SqliteMetadataStoreTest {
                 "application/x", Map.of("k", seed), Instant.now());
     }
 
+    /** Records a manifest the way a push does: its bytes claimed as a blob first. */
+    private static boolean putManifest(io.lading.metadata.WriteTx tx, RepositoryName repository, ManifestRecord m,
+                                       List<Digest> blobs, List<Digest> manifests) {
+        tx.claimBlob(m.digest(), m.size());
+        return tx.putManifest(repository, m, blobs, manifests);
+    }
+
     @Test
     void tagPagesAreKeysetScansInByteOrder() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
-                tx.putManifest(REPO, manifest("m", null), List.of(), List.of());
+                putManifest(tx, REPO, manifest("m", null), List.of(), List.of());
                 for (String t : new String[]{"b", "A", "a", "c", "_"}) {
                     tx.putTag(REPO, Tag.of(t), d("m"));
                 }
@@ -48,8 +55,8 @@ class SqliteMetadataStoreTest {
     void retaggingMovesTheTagAndDeletingAManifestRemovesItsTags() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
-                tx.putManifest(REPO, manifest("one", null), List.of(d("layer")), List.of());
-                tx.putManifest(REPO, manifest("two", null), List.of(), List.of());
+                putManifest(tx, REPO, manifest("one", null), List.of(d("layer")), List.of());
+                putManifest(tx, REPO, manifest("two", null), List.of(), List.of());
                 tx.putTag(REPO, Tag.of("latest"), d("one"));
                 tx.putTag(REPO, Tag.of("latest"), d("two"));
                 tx.putTag(REPO, Tag.of("stable"), d("two"));
@@ -88,8 +95,8 @@ class SqliteMetadataStoreTest {
     void aTagLeadsToItsManifestRecordInOneLookup() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
-                tx.putManifest(REPO, manifest("one", null), List.of(), List.of());
-                tx.putManifest(RepositoryName.of("lib/other"), manifest("two", null), List.of(), List.of());
+                putManifest(tx, REPO, manifest("one", null), List.of(), List.of());
+                putManifest(tx, RepositoryName.of("lib/other"), manifest("two", null), List.of(), List.of());
                 tx.putTag(REPO, Tag.of("latest"), d("one"));
                 tx.putTag(RepositoryName.of("lib/other"), Tag.of("stable"), d("two"));
                 return null;
@@ -127,8 +134,8 @@ class SqliteMetadataStoreTest {
     void referrersAreFoundBySubject() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
-                tx.putManifest(REPO, manifest("sig", d("subject")), List.of(), List.of());
-                tx.putManifest(REPO, manifest("unrelated", null), List.of(), List.of());
+                putManifest(tx, REPO, manifest("sig", d("subject")), List.of(), List.of());
+                putManifest(tx, REPO, manifest("unrelated", null), List.of(), List.of());
                 return null;
             });
             List<ManifestRecord> refs = store.<List<ManifestRecord>>read(tx -> tx.referrers(REPO, d("subject")));
@@ -247,6 +254,7 @@ class SqliteMetadataStoreTest {
     void bookkeepingCommitsOfThisStoreLeaveTheChangeCountAndOtherCommitsMoveIt(@TempDir Path dir) throws Exception {
         Path db = dir.resolve("m.db");
         try (SqliteMetadataStore store = SqliteMetadataStore.open(db)) {
+            store.write(tx -> tx.claimBlob(d("staged"), 3)); // staged content is a claimed blob
             long start = store.changeCount();
             store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
                 tx.putUpload(upload());
@@ -320,6 +328,7 @@ class SqliteMetadataStoreTest {
                 int n = i;
                 long before = header.version();
                 store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                    tx.claimBlob(d("staged" + n), bytes.length);
                     tx.staging().stage(d("staged" + n), bytes);
                     return null;
                 });
@@ -369,6 +378,7 @@ class SqliteMetadataStoreTest {
             for (int i = 0; i < 1500; i++) { // about 60 MiB through the log
                 int n = i;
                 store.write(io.lading.metadata.MetadataStore.Durability.PROCESS_CRASH_SAFE, tx -> {
+                    tx.claimBlob(d("staged" + n), bytes.length);
                     tx.staging().stage(d("staged" + n), bytes);
                     return null;
                 });
@@ -471,7 +481,7 @@ class SqliteMetadataStoreTest {
                 tx.claimBlob(d("layer"), 42); // before the call: covered too
                 tx.updateLookupsOnCommit(updates::add);
                 tx.linkBlob(REPO, d("layer"));
-                tx.putManifest(REPO, manifest("m", null), List.of(d("layer")), List.of());
+                putManifest(tx, REPO, manifest("m", null), List.of(d("layer")), List.of());
                 tx.putTag(REPO, Tag.of("v1"), manifest("m", null).digest());
                 return null;
             });
