@@ -1,11 +1,15 @@
 package io.lading.metadata.sqlite;
 
 import io.lading.core.Digest;
+import io.lading.metadata.MetadataException;
 import io.lading.metadata.Staging;
 import java.util.List;
 import java.util.Optional;
 
-/** Staged content on the table of V4__staging.sql, using the statements of the transaction it belongs to. */
+/**
+ * Staged content on the table of V4__staging.sql (keyed by blob id since V5__blob_ids.sql), using the statements of
+ * the transaction it belongs to.
+ */
 final class SqliteStaging implements Staging {
     private final SqliteTx tx;
 
@@ -15,8 +19,11 @@ final class SqliteStaging implements Staging {
 
     @Override
     public void stage(Digest digest, byte[] bytes) {
-        tx.update("INSERT INTO staged_blobs (blob_id, bytes) VALUES (" + SqliteTx.BLOB_ID + ", ?)"
-                + " ON CONFLICT (blob_id) DO NOTHING", digest.toString(), bytes);
+        // blob_id is the table's row id, for which NULL means "a new one": so SELECT (no row without a blob row).
+        if (tx.update("INSERT INTO staged_blobs (blob_id, bytes) SELECT id, ? FROM blobs WHERE digest = ?"
+                + " ON CONFLICT (blob_id) DO NOTHING", bytes, digest.toString()) == 0 && !tx.blobKnown(digest)) {
+            throw new MetadataException("cannot stage " + digest + ": the blob was not claimed", null);
+        }
     }
 
     @Override

@@ -36,6 +36,31 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void stagedBytesBelongToAClaimedBlobAndAreStagedOnce() {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            assertThatThrownBy(() -> store.write(tx -> {
+                tx.staging().stage(d("unclaimed"), new byte[] {1});
+                return null;
+            })).isInstanceOf(io.lading.metadata.MetadataException.class).hasMessageContaining("not claimed");
+            store.write(tx -> {
+                tx.claimBlob(d("first"), 1);
+                tx.claimBlob(d("second"), 2);
+                tx.staging().stage(d("second"), new byte[] {2, 2});
+                tx.staging().stage(d("first"), new byte[] {1});
+                tx.staging().stage(d("first"), new byte[] {9}); // staged already: kept as it was
+                return null;
+            });
+            assertThat(store.<java.util.Optional<byte[]>>read(tx -> tx.staging().get(d("first"))))
+                    .hasValueSatisfying(b -> assertThat(b).containsExactly(1));
+            // Oldest blob first (claimed first), whatever the order of staging.
+            assertThat(store.<List<io.lading.metadata.StagingView.StagedBlob>>read(tx -> tx.staging().first(10)))
+                    .extracting(io.lading.metadata.StagingView.StagedBlob::digest).containsExactly(d("first"), d("second"));
+            assertThat(store.<Boolean>write(tx -> tx.staging().unstage(d("first")))).isTrue();
+            assertThat(store.<Boolean>write(tx -> tx.staging().unstage(d("first")))).isFalse();
+        }
+    }
+
+    @Test
     void tagPagesAreKeysetScansInByteOrder() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
