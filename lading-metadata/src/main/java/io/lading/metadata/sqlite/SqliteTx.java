@@ -406,7 +406,8 @@ final class SqliteTx implements WriteTx {
     @Override
     public List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit) {
         return query("SELECT b.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                        + " JOIN blobs b ON b.id = m.blob_id WHERE r.name = ? AND b.digest > ? ORDER BY b.digest LIMIT ?",
+                        + " JOIN blobs b ON b.id = m.blob_id WHERE r.name = ? AND b.digest > ?"
+                        + " ORDER BY b.digest LIMIT ?",
                 rs -> Digest.parse(rs.getString(1)), repository.value(), after == null ? "" : after.toString(), limit);
     }
 
@@ -483,7 +484,8 @@ final class SqliteTx implements WriteTx {
             throw new MetadataException("cannot encode annotations", e);
         }
         int inserted = update("INSERT INTO manifests (repository_id, blob_id, media_type, size, subject, artifact_type,"
-                        + " annotations, created_at) VALUES (?, " + BLOB_ID + ", ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        + " annotations, created_at) VALUES (?, " + BLOB_ID + ", ?, ?, ?, ?, ?, ?)"
+                        + " ON CONFLICT DO NOTHING",
                 id, m.digest().toString(), m.mediaType(), m.size(), m.subject() == null ? null : m.subject().toString(),
                 m.artifactType(), annotations, m.created().toEpochMilli());
         if (inserted == 0) {
@@ -559,8 +561,8 @@ final class SqliteTx implements WriteTx {
     @Override
     public List<Digest> indexesReferencing(RepositoryName repository, Digest digest) {
         return query("SELECT b.digest FROM manifest_references r JOIN repositories p ON p.id = r.repository_id"
-                        + " JOIN blobs b ON b.id = r.manifest_id WHERE r.child_digest = ? AND p.name = ? AND r.kind = 'm'"
-                        + " ORDER BY b.digest",
+                        + " JOIN blobs b ON b.id = r.manifest_id"
+                        + " WHERE r.child_digest = ? AND p.name = ? AND r.kind = 'm' ORDER BY b.digest",
                 rs -> Digest.parse(rs.getString(1)), digest.toString(), repository.value());
     }
 
@@ -635,11 +637,14 @@ final class SqliteTx implements WriteTx {
         return query("WITH RECURSIVE live(digest) AS ("
                         + " SELECT b.digest FROM tags t JOIN blobs b ON b.id = t.blob_id WHERE t.repository_id = ?"
                         + " UNION SELECT c.child_digest FROM live l JOIN blobs b ON b.digest = l.digest"
-                        + "   JOIN manifest_references c ON c.repository_id = ? AND c.manifest_id = b.id AND c.kind = 'm'"
-                        + " UNION SELECT b.digest FROM live l JOIN manifests m ON m.repository_id = ? AND m.subject = l.digest"
+                        + "   JOIN manifest_references c"
+                        + "   ON c.repository_id = ? AND c.manifest_id = b.id AND c.kind = 'm'"
+                        + " UNION SELECT b.digest FROM live l"
+                        + "   JOIN manifests m ON m.repository_id = ? AND m.subject = l.digest"
                         + "   JOIN blobs b ON b.id = m.blob_id)"
                         + " SELECT b.digest FROM manifests m JOIN blobs b ON b.id = m.blob_id"
-                        + " WHERE m.repository_id = ? AND m.created_at <= ? AND b.digest NOT IN (SELECT digest FROM live)"
+                        + " WHERE m.repository_id = ? AND m.created_at <= ?"
+                        + " AND b.digest NOT IN (SELECT digest FROM live)"
                         // Indexes first, so that an index never outlives its children even between two batches.
                         + " ORDER BY EXISTS (SELECT 1 FROM manifest_references c WHERE c.repository_id = m.repository_id"
                         + "   AND c.manifest_id = m.blob_id AND c.kind = 'm') DESC, b.digest LIMIT ?",

@@ -60,7 +60,8 @@ class SchemaMigrationTest {
                 assertThat(tx.linkedBlobSize(REPO, d("layer"))).contains(10L);
                 assertThat(tx.linkedBlobSize(OTHER, d("layer"))).contains(10L);
                 assertThat(tx.linkedBlobSize(OTHER, d("config"))).isEmpty();
-                assertThat(tx.staging().get(d("staged"))).hasValueSatisfying(b -> assertThat(b).containsExactly(1, 2, 3));
+                assertThat(tx.staging().get(d("staged")))
+                        .hasValueSatisfying(b -> assertThat(b).containsExactly(1, 2, 3));
                 assertThat(tx.staging().first(10)).extracting(s -> s.digest()).containsExactly(d("staged"));
                 return null;
             });
@@ -107,19 +108,21 @@ class SchemaMigrationTest {
                     }
                 }
                 s.execute("PRAGMA user_version = 4");
-                s.execute("INSERT INTO repositories (id, name, created_at) VALUES (1, 'lib/app', 1), (2, 'lib/other', 1)");
+                s.execute("INSERT INTO repositories (id, name, created_at)"
+                        + " VALUES (1, 'lib/app', 1), (2, 'lib/other', 1)");
             }
             String[][] blobs = {{"layer", "10"}, {"config", "5"}, {"image", "100"}, {"index", "200"}, {"sig", "50"},
                     {"sig2", "50"}, {"loose", "60"}, {"spare", "7"}, {"staged", "3"}, {"unused", "8"}};
             for (String[] b : blobs) {
-                exec(c, "INSERT INTO blobs (digest, size, created_at, touched_at, generation) VALUES (?, ?, 1000, 1000, 7)",
-                        d(b[0]), Long.parseLong(b[1]));
+                exec(c, "INSERT INTO blobs (digest, size, created_at, touched_at, generation)"
+                        + " VALUES (?, ?, 1000, 1000, 7)", d(b[0]), Long.parseLong(b[1]));
             }
             for (String b : List.of("layer", "config", "image", "index", "sig", "sig2", "loose", "spare")) {
                 exec(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (1, ?, 1000)", d(b));
             }
-            exec(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (2, ?, 1000)", d("layer"));
-            exec(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (2, ?, 1000)", d("staged"));
+            for (String b : List.of("layer", "staged")) {
+                exec(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (2, ?, 1000)", d(b));
+            }
             String image = "application/vnd.oci.image.manifest.v1+json";
             manifest(c, "image", image, 100, null, null, null);
             manifest(c, "index", "application/vnd.oci.image.index.v1+json", 200, null, null, null);
@@ -147,8 +150,8 @@ class SchemaMigrationTest {
     }
 
     private static void reference(Connection c, String manifest, String kind, String child) throws Exception {
-        exec(c, "INSERT INTO manifest_references (repository_id, manifest_digest, kind, child_digest) VALUES (1, ?, ?, ?)",
-                d(manifest), kind, d(child));
+        exec(c, "INSERT INTO manifest_references (repository_id, manifest_digest, kind, child_digest)"
+                + " VALUES (1, ?, ?, ?)", d(manifest), kind, d(child));
     }
 
     private static void tag(Connection c, String name, String manifest) throws Exception {

@@ -54,7 +54,8 @@ class SqliteMetadataStoreTest {
                     .hasValueSatisfying(b -> assertThat(b).containsExactly(1));
             // Oldest blob first (claimed first), whatever the order of staging.
             assertThat(store.<List<io.lading.metadata.StagingView.StagedBlob>>read(tx -> tx.staging().first(10)))
-                    .extracting(io.lading.metadata.StagingView.StagedBlob::digest).containsExactly(d("first"), d("second"));
+                    .extracting(io.lading.metadata.StagingView.StagedBlob::digest)
+                    .containsExactly(d("first"), d("second"));
             assertThat(store.<Boolean>write(tx -> tx.staging().unstage(d("first")))).isTrue();
             assertThat(store.<Boolean>write(tx -> tx.staging().unstage(d("first")))).isFalse();
         }
