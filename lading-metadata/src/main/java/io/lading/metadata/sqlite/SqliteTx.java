@@ -625,6 +625,26 @@ final class SqliteTx implements WriteTx {
                 digest.toString(), generation).isPresent();
     }
 
+    /**
+     * The manifests of repository ?1 (bound four times) created at or before ?5 that are not live, indexes first, at
+     * most ?6. Roots are the tagged manifests; index children and referrers of a live manifest are live too. By
+     * digest, as children and subjects are: a child or subject need not be a blob the registry holds. Each step
+     * starts from its one live row (CROSS JOIN keeps that order: without statistics SQLite chose to walk every
+     * referrer of the repository for each live manifest).
+     */
+    static final String UNREACHABLE_MANIFESTS = "WITH RECURSIVE live(digest) AS ("
+            + " SELECT b.digest FROM tags t JOIN blobs b ON b.id = t.blob_id WHERE t.repository_id = ?"
+            + " UNION SELECT c.child_digest FROM live l CROSS JOIN blobs b ON b.digest = l.digest"
+            + "   CROSS JOIN manifest_references c ON c.repository_id = ? AND c.manifest_id = b.id AND c.kind = 'm'"
+            + " UNION SELECT b.digest FROM live l"
+            + "   CROSS JOIN manifests m ON m.repository_id = ? AND m.subject = l.digest"
+            + "   CROSS JOIN blobs b ON b.id = m.blob_id)"
+            + " SELECT b.digest FROM manifests m JOIN blobs b ON b.id = m.blob_id"
+            + " WHERE m.repository_id = ? AND m.created_at <= ? AND b.digest NOT IN (SELECT digest FROM live)"
+            // Indexes first, so that an index never outlives its children even between two batches.
+            + " ORDER BY EXISTS (SELECT 1 FROM manifest_references c WHERE c.repository_id = m.repository_id"
+            + "   AND c.manifest_id = m.blob_id AND c.kind = 'm') DESC, b.digest LIMIT ?";
+
     @Override
     public List<Digest> unreachableManifests(RepositoryName repository, Instant cutoff, int limit) {
         Optional<Long> id = repositoryId(repository);
@@ -632,23 +652,8 @@ final class SqliteTx implements WriteTx {
             return List.of();
         }
         long r = id.get();
-        // Roots are the tagged manifests; index children and referrers of a live manifest are live too.
-        // By digest, as children and subjects are: a child or subject need not be a blob the registry holds.
-        return query("WITH RECURSIVE live(digest) AS ("
-                        + " SELECT b.digest FROM tags t JOIN blobs b ON b.id = t.blob_id WHERE t.repository_id = ?"
-                        + " UNION SELECT c.child_digest FROM live l JOIN blobs b ON b.digest = l.digest"
-                        + "   JOIN manifest_references c"
-                        + "   ON c.repository_id = ? AND c.manifest_id = b.id AND c.kind = 'm'"
-                        + " UNION SELECT b.digest FROM live l"
-                        + "   JOIN manifests m ON m.repository_id = ? AND m.subject = l.digest"
-                        + "   JOIN blobs b ON b.id = m.blob_id)"
-                        + " SELECT b.digest FROM manifests m JOIN blobs b ON b.id = m.blob_id"
-                        + " WHERE m.repository_id = ? AND m.created_at <= ?"
-                        + " AND b.digest NOT IN (SELECT digest FROM live)"
-                        // Indexes first, so that an index never outlives its children even between two batches.
-                        + " ORDER BY EXISTS (SELECT 1 FROM manifest_references c WHERE c.repository_id = m.repository_id"
-                        + "   AND c.manifest_id = m.blob_id AND c.kind = 'm') DESC, b.digest LIMIT ?",
-                rs -> Digest.parse(rs.getString(1)), r, r, r, r, cutoff.toEpochMilli(), limit);
+        return query(UNREACHABLE_MANIFESTS, rs -> Digest.parse(rs.getString(1)), r, r, r, r, cutoff.toEpochMilli(),
+                limit);
     }
 
     @Override
