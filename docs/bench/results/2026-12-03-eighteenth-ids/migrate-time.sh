@@ -23,8 +23,24 @@ INSERT INTO tags (repository_id, name, digest, updated_at) SELECT 1, 't' || i, s
 SQL
 ls -la $DB
 sqlite3 $DB "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM manifests), (SELECT count(*) FROM manifest_references), (SELECT count(*) FROM tags)"
+cp $DB /tmp/migrate-$N.v4
 { echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; BEGIN;"; cat $S/V5__blob_ids.sql; echo "PRAGMA foreign_key_check; PRAGMA user_version = 5; COMMIT;"; } > /tmp/migrate-v5.sql
 /usr/bin/time -f "V5 migration: %e s elapsed, %M KiB max RSS" sqlite3 $DB < /tmp/migrate-v5.sql
 sqlite3 $DB "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 ls -la $DB
 sqlite3 $DB "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM manifests), (SELECT count(*) FROM manifest_references), (SELECT count(*) FROM tags)"
+# The log's size right after the migration's COMMIT (the shell checkpoints and removes it when it exits): run the
+# same migration again on a fresh copy from Python, which keeps the connection open while it looks.
+python3 - $N <<'PY'
+import os, sqlite3, subprocess, sys
+n = sys.argv[1]; db = f"/tmp/migrate-{n}-again.db"
+for f in (db, db + "-wal", db + "-shm"):
+    if os.path.exists(f): os.remove(f)
+subprocess.run(["cp", f"/tmp/migrate-{n}.v4", db], check=True)
+c = sqlite3.connect(db, isolation_level=None)
+c.executescript(open("/tmp/migrate-v5.sql").read())
+print(f"database {os.path.getsize(db) >> 20} MiB, log after the COMMIT {os.path.getsize(db + '-wal') >> 20} MiB")
+c.close()
+for f in (db, db + "-wal", db + "-shm"):
+    if os.path.exists(f): os.remove(f)
+PY
