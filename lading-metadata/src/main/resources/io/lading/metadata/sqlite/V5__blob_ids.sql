@@ -20,8 +20,8 @@ CREATE TABLE blobs_v5 (
 CREATE UNIQUE INDEX blobs_by_digest ON blobs_v5 (digest);
 INSERT INTO blobs_v5 (digest, size, created_at, touched_at, deleting, generation)
     SELECT digest, size, created_at, touched_at, deleting, generation FROM blobs ORDER BY created_at, digest;
--- Every manifest's bytes were claimed as a blob by the versions that wrote them; a row is made for any that was not,
--- so that no manifest is lost to the joins below.
+-- The versions that wrote manifests claimed their bytes as blobs; should a manifest have no blob row all the same,
+-- one is made for it, so that the joins below lose no manifest.
 INSERT INTO blobs_v5 (digest, size, created_at, touched_at)
     SELECT m.digest, max(m.size), min(m.created_at), min(m.created_at) FROM manifests m
     WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.digest = m.digest) GROUP BY m.digest ORDER BY m.digest;
