@@ -30,7 +30,10 @@ public interface ReadTx {
     /** A manifest of the repository. */
     Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest);
 
-    /** Up to {@code limit} manifest digests of the repository after {@code after} (null: from the start). */
+    /**
+     * Up to {@code limit} manifest digests of the repository after {@code after} (null: from the start; else the last
+     * digest of the page before), in an order of the store's choosing that each call continues.
+     */
     List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit);
 
     /** The manifest a tag points to (a manifest GET by tag). */

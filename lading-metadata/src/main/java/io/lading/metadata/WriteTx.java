@@ -80,8 +80,8 @@ public interface WriteTx extends ReadTx {
 
     /**
      * Blob links of the repository made before {@code cutoff} that no manifest of the repository references and
-     * that are not manifests of the repository themselves, after {@code after} (null: from the start) in digest
-     * order.
+     * that are not manifests of the repository themselves, after {@code after} (null: from the start; else the last
+     * digest of the page before) in an order of the store's choosing that each call continues.
      */
     List<Digest> unreferencedLinks(RepositoryName repository, Instant cutoff, Digest after, int limit);
 

@@ -405,10 +405,24 @@ final class SqliteTx implements WriteTx {
 
     @Override
     public List<Digest> manifestDigests(RepositoryName repository, Digest after, int limit) {
+        Optional<Long> start = pageStart(after);
+        if (start.isEmpty()) {
+            return List.of();
+        }
         return query("SELECT b.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id"
-                        + " JOIN blobs b ON b.id = m.blob_id WHERE r.name = ? AND b.digest > ?"
-                        + " ORDER BY b.digest LIMIT ?",
-                rs -> Digest.parse(rs.getString(1)), repository.value(), after == null ? "" : after.toString(), limit);
+                        + " JOIN blobs b ON b.id = m.blob_id WHERE r.name = ? AND m.blob_id > ?"
+                        + " ORDER BY m.blob_id LIMIT ?",
+                rs -> Digest.parse(rs.getString(1)), repository.value(), start.get(), limit);
+    }
+
+    /**
+     * Where a page of blob ids after {@code after}, the last digest of the page before, starts: 0 for the first
+     * page, and empty when the blob row of {@code after} is gone meanwhile (the walk then ends early: pages in blob
+     * id order are read from an index, not sorted, so each costs its own rows however large the repository).
+     */
+    private Optional<Long> pageStart(Digest after) {
+        return after == null ? Optional.of(0L)
+                : one("SELECT id FROM blobs WHERE digest = ?", rs -> rs.getLong(1), after.toString());
     }
 
     @Override
@@ -656,21 +670,30 @@ final class SqliteTx implements WriteTx {
                 limit);
     }
 
+    /**
+     * Links of repository ?1 made at or before ?2 with a blob id above ?3 that are neither referenced by a manifest
+     * of the repository nor one of its manifests, at most ?4, in blob id order (the primary key's: no sort).
+     */
+    static final String UNREFERENCED_LINKS = "SELECT b.digest FROM repository_blobs rb"
+            + " JOIN blobs b ON b.id = rb.blob_id WHERE rb.repository_id = ? AND rb.created_at <= ? AND rb.blob_id > ?"
+            + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = rb.repository_id"
+            + "   AND m.blob_id = rb.blob_id)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest"
+            + "   AND r.repository_id = rb.repository_id)"
+            + " ORDER BY rb.blob_id LIMIT ?";
+
     @Override
     public List<Digest> unreferencedLinks(RepositoryName repository, Instant cutoff, Digest after, int limit) {
         Optional<Long> id = repositoryId(repository);
         if (id.isEmpty()) {
             return List.of();
         }
-        return query("SELECT b.digest FROM repository_blobs rb JOIN blobs b ON b.id = rb.blob_id"
-                        + " WHERE rb.repository_id = ? AND rb.created_at <= ? AND b.digest > ?"
-                        + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = rb.repository_id"
-                        + "   AND m.blob_id = rb.blob_id)"
-                        + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest"
-                        + "   AND r.repository_id = rb.repository_id)"
-                        + " ORDER BY b.digest LIMIT ?",
-                rs -> Digest.parse(rs.getString(1)), id.get(), cutoff.toEpochMilli(),
-                after == null ? "" : after.toString(), limit);
+        Optional<Long> start = pageStart(after);
+        if (start.isEmpty()) {
+            return List.of();
+        }
+        return query(UNREFERENCED_LINKS, rs -> Digest.parse(rs.getString(1)), id.get(), cutoff.toEpochMilli(),
+                start.get(), limit);
     }
 
     @Override

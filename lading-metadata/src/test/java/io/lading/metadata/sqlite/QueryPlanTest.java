@@ -27,6 +27,17 @@ class QueryPlanTest {
         assertThat(plan).noneSatisfy(step -> assertThat(step).matches(".*SCAN (m|c|b)\\b.*"));
     }
 
+    @Test
+    void aPageOfTheCollectorsUnreferencedLinksReadsTheLinksInKeyOrderWithoutSorting(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("metadata.db");
+        SqliteMetadataStore.open(file).close();
+        List<String> plan = plan(file, SqliteTx.UNREFERENCED_LINKS);
+        assertThat(plan).anySatisfy(step ->
+                assertThat(step).contains("SEARCH rb USING PRIMARY KEY (repository_id=? AND blob_id>?)"));
+        assertThat(plan).noneSatisfy(step -> assertThat(step).contains("TEMP B-TREE"));
+    }
+
     private static List<String> plan(Path file, String sql) throws Exception {
         List<String> steps = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();

@@ -62,6 +62,45 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void pagesOfLinksAndManifestsContinueWhereThePageBeforeEnded() {
+        Instant later = Instant.now().plusSeconds(3600);
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            List<Digest> links = new java.util.ArrayList<>();
+            store.write(tx -> {
+                for (String seed : new String[]{"e", "a", "d", "b", "c"}) {
+                    tx.claimBlob(d(seed), 1);
+                    tx.linkBlob(REPO, d(seed));
+                    links.add(d(seed));
+                    putManifest(tx, REPO, manifest("m" + seed, null), List.of(), List.of());
+                }
+                return null;
+            });
+            List<Digest> walked = new java.util.ArrayList<>();
+            List<Digest> manifests = new java.util.ArrayList<>();
+            for (Digest after = null; ; ) {
+                Digest from = after;
+                List<Digest> page = store.<List<Digest>>write(tx -> tx.unreferencedLinks(REPO, later, from, 2));
+                walked.addAll(page);
+                if (page.size() < 2) {
+                    break;
+                }
+                after = page.get(page.size() - 1);
+            }
+            for (Digest after = null; ; ) {
+                Digest from = after;
+                List<Digest> page = store.<List<Digest>>read(tx -> tx.manifestDigests(REPO, from, 2));
+                manifests.addAll(page);
+                if (page.size() < 2) {
+                    break;
+                }
+                after = page.get(page.size() - 1);
+            }
+            assertThat(walked).containsExactlyElementsOf(links); // each once, in the order they came
+            assertThat(manifests).containsExactly(d("me"), d("ma"), d("md"), d("mb"), d("mc"));
+        }
+    }
+
+    @Test
     void tagPagesAreKeysetScansInByteOrder() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
