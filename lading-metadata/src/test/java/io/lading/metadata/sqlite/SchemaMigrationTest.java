@@ -98,7 +98,7 @@ class SchemaMigrationTest {
         }
     }
 
-    /** The schema up to version 4 (rows keyed by digest), with rows of every kind as Lading 4 wrote them. */
+    /** The schema up to version 4 (rows keyed by digest), with rows of every kind in the shape it held them. */
     private static void writeVersion4(Path file) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
             try (Statement s = c.createStatement()) {
