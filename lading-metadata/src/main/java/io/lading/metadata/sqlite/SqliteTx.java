@@ -644,7 +644,7 @@ final class SqliteTx implements WriteTx {
      * most ?6. Roots are the tagged manifests; index children and referrers of a live manifest are live too. By
      * digest, as children and subjects are: a child or subject need not be a blob the registry holds. Each step
      * starts from its one live row (CROSS JOIN keeps that order: without statistics SQLite chose to walk every
-     * referrer of the repository for each live manifest).
+     * reference and every referrer of the repository for each live manifest).
      */
     static final String UNREACHABLE_MANIFESTS = "WITH RECURSIVE live(digest) AS ("
             + " SELECT b.digest FROM tags t JOIN blobs b ON b.id = t.blob_id WHERE t.repository_id = ?"
