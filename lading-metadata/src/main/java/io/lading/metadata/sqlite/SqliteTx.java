@@ -309,6 +309,11 @@ final class SqliteTx implements WriteTx {
      */
     static final String BLOB_ID = "(SELECT id FROM blobs WHERE digest = ?)";
 
+    /** The id of the blob row of {@code digest}, if it has one. */
+    private Optional<Long> blobId(Digest digest) {
+        return one("SELECT id FROM blobs WHERE digest = ?", rs -> rs.getLong(1), digest.toString());
+    }
+
     private static long now() {
         return System.currentTimeMillis();
     }
@@ -421,8 +426,7 @@ final class SqliteTx implements WriteTx {
      * id order are read from an index, not sorted, so each costs its own rows however large the repository).
      */
     private Optional<Long> pageStart(Digest after) {
-        return after == null ? Optional.of(0L)
-                : one("SELECT id FROM blobs WHERE digest = ?", rs -> rs.getLong(1), after.toString());
+        return after == null ? Optional.of(0L) : blobId(after);
     }
 
     @Override
@@ -540,7 +544,7 @@ final class SqliteTx implements WriteTx {
         if (id.isEmpty()) {
             return false;
         }
-        Optional<Long> blob = one("SELECT id FROM blobs WHERE digest = ?", rs -> rs.getLong(1), digest.toString());
+        Optional<Long> blob = blobId(digest);
         if (blob.isEmpty()) {
             return false;
         }
