@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class SqliteMetadataStore implements MetadataStore {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteMetadataStore.class);
     /** Migrations in order; the database's {@code user_version} is how many have run. */
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql",
+    static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql",
             "V4__staging.sql", "V5__blob_ids.sql");
     private static final int READERS = 4;
 
@@ -303,7 +303,7 @@ public final class SqliteMetadataStore implements MetadataStore {
         return out;
     }
 
-    private static String resource(String name) throws SQLException {
+    static String resource(String name) throws SQLException {
         try (InputStream in = SqliteMetadataStore.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new SQLException("migration " + name + " missing from the class path");

@@ -9,7 +9,6 @@ import io.lading.core.Tag;
 import io.lading.metadata.BlobRecord;
 import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.MetadataException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -102,8 +101,8 @@ class SchemaMigrationTest {
     private static void writeVersion4(Path file) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
             try (Statement s = c.createStatement()) {
-                for (String name : List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql", "V4__staging.sql")) {
-                    for (String statement : SqliteMetadataStore.statements(resource(name))) {
+                for (String name : SqliteMetadataStore.MIGRATIONS.subList(0, 4)) {
+                    for (String statement : SqliteMetadataStore.statements(SqliteMetadataStore.resource(name))) {
                         s.execute(statement);
                     }
                 }
@@ -165,12 +164,6 @@ class SchemaMigrationTest {
                 ps.setObject(i + 1, p instanceof Digest digest ? digest.toString() : p);
             }
             ps.executeUpdate();
-        }
-    }
-
-    private static String resource(String name) throws Exception {
-        try (InputStream in = SqliteMetadataStore.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }
