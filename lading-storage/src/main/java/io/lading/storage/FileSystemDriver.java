@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stores files under a root directory. Commit fsyncs the file; move is an atomic rename followed by an fsync
@@ -32,6 +34,7 @@ import java.util.stream.Stream;
  * reads of them are cheapest.
  */
 public final class FileSystemDriver implements StorageDriver {
+    private static final Logger LOG = LoggerFactory.getLogger(FileSystemDriver.class);
     /** Size from which files are written and read with O_DIRECT when direct I/O is on. */
     public static final long DIRECT_MIN = 4L << 20;
     private final Path root;
@@ -135,7 +138,7 @@ public final class FileSystemDriver implements StorageDriver {
             }
         }
         ch.position(offset);
-        return new Writer(p, ch);
+        return new Writer(p, ch, offset);
     }
 
     @Override
@@ -327,10 +330,13 @@ public final class FileSystemDriver implements StorageDriver {
     private static final class Writer implements FileWriter {
         private final Path path;
         private final FileChannel channel;
+        /** Where this writer began: closing without a commit cuts the file back to it. */
+        private final long start;
 
-        Writer(Path path, FileChannel channel) {
+        Writer(Path path, FileChannel channel, long start) {
             this.path = path;
             this.channel = channel;
+            this.start = start;
         }
 
         @Override
@@ -371,7 +377,26 @@ public final class FileSystemDriver implements StorageDriver {
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            if (channel.isOpen()) {
+                try (channel) {
+                    cutBack(channel, start, path);
+                }
+            }
+        }
+    }
+
+    /**
+     * Cuts a file a writer leaves without a commit back to where the writer began: its bytes past that were never
+     * acknowledged, and on a full disk the space they hold is what the next request needs. Best effort: the next
+     * writer at that offset cuts them anyway, and purging deletes what an abandoned upload leaves.
+     */
+    static void cutBack(FileChannel channel, long start, Path path) {
+        try {
+            if (channel.size() > start) {
+                channel.truncate(start);
+            }
+        } catch (IOException e) {
+            LOG.debug("could not cut {} back to {} bytes: {}", path, start, e.getMessage());
         }
     }
 }

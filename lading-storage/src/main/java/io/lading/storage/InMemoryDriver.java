@@ -105,7 +105,10 @@ public final class InMemoryDriver implements StorageDriver {
 
             @Override
             public void commit() {
-                close();
+                if (open) {
+                    open = false;
+                    files.put(path, new Entry(Arrays.copyOf(data, length), Instant.now()));
+                }
             }
 
             @Override
@@ -121,10 +124,7 @@ public final class InMemoryDriver implements StorageDriver {
 
             @Override
             public void close() {
-                if (open) {
-                    open = false;
-                    files.put(path, new Entry(Arrays.copyOf(data, length), Instant.now()));
-                }
+                open = false; // without a commit: the file stays as it was at the offset
             }
         };
     }

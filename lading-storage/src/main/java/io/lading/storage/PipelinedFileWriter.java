@@ -69,6 +69,9 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
     private long forcedTo;
     /** The background fsync in progress or last finished, or null. */
     private Future<?> forcing;
+    /** Where this writer began: closing without a commit cuts the file back to it. */
+    private final long start;
+    private boolean committed;
 
     private PipelinedFileWriter(Path path, FileChannel channel, int block, ByteBuffer stage, long stageStart) {
         this.path = path;
@@ -77,6 +80,7 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
         this.stage = stage;
         this.stageStart = stageStart;
         this.forcedTo = stageStart;
+        this.start = stageStart + stage.position(); // a direct writer's stage holds the bytes before the offset
     }
 
     /**
@@ -223,6 +227,7 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
             }
             awaitForce();
             channel.force(false);
+            committed = true;
         } finally {
             close();
         }
@@ -243,11 +248,14 @@ final class PipelinedFileWriter implements StorageDriver.FileWriter {
     public void close() throws IOException {
         if (channel.isOpen()) {
             // Whatever runs in the background uses the channel and the spare: both must be done before they go.
-            // Their failures no longer matter: closing without a commit promises nothing.
+            // Their failures no longer matter: closing without a commit keeps nothing this writer wrote.
             Futures.awaitEnd(writing);
             Futures.awaitEnd(forcing);
             stageStart = size();
             try {
+                if (!committed) {
+                    FileSystemDriver.cutBack(channel, start, path);
+                }
                 channel.close();
             } finally {
                 BUFFERS.release(stage);

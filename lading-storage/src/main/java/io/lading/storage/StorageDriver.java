@@ -113,7 +113,11 @@ public interface StorageDriver extends AutoCloseable {
     record FileInfo(String path, long size, Instant modified, boolean directory) {
     }
 
-    /** A file being written: bytes go in with {@link #write}; {@link #commit} makes them durable. */
+    /**
+     * A file being written: bytes go in with {@link #write}; {@link #commit} makes them durable. {@link #close}
+     * without a commit (a failed or abandoned write) leaves the file as it was at the writer's offset: what the
+     * writer wrote was never acknowledged, and on a full disk the space it holds is what the next request needs.
+     */
     interface FileWriter extends java.nio.channels.WritableByteChannel {
         /** Bytes in the file so far, including those from before this writer was opened. */
         long size();

@@ -158,6 +158,21 @@ abstract class StorageDriverContract {
         assertThat(driver.list("/scratch")).isEmpty();
     }
 
+    /** Sizes below and above the filesystem driver's pipelined writer (two 1 MiB stages). */
+    @Test
+    void aWriterClosedWithoutCommitLeavesTheFileAsItWasAtItsOffset() throws Exception {
+        for (int size : new int[]{1000, 5 * 1024 * 1024 + 7}) {
+            byte[] content = new byte[size];
+            new java.util.Random(size).nextBytes(content);
+            write("/w/data", 0, "acknowledged");
+            try (StorageDriver.FileWriter w = driver.writer("/w/data", 12, size)) {
+                w.write(ByteBuffer.wrap(content)); // then the request fails: no commit
+            }
+            assertThat(read("/w/data", 0)).as("after " + size + " bytes").isEqualTo("acknowledged");
+            assertThat(driver.stat("/w/data").size()).isEqualTo(12);
+        }
+    }
+
     @Test
     void cancelDiscardsTheFile() throws Exception {
         try (StorageDriver.FileWriter w = driver.writer("/c", 0)) {
