@@ -33,7 +33,13 @@ public enum ErrorCode {
     /** Not a spec code; answered for failures that are the registry's fault. */
     INTERNAL(500, "internal server error"),
     /** Not a spec code; the registry cannot serve right now (shutting down, store unavailable). */
-    UNAVAILABLE(503, "service unavailable");
+    UNAVAILABLE(503, "service unavailable"),
+    /**
+     * Not a spec code; the disk under the blob store or the metadata database has no space left for the request.
+     * Answered 507 (Insufficient Storage, RFC 4918) rather than 500: nothing is wrong with the request or the
+     * registry's code, and the same request succeeds once the operator frees space.
+     */
+    INSUFFICIENT_STORAGE(507, "insufficient storage");
 
     private final int status;
     private final String message;
@@ -58,7 +64,7 @@ public enum ErrorCode {
         return switch (this) {
             case SIZE_TOO_LARGE -> "SIZE_INVALID";
             case CONFLICT -> "DENIED";
-            case INTERNAL, UNAVAILABLE -> "UNKNOWN";
+            case INTERNAL, UNAVAILABLE, INSUFFICIENT_STORAGE -> "UNKNOWN";
             default -> name();
         };
     }

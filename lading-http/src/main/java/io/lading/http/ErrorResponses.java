@@ -6,14 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.metadata.MetadataException;
+import io.lading.storage.OutOfSpace;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one place that turns failures into HTTP: a {@link RegistryException} becomes its code's status with the
- * spec's JSON body; anything else is the registry's fault, logged with its stack and answered 500 (or 503 when
- * the metadata store is unavailable) in the same JSON shape, without internals.
+ * spec's JSON body; a full disk under the blob store or the metadata database is answered 507; anything else is
+ * the registry's fault, logged with its stack and answered 500 (or 503 when the metadata store is unavailable) in
+ * the same JSON shape, without internals.
  */
 final class ErrorResponses {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
@@ -30,9 +32,34 @@ final class ErrorResponses {
         if (failure instanceof RegistryException re && re.code() != ErrorCode.INTERNAL) {
             return new Rendered(re.code().status(), body(re.code(), re.getMessage(), re.detail()));
         }
+        if (outOfSpace(failure)) {
+            // Not a fault of the registry's, and the operator's to fix: one line naming it, no stack.
+            LOG.warn("{} {} failed: no space left for it ({})", method, path, rootCause(failure).getMessage());
+            ErrorCode full = ErrorCode.INSUFFICIENT_STORAGE;
+            return new Rendered(full.status(), body(full, "the registry has no space left to store this; it can"
+                    + " succeed once the registry's operator frees space", null));
+        }
         ErrorCode code = failure instanceof MetadataException ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL;
         LOG.error("{} {} failed", method, path, failure);
         return new Rendered(code.status(), body(code, code.message(), null));
+    }
+
+    /** A full disk under the blob store (the kernel's ENOSPC or EDQUOT) or under the metadata database. */
+    private static boolean outOfSpace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MetadataException m && m.outOfSpace()) {
+                return true;
+            }
+        }
+        return OutOfSpace.causes(failure);
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     static byte[] body(ErrorCode code, String message, Object detail) {

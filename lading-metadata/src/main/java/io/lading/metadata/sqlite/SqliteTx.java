@@ -135,8 +135,13 @@ final class SqliteTx implements WriteTx {
         return ps;
     }
 
-    private static MetadataException fail(String sql, SQLException e) {
-        return new MetadataException("metadata query failed (" + e.getMessage() + "): " + sql, e);
+    /** SQLite's primary result code for a database that cannot grow (its disk is full, or max_page_count). */
+    private static final int SQLITE_FULL = 13;
+
+    static MetadataException fail(String sql, SQLException e) {
+        // sqlite-jdbc reports the primary result code (the extended one masked to its low byte) as the error code.
+        return new MetadataException("metadata query failed (" + e.getMessage() + "): " + sql, e,
+                (e.getErrorCode() & 0xff) == SQLITE_FULL);
     }
 
     /** A query with bound parameters, mapped row by row. */
