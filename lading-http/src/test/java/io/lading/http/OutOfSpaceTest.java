@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lading.core.Digest;
 import io.lading.metadata.MetadataException;
+import io.lading.registry.RegistryOptions;
 import io.lading.storage.FileSystemDriver;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +62,69 @@ class OutOfSpaceTest {
                         .statusCode()).isEqualTo(201);
                 assertThat(reg.send("GET", "/v2/full/repo/blobs/" + digest, null).body()).isEqualTo(content);
             }
+        }
+    }
+
+    /**
+     * The reserve is set just under the disk's real free space (512 MiB of headroom), so small pushes fit and a
+     * chunk declaring 1 GiB does not: it is refused from its headers, before its body is read, and deletes still go.
+     */
+    @Test
+    void pushesThatWouldCutIntoTheReserveGet507FromTheirHeadersAndDeletesStillWork(@TempDir Path dir)
+            throws Exception {
+        FileSystemDriver driver = new FileSystemDriver(dir);
+        long usable = driver.usableSpace().orElseThrow();
+        assumeThat(usable).as("free disk").isGreaterThan(1L << 30);
+        try (TestRegistry reg = new TestRegistry(driver,
+                RegistryOptions.defaults().withReserve(usable - (512L << 20)))) {
+            byte[] layer = "a layer".getBytes(StandardCharsets.UTF_8);
+            Digest config = reg.pushBlob("reserve/repo", "{}".getBytes(StandardCharsets.UTF_8));
+            Digest blob = reg.pushBlob("reserve/repo", layer);
+            String manifest = Manifests.image(config, 2, blob, layer.length);
+            assertThat(reg.putManifest("reserve/repo", "v1", Manifests.OCI_MANIFEST, manifest).statusCode())
+                    .isEqualTo(201);
+
+            String location = reg.send("POST", "/v2/reserve/repo/blobs/uploads/", null).headers()
+                    .firstValue("Location").orElseThrow();
+            String refused = headersOnlyPatch(reg, location, 1L << 30);
+            assertThat(refused).startsWith("HTTP/1.1 507").contains("lading.storage.reserve");
+
+            assertThat(reg.send("GET", "/v2/reserve/repo/blobs/" + blob, null).body()).isEqualTo(layer);
+            assertThat(reg.send("DELETE", "/v2/reserve/repo/manifests/v1", null).statusCode()).isEqualTo(202);
+        }
+        try (TestRegistry reg = new TestRegistry(new FileSystemDriver(dir),
+                RegistryOptions.defaults().withReserve(usable + (1L << 40)))) {
+            HttpResponse<byte[]> start = reg.send("POST", "/v2/reserve/other/blobs/uploads/", null);
+            assertThat(start.statusCode()).isEqualTo(507);
+            assertThat(JSON.readTree(start.body()).get("errors").get(0).get("message").asText())
+                    .contains("lading.storage.reserve");
+            assertThat(reg.send("GET", "/v2/", null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** Sends a PATCH declaring {@code length} bytes but only its headers and a first kilobyte; returns the reply. */
+    private static String headersOnlyPatch(TestRegistry reg, String location, long length) throws Exception {
+        java.net.URI uri = java.net.URI.create(location.startsWith("http") ? location : reg.base + location);
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("PATCH " + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                    + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[1024]);
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            java.io.ByteArrayOutputStream reply = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                reply.write(buf, 0, n);
+                String text = reply.toString(StandardCharsets.UTF_8);
+                int head = text.indexOf("\r\n\r\n");
+                if (head >= 0 && text.contains("}]}")) {
+                    return text;
+                }
+            }
+            return reply.toString(StandardCharsets.UTF_8);
         }
     }
 

@@ -92,6 +92,12 @@ final class TestRegistry implements AutoCloseable {
         this(tls, new InMemoryDriver());
     }
 
+    /** An open registry with {@code options}, storing blobs with {@code driver}. */
+    TestRegistry(StorageDriver driver, RegistryOptions options) throws Exception {
+        this(options, SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, null, driver,
+                RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false);
+    }
+
     /** An open registry storing blobs with {@code driver}, speaking HTTPS with {@code tls} (or HTTP if null). */
     TestRegistry(TlsSettings tls, StorageDriver driver) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls,

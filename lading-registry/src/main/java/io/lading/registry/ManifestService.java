@@ -42,6 +42,7 @@ public final class ManifestService {
     private final Clock clock;
     private final Notifier notifier;
     private final LookupCache<Named, ManifestRecord> lookups;
+    private final SpaceReserve space;
 
     private record Named(RepositoryName repository, Reference reference) {
     }
@@ -56,6 +57,7 @@ public final class ManifestService {
         this.clock = clock;
         this.notifier = notifier;
         this.lookups = new LookupCache<>(metadata, LOOKUPS_KEPT);
+        this.space = new SpaceReserve(blobs, options.reserve());
     }
 
     /** The outcome of a push: the digest, the tags set, and the subject when the manifest had one. */
@@ -76,6 +78,7 @@ public final class ManifestService {
     public PushResult put(RepositoryName repository, Reference reference, byte[] bytes, String contentType,
                           List<Tag> extraTags) {
         Guards.writable(options);
+        space.admit(bytes.length);
         Manifest manifest = Manifest.parse(bytes, contentType);
         Digest digest;
         List<Tag> tags = new ArrayList<>();

@@ -58,6 +58,7 @@ public final class UploadService {
     private final Notifier notifier;
     private final StagedContent staged;
     private final BlobService linked;
+    private final SpaceReserve space;
 
     /**
      * @param staged where a small blob pushed in one request goes (see {@link StagedContent})
@@ -72,11 +73,13 @@ public final class UploadService {
         this.options = options;
         this.clock = clock;
         this.notifier = notifier;
+        this.space = new SpaceReserve(blobs, options.reserve());
     }
 
     /** Opens a session. */
     public UploadRecord start(RepositoryName repository, Digest.Algorithm algorithm) {
         Guards.writable(options);
+        space.admit(0);
         Instant now = clock.instant();
         UploadRecord u = new UploadRecord(UUID.randomUUID(), repository, 0, algorithm, now, now);
         metadata.write(Durability.PROCESS_CRASH_SAFE, tx -> {
@@ -104,12 +107,20 @@ public final class UploadService {
      */
     public UploadRecord append(RepositoryName repository, UUID id, Long rangeStart, InputStream body, long length) {
         Guards.writable(options);
+        admitBody(length);
         Live l = live.computeIfAbsent(id, k -> new Live());
         l.lock.lock();
         try {
             return appendLocked(status(repository, id), rangeStart, body, length, l, true);
         } finally {
             l.lock.unlock();
+        }
+    }
+
+    /** @param length a request body's declared length: -1 when chunk-encoded (unknown), 0 when there is none */
+    private void admitBody(long length) {
+        if (length != 0) {
+            space.admit(Math.max(length, 0));
         }
     }
 
@@ -181,6 +192,7 @@ public final class UploadService {
     public long complete(RepositoryName repository, UUID id, Digest digest, Long rangeStart, InputStream body,
                          long length) {
         Guards.writable(options);
+        admitBody(length);
         Live l = live.computeIfAbsent(id, k -> new Live());
         l.lock.lock();
         try {

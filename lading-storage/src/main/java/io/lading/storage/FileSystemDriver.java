@@ -142,6 +142,12 @@ public final class FileSystemDriver implements StorageDriver {
     }
 
     @Override
+    public java.util.OptionalLong usableSpace() throws IOException {
+        // Finding the file store reads the mount table: callers ask a few times a second at most (SpaceReserve).
+        return java.util.OptionalLong.of(Files.getFileStore(root).getUsableSpace());
+    }
+
+    @Override
     public FileInfo stat(String path) throws IOException {
         try {
             BasicFileAttributes a = Files.readAttributes(resolve(path), BasicFileAttributes.class);

@@ -6,6 +6,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Wraps any driver and reports how long each operation took and whether it failed (metrics). Reads and writes
@@ -139,6 +140,11 @@ public final class ObservedDriver implements StorageDriver {
             delegate.putAll(files, scratch);
             return null;
         });
+    }
+
+    @Override
+    public OptionalLong usableSpace() throws IOException {
+        return delegate.usableSpace();
     }
 
     @Override

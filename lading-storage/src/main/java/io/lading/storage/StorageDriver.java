@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Where bytes live: a small file-system-like API that a local disk and an object store can both provide.
@@ -98,6 +99,14 @@ public interface StorageDriver extends AutoCloseable {
                 // nothing was written there
             }
         }
+    }
+
+    /**
+     * Bytes the file system holding this driver's files can still take, as an unprivileged writer sees it; empty
+     * when the driver knows no such limit (in memory, object stores).
+     */
+    default OptionalLong usableSpace() throws IOException {
+        return OptionalLong.empty();
     }
 
     /** A URL a client can fetch the file from directly, when the backend offers one (object stores). */

@@ -6,6 +6,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -78,6 +79,11 @@ public final class ValidatingDriver implements StorageDriver {
     public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
         files.keySet().forEach(ValidatingDriver::check);
         delegate.putAll(files, check(scratch));
+    }
+
+    @Override
+    public OptionalLong usableSpace() throws IOException {
+        return delegate.usableSpace();
     }
 
     @Override

@@ -353,7 +353,8 @@ public final class ConfigLoader {
                 integer(root, "lading.uploads.chunkminlength", 0, 0),
                 bool(root, "lading.storage.directio", false), bool(root, "lading.storage.sendfile", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
-                        RegistryOptions.ReferrersOnDelete.REFUSE), staging(root));
+                        RegistryOptions.ReferrersOnDelete.REFUSE), staging(root),
+                integer(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE, 0));
 
         LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 

@@ -154,9 +154,10 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param gc             lading.gc.*: the online garbage collector
      * @param referrers      lading.deletes.referrers: refuse (default) or cascade when a deleted manifest has referrers
      * @param staging        lading.storage.staging.*: small content pushed with one fsync (see StagedContent)
+     * @param reserve        lading.storage.reserve: bytes of the storage's file system pushes leave free
      */
     public record Lading(Path metadataPath, long chunkMinLength, boolean directIo, boolean sendfile,
                          MaintenanceService.GcSettings gc, RegistryOptions.ReferrersOnDelete referrers,
-                         StagedContent.Settings staging) {
+                         StagedContent.Settings staging, long reserve) {
     }
 }

@@ -106,6 +106,7 @@ class ConfigLoaderTest {
                     referrers: cascade
                   storage:
                     directio: true
+                    reserve: 0
                     staging:
                       maxsize: 4096
                       maxbacklog: 1048576
@@ -125,6 +126,11 @@ class ConfigLoaderTest {
                 Duration.ofMinutes(10), Duration.ofHours(2), true));
         assertThat(c.lading().referrers()).isEqualTo(io.lading.registry.RegistryOptions.ReferrersOnDelete.CASCADE);
         assertThat(c.lading().directIo()).isTrue();
+        assertThat(c.lading().reserve()).isZero();
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().reserve()).isEqualTo(1L << 30);
+        Path negative = write("version: 0.1\nlading:\n  storage:\n    reserve: -1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(negative, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 4").hasMessageContaining("lading.storage.reserve");
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().gc())
                 .isEqualTo(io.lading.registry.MaintenanceService.GcSettings.defaults());
 
