@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 final class SpaceReserve {
     private static final Logger LOG = LoggerFactory.getLogger(SpaceReserve.class);
     private static final long REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** Refusals are logged at most this often: the operator needs to hear of them, not of each one. */
+    private static final long WARN_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long UNKNOWN = Long.MIN_VALUE;
 
     private final BlobStore blobs;
@@ -30,6 +32,7 @@ final class SpaceReserve {
     /** Usable bytes at the last reading, less what was admitted since; {@link #UNKNOWN} before the first. */
     private final AtomicLong usable = new AtomicLong(UNKNOWN);
     private volatile long readAt;
+    private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARN_NANOS);
 
     SpaceReserve(BlobStore blobs, long reserve) {
         this.blobs = blobs;
@@ -55,12 +58,17 @@ final class SpaceReserve {
             return; // no limit known
         }
         if (left - bytes < reserve) {
+            long warned = warnedAt.get();
+            if (now - warned >= WARN_NANOS && warnedAt.compareAndSet(warned, now)) {
+                LOG.warn("refusing pushes with 507: the storage has {} bytes free and lading.storage.reserve keeps {}"
+                        + " for deletes and garbage collection (logged at most once a minute)", left, reserve);
+            }
             throw new RegistryException(ErrorCode.INSUFFICIENT_STORAGE, "the registry's storage has " + left
                     + " bytes free and keeps " + reserve + " of them (lading.storage.reserve) for deletes and"
                     + " garbage collection; " + (bytes > 0 ? "this request's " + bytes + " bytes do" : "new content"
                     + " does") + " not fit until space is freed");
         }
-        usable.addAndGet(-bytes);
+        usable.accumulateAndGet(bytes, (u, b) -> u == UNKNOWN ? u : u - b); // a reading may have failed meanwhile
     }
 
     private long read() {
