@@ -161,7 +161,13 @@ public final class LadingApp implements AutoCloseable {
                 return new Stores(new InMemoryDriver(), config.lading().metadataPath() != null
                         ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory());
             }
-            StorageDriver driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo());
+            StorageDriver driver;
+            try {
+                driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo());
+            } catch (IOException e) {
+                throw new IOException("cannot use the storage directory (--data or storage.filesystem.rootdirectory)",
+                        e);
+            }
             Path db = config.lading().metadataPath() != null ? config.lading().metadataPath()
                     : s.rootDirectory().resolve("metadata.db");
             return new Stores(driver, SqliteMetadataStore.open(db));

@@ -73,9 +73,17 @@ public final class Main implements Runnable {
                 Logging.flush();
                 System.err.println("lading: configuration error: " + e.getMessage());
                 return 2;
-            } catch (java.io.IOException e) {
+            } catch (java.io.IOException | io.lading.metadata.MetadataException e) {
                 Logging.flush();
-                System.err.println("lading: cannot start: " + e.getMessage());
+                System.err.println("lading: cannot start: " + StartupFailure.describe(e));
+                return 2;
+            }
+            try {
+                app.start();
+            } catch (java.io.IOException e) { // a listener's address is taken or not ours
+                Logging.flush();
+                System.err.println("lading: cannot start: " + StartupFailure.describe(e));
+                app.close();
                 return 2;
             }
             CountDownLatch stopped = new CountDownLatch(1);
@@ -89,7 +97,6 @@ public final class Main implements Runnable {
                 Logging.flush(); // lines logged while stopping: the JVM exits once the hooks return
                 stopped.countDown();
             }, "lading-shutdown"));
-            app.start();
             app.join();
             stopped.await();
             return 0;
