@@ -689,6 +689,11 @@ public final class RegistryHandler extends Handler.Abstract {
             r = ErrorResponses.render(failure, method, path);
         }
         var h = response.getHeaders();
+        // Headers that described the content, set before the failure: an error must not carry them (a year's
+        // Cache-Control on a 404 would let a proxy keep the error for a year).
+        for (String content : CONTENT_HEADERS) {
+            h.remove(content);
+        }
         if (failure instanceof UploadRangeException ure) {
             putUploadHeaders(h, ure.upload());
         }
@@ -697,6 +702,12 @@ public final class RegistryHandler extends Handler.Abstract {
         }
         HttpOut.error(request, response, r.status(), r.body());
     }
+
+    /** Not Content-Range: a 416 for a range past the end must say the size in one ({@code bytes *}/size). */
+    private static final List<String> CONTENT_HEADERS = List.of("Docker-Content-Digest", HttpHeader.ETAG.asString(),
+            HttpHeader.ACCEPT_RANGES.asString(), HttpHeader.CACHE_CONTROL.asString(),
+            HttpHeader.LAST_MODIFIED.asString(), HttpHeader.LOCATION.asString(), "OCI-Subject", "OCI-Tag",
+            "Docker-Upload-UUID", "Range");
 
     private static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;

@@ -51,6 +51,23 @@ class BlobApiTest {
         return r.headers().firstValue("Location").orElseThrow();
     }
 
+    /** Its data removed behind the registry's back: the 404 must not carry the content's caching headers. */
+    @Test
+    void anErrorAfterTheContentHeadersWereSetCarriesNoneOfThem() throws Exception {
+        byte[] content = new byte[100_000]; // above staging: its data is a file of the driver's
+        new Random(5).nextBytes(content);
+        Digest d = reg.pushBlob("lost/data", content);
+        reg.blobs.driver().delete(io.lading.storage.BlobStore.blobPath(d));
+        HttpResponse<byte[]> r = reg.send("GET", "/v2/lost/data/blobs/" + d, null);
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(text(r)).contains("BLOB_UNKNOWN");
+        for (String header : new String[]{"Cache-Control", "ETag", "Docker-Content-Digest", "Accept-Ranges"}) {
+            assertThat(r.headers().firstValue(header)).as(header).isEmpty();
+        }
+        assertThat(r.headers().firstValue("Docker-Distribution-API-Version")).hasValue("registry/2.0");
+        assertThat(r.headers().firstValue("X-Request-Id")).isPresent();
+    }
+
     @Test
     void baseEndpointAnswers200WithApiVersionHeader() throws Exception {
         HttpResponse<byte[]> r = reg.send("GET", "/v2/", null);
