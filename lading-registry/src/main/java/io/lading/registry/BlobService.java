@@ -92,6 +92,9 @@ public final class BlobService {
             }
             return channel;
         } catch (PathNotFoundException e) {
+            MissingData.report("blob", repository, digest, "Clients that ask with HEAD first are still told it exists"
+                    + " and skip it: restore its file, or upload its bytes again with POST and PUT ?digest=, which"
+                    + " stores them whatever HEAD says.");
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " has no data in storage");
         } catch (IOException e) {
             throw StorageFailure.of("reading blob " + digest, e);

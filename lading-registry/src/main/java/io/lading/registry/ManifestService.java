@@ -243,6 +243,8 @@ public final class ManifestService {
             }
             return content;
         } catch (PathNotFoundException e) {
+            MissingData.report("manifest", repository, record.digest(), "Restore its file, or push the manifest"
+                    + " again: a push of the same bytes stores them again.");
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + record.digest()
                     + " has no data in storage");
         } catch (IOException e) {
