@@ -14,8 +14,10 @@ public final class MetadataException extends RuntimeException {
         this.outOfSpace = outOfSpace;
     }
 
-    /** Whether the database failed because it could not grow (SQLite's SQLITE_FULL); the same write succeeds once
-     * there is space. */
+    /**
+     * Whether the database failed because it could not grow (SQLite's SQLITE_FULL); the same write succeeds once
+     * there is space.
+     */
     public boolean outOfSpace() {
         return outOfSpace;
     }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,9 +143,9 @@ public final class FileSystemDriver implements StorageDriver {
     }
 
     @Override
-    public java.util.OptionalLong usableSpace() throws IOException {
+    public OptionalLong usableSpace() throws IOException {
         // Finding the file store reads the mount table: callers ask a few times a second at most (SpaceReserve).
-        return java.util.OptionalLong.of(Files.getFileStore(root).getUsableSpace());
+        return OptionalLong.of(Files.getFileStore(root).getUsableSpace());
     }
 
     @Override
