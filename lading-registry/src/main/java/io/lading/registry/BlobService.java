@@ -29,6 +29,7 @@ public final class BlobService {
     private final RecentUse recentUse;
     private final Notifier notifier;
     private final LookupCache<Linked, Long> sizes;
+    private final MissingData missing = new MissingData();
 
     private record Linked(RepositoryName repository, Digest digest) {
     }
@@ -51,7 +52,10 @@ public final class BlobService {
      */
     void link(WriteTx tx, RepositoryName repository, Digest digest, long size) {
         tx.linkBlob(repository, digest);
-        tx.updateLookupsOnCommit(count -> sizes.put(new Linked(repository, digest), size, count));
+        tx.updateLookupsOnCommit(count -> {
+            sizes.put(new Linked(repository, digest), size, count);
+            missing.stored(digest); // an upload or a staged push stored its bytes; a mount found them in place
+        });
     }
 
     /** The size of a blob of the repository (HEAD and GET). @throws RegistryException BLOB_UNKNOWN */
@@ -61,6 +65,10 @@ public final class BlobService {
         if (size.isEmpty()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown in " + repository,
                     java.util.Map.of("digest", digest.toString()));
+        }
+        if (missing.marked(digest)) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " has no data in storage; push"
+                    + " it again", java.util.Map.of("digest", digest.toString()));
         }
         recentUse.touch(digest);
         return size.get();
@@ -72,8 +80,8 @@ public final class BlobService {
      */
     public OptionalLong sizeInMemory(RepositoryName repository, Digest digest) {
         Optional<Long> size = sizes.peek(new Linked(repository, digest));
-        if (size.isEmpty()) {
-            return OptionalLong.empty();
+        if (size.isEmpty() || missing.marked(digest)) {
+            return OptionalLong.empty(); // a marked blob: size() answers it
         }
         recentUse.touch(digest);
         return OptionalLong.of(size.get());
@@ -92,9 +100,8 @@ public final class BlobService {
             }
             return channel;
         } catch (PathNotFoundException e) {
-            MissingData.report("blob", repository, digest, "Clients that ask with HEAD first are still told it exists"
-                    + " and skip it: restore its file, or upload its bytes again with POST and PUT ?digest=, which"
-                    + " stores them whatever HEAD says.");
+            missing.report("blob", repository, digest, "Its HEAD answers 404 from now on, so a client pushing it"
+                    + " stores its bytes again; or restore its file.");
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " has no data in storage");
         } catch (IOException e) {
             throw StorageFailure.of("reading blob " + digest, e);

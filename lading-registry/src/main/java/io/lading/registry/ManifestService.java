@@ -43,6 +43,7 @@ public final class ManifestService {
     private final Notifier notifier;
     private final LookupCache<Named, ManifestRecord> lookups;
     private final SpaceReserve space;
+    private final MissingData missing = new MissingData();
 
     private record Named(RepositoryName repository, Reference reference) {
     }
@@ -243,7 +244,7 @@ public final class ManifestService {
             }
             return content;
         } catch (PathNotFoundException e) {
-            MissingData.report("manifest", repository, record.digest(), "Restore its file, or push the manifest"
+            missing.report("manifest", repository, record.digest(), "Restore its file, or push the manifest"
                     + " again: a push of the same bytes stores them again.");
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + record.digest()
                     + " has no data in storage");

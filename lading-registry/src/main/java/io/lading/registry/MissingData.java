@@ -8,26 +8,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the operator, once per digest, that content the metadata records has no data in storage: deleted behind
- * the registry's back, or lost with a disk. The client only gets a 404; the registry still reports the content in
- * HEAD and listings, so clients do not push it again on their own, and someone has to act.
+ * Content the metadata records but whose data a read did not find in storage: deleted behind the registry's back,
+ * or lost with a disk. The client of that read gets a 404; this tells the operator, once per digest, and keeps the
+ * digest so that a HEAD of the blob answers 404 too. Clients ask with HEAD before they push a layer, so they then
+ * push it again, and the push that stores its bytes clears the mark. The marks live in memory: after a restart the
+ * next read that misses the data marks the digest again.
  */
 final class MissingData {
     private static final Logger LOG = LoggerFactory.getLogger(MissingData.class);
-    /** Digests already reported; cleared when it grows past this, so a flood is reported again, in bulk. */
+    /** Digests kept; cleared when they grow past this, so a flood is reported (and marked) again as it is read. */
     private static final int REMEMBERED = 10_000;
-    private static final Set<Digest> REPORTED = ConcurrentHashMap.newKeySet();
+    private final Set<Digest> missing = ConcurrentHashMap.newKeySet();
+    /** False while nothing is marked, which is almost always: the check on each HEAD is then one volatile read. */
+    private volatile boolean any;
 
-    private MissingData() {
-    }
-
-    static void report(String kind, RepositoryName repository, Digest digest, String remedy) {
-        if (REPORTED.size() >= REMEMBERED) {
-            REPORTED.clear();
+    /** Marks {@code digest} as having no data, and logs it the first time. */
+    void report(String kind, RepositoryName repository, Digest digest, String remedy) {
+        if (missing.size() >= REMEMBERED) {
+            missing.clear();
         }
-        if (REPORTED.add(digest)) {
+        if (missing.add(digest)) {
+            any = true;
             LOG.error("{} {} of {} is recorded but has no data in storage (deleted outside the registry, or lost);"
                     + " a GET of it answers 404. {}", kind, digest, repository, remedy);
+        }
+    }
+
+    /** Whether a read found no data for {@code digest} since it was last stored. */
+    boolean marked(Digest digest) {
+        return any && missing.contains(digest);
+    }
+
+    /** Clears the mark of {@code digest}: its bytes were stored again. */
+    void stored(Digest digest) {
+        if (any) {
+            missing.remove(digest);
+            any = !missing.isEmpty();
         }
     }
 }
