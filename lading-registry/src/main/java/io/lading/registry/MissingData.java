@@ -27,8 +27,9 @@ final class MissingData {
         if (missing.size() >= REMEMBERED) {
             missing.clear();
         }
-        if (missing.add(digest)) {
-            any = true;
+        boolean first = missing.add(digest);
+        any = true; // also when marked already: a concurrent stored() of another digest may have just cleared it
+        if (first) {
             LOG.error("{} {} of {} is recorded but has no data in storage (deleted outside the registry, or lost);"
                     + " a GET of it answers 404. {}", kind, digest, repository, remedy);
         }
@@ -41,9 +42,8 @@ final class MissingData {
 
     /** Clears the mark of {@code digest}: its bytes were stored again. */
     void stored(Digest digest) {
-        if (any) {
-            missing.remove(digest);
-            any = !missing.isEmpty();
+        if (any && missing.remove(digest) && missing.isEmpty()) {
+            any = false; // racing a report() of another digest, this may hide its mark until that is read again
         }
     }
 }
