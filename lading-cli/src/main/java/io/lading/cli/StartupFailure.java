@@ -1,11 +1,13 @@
 package io.lading.cli;
 
+import io.lading.core.Causes;
 import java.net.BindException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.List;
 
 /**
  * One line that says why {@code lading serve} could not start, for an operator: the JDK's file exceptions carry
@@ -16,14 +18,15 @@ final class StartupFailure {
     }
 
     static String describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        List<Throwable> causes = Causes.of(failure);
+        for (Throwable t : causes) {
             if (t instanceof BindException b) {
                 return (failure.getMessage() == null ? "" : failure.getMessage() + ": ") + b.getMessage()
                         + " (the address comes from --listen, http.addr or http.debug.addr)";
             }
         }
         StringBuilder line = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : causes) {
             String part = t instanceof FileSystemException f ? file(f) : t.getMessage();
             if (part != null && !line.toString().contains(part)) {
                 line.append(line.isEmpty() ? "" : ": ").append(part);

@@ -3,6 +3,7 @@ package io.lading.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lading.core.Causes;
 import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.metadata.MetadataException;
@@ -34,7 +35,8 @@ final class ErrorResponses {
         }
         if (outOfSpace(failure)) {
             // Not a fault of the registry's, and the operator's to fix: one line naming it, no stack.
-            LOG.warn("{} {} failed: no space left for it ({})", method, path, rootCause(failure).getMessage());
+            LOG.warn("{} {} failed: no space left for it ({})", method, path,
+                    Causes.of(failure).getLast().getMessage());
             ErrorCode full = ErrorCode.INSUFFICIENT_STORAGE;
             return new Rendered(full.status(), body(full, "the registry has no space left to store this; it can"
                     + " succeed once the registry's operator frees space", null));
@@ -46,20 +48,8 @@ final class ErrorResponses {
 
     /** A full disk under the blob store (the kernel's ENOSPC or EDQUOT) or under the metadata database. */
     private static boolean outOfSpace(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof MetadataException m && m.outOfSpace()) {
-                return true;
-            }
-        }
-        return OutOfSpace.causes(failure);
-    }
-
-    private static Throwable rootCause(Throwable failure) {
-        Throwable t = failure;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t;
+        return OutOfSpace.causes(failure)
+                || Causes.of(failure).stream().anyMatch(t -> t instanceof MetadataException m && m.outOfSpace());
     }
 
     static byte[] body(ErrorCode code, String message, Object detail) {

@@ -1,5 +1,6 @@
 package io.lading.storage;
 
+import io.lading.core.Causes;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 
@@ -18,12 +19,7 @@ public final class OutOfSpace {
 
     /** Whether {@code failure}, or any failure in its chain of causes, is a file system out of space. */
     public static boolean causes(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof IOException e && names(e)) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.of(failure).stream().anyMatch(t -> t instanceof IOException e && names(e));
     }
 
     private static boolean names(IOException e) {
