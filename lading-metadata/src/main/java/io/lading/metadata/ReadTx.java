@@ -12,6 +12,18 @@ public interface ReadTx {
     /** The size of a blob whose bytes are committed to storage, if known and not being deleted. */
     Optional<Long> blobSize(Digest digest);
 
+    /**
+     * Up to {@code limit} blobs whose bytes are committed and not being deleted, after {@code after} (null: from the
+     * start) in digest order: a keyset walk of every blob the registry holds, manifests included.
+     */
+    List<BlobRecord> blobs(Digest after, int limit);
+
+    /**
+     * Up to {@code limit} places where clients reach the blob (see {@link BlobUse}); empty when nothing uses it, as
+     * for a claim whose push has not linked it yet or content the collector will take.
+     */
+    List<BlobUse> blobUses(Digest digest, int limit);
+
     /** True when the store has any record of the blob, including one the collector is deleting. */
     boolean blobKnown(Digest digest);
 

@@ -7,6 +7,7 @@ import io.lading.core.Digest;
 import io.lading.core.RepositoryName;
 import io.lading.core.Tag;
 import io.lading.metadata.BlobRecord;
+import io.lading.metadata.BlobUse;
 import io.lading.metadata.GcRunRecord;
 import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.MetadataException;
@@ -333,6 +334,40 @@ final class SqliteTx implements WriteTx {
     @Override
     public boolean blobKnown(Digest digest) {
         return one("SELECT 1 FROM blobs WHERE digest = ?", rs -> true, digest.toString()).isPresent();
+    }
+
+    @Override
+    public List<BlobRecord> blobs(Digest after, int limit) {
+        return query("SELECT digest, size FROM blobs WHERE digest > ? AND deleting = 0 ORDER BY digest LIMIT ?",
+                rs -> new BlobRecord(Digest.parse(rs.getString(1)), rs.getLong(2)),
+                after == null ? "" : after.toString(), limit);
+    }
+
+    /**
+     * Where a blob is used (?1 to ?3 its digest, ?4 the limit): its links, the manifests it is, and the manifests
+     * that reference it, each manifest with its tags in the repository. Every branch is an index search.
+     */
+    static final String BLOB_USES = "SELECT r.name, NULL, NULL FROM repository_blobs rb"
+            + " JOIN repositories r ON r.id = rb.repository_id WHERE rb.blob_id = " + BLOB_ID
+            + " UNION ALL SELECT r.name, b.digest, (SELECT group_concat(t.name, char(10) ORDER BY t.name) FROM tags t"
+            + "   WHERE t.blob_id = m.blob_id AND t.repository_id = m.repository_id)"
+            + " FROM manifests m JOIN repositories r ON r.id = m.repository_id JOIN blobs b ON b.id = m.blob_id"
+            + " WHERE m.blob_id = " + BLOB_ID
+            + " UNION ALL SELECT r.name, b.digest, (SELECT group_concat(t.name, char(10) ORDER BY t.name) FROM tags t"
+            + "   WHERE t.blob_id = c.manifest_id AND t.repository_id = c.repository_id)"
+            + " FROM manifest_references c JOIN repositories r ON r.id = c.repository_id"
+            + " JOIN blobs b ON b.id = c.manifest_id WHERE c.child_digest = ?"
+            + " LIMIT ?";
+
+    @Override
+    public List<BlobUse> blobUses(Digest digest, int limit) {
+        String d = digest.toString();
+        return query(BLOB_USES, rs -> {
+            String manifest = rs.getString(2);
+            String tags = rs.getString(3);
+            return new BlobUse(RepositoryName.of(rs.getString(1)), manifest == null ? null : Digest.parse(manifest),
+                    tags == null ? List.of() : List.of(tags.split("\n")));
+        }, d, d, d, limit);
     }
 
     @Override

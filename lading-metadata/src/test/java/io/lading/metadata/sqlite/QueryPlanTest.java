@@ -38,6 +38,17 @@ class QueryPlanTest {
         assertThat(plan).noneSatisfy(step -> assertThat(step).contains("TEMP B-TREE"));
     }
 
+    @Test
+    void whereABlobIsUsedIsFoundByIndexInEveryTable(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("metadata.db");
+        SqliteMetadataStore.open(file).close();
+        List<String> plan = plan(file, SqliteTx.BLOB_USES);
+        assertThat(plan).anySatisfy(step -> assertThat(step).contains("repository_blobs_by_blob (blob_id=?)"));
+        assertThat(plan).anySatisfy(step -> assertThat(step).contains("manifests_by_blob (blob_id=?)"));
+        assertThat(plan).anySatisfy(step -> assertThat(step).contains("manifest_references_by_child (child_digest=?)"));
+        assertThat(plan).noneSatisfy(step -> assertThat(step).matches(".*SCAN (rb|m|c|t|b|r)\\b.*"));
+    }
+
     private static List<String> plan(Path file, String sql) throws Exception {
         List<String> steps = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lading.core.Digest;
 import io.lading.core.RepositoryName;
 import io.lading.core.Tag;
+import io.lading.metadata.BlobRecord;
+import io.lading.metadata.BlobUse;
 import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.UploadRecord;
 import java.nio.file.Path;
@@ -97,6 +99,55 @@ class SqliteMetadataStoreTest {
             }
             assertThat(walked).containsExactlyElementsOf(links); // each once, in the order they came
             assertThat(manifests).containsExactly(d("me"), d("ma"), d("md"), d("mb"), d("mc"));
+        }
+    }
+
+    @Test
+    void everyBlobIsWalkedOnceInDigestOrderAndTellsWhereItIsUsed() {
+        RepositoryName other = RepositoryName.of("lib/other");
+        ManifestRecord image = manifest("image", null);
+        Digest layer = d("layer");
+        Digest lonely = d("claimed, never linked");
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                tx.claimBlob(layer, 5);
+                tx.linkBlob(REPO, layer);
+                tx.linkBlob(other, layer);
+                putManifest(tx, REPO, image, List.of(layer), List.of());
+                tx.putTag(REPO, Tag.of("v1"), image.digest());
+                tx.putTag(REPO, Tag.of("latest"), image.digest());
+                tx.claimBlob(lonely, 7);
+                for (int i = 0; i < 10; i++) {
+                    tx.claimBlob(d("filler" + i), i);
+                }
+                return null;
+            });
+            List<BlobRecord> walked = new java.util.ArrayList<>();
+            for (Digest after = null; ; ) {
+                Digest from = after;
+                List<BlobRecord> page = store.read(tx -> tx.blobs(from, 4));
+                if (page.isEmpty()) {
+                    break;
+                }
+                walked.addAll(page);
+                after = page.get(page.size() - 1).digest();
+            }
+            assertThat(walked).hasSize(13).contains(new BlobRecord(layer, 5), new BlobRecord(lonely, 7),
+                    new BlobRecord(image.digest(), 100));
+            assertThat(walked).extracting(r -> r.digest().toString()).isSorted();
+
+            assertThat(store.<List<BlobUse>>read(tx -> tx.blobUses(layer, 10))).containsExactlyInAnyOrder(
+                    new BlobUse(REPO, null, List.of()), new BlobUse(other, null, List.of()),
+                    new BlobUse(REPO, image.digest(), List.of("latest", "v1")));
+            assertThat(store.<List<BlobUse>>read(tx -> tx.blobUses(image.digest(), 10)))
+                    .containsExactly(new BlobUse(REPO, image.digest(), List.of("latest", "v1")));
+            assertThat(store.<List<BlobUse>>read(tx -> tx.blobUses(layer, 1))).hasSize(1);
+            assertThat(store.<List<BlobUse>>read(tx -> tx.blobUses(lonely, 10))).isEmpty();
+
+            // A blob the collector is deleting is not walked.
+            store.write(tx -> tx.markDeleting(lonely, Instant.now().plusSeconds(60)));
+            assertThat(store.<List<BlobRecord>>read(tx -> tx.blobs(null, 100))).hasSize(12)
+                    .doesNotContain(new BlobRecord(lonely, 7));
         }
     }
 
