@@ -185,6 +185,22 @@ public final class BlobStore {
         }
     }
 
+    /**
+     * Moves a blob's data out of the blob store, to {@code /quarantine/<algorithm>/<hex>.<epoch millis of at>}, and
+     * returns that path; null when there was no data to move. For data that does not match its digest: kept for the
+     * operator to look at, and out of the way of the next push of the content, which would otherwise be dropped as a
+     * copy of bytes already in place ({@link #commitUpload}).
+     */
+    public String quarantine(Digest digest, java.time.Instant at) throws IOException {
+        String target = "/quarantine/" + digest.algorithm().id() + "/" + digest.hex() + "." + at.toEpochMilli();
+        try {
+            driver.move(blobPath(digest), target);
+        } catch (PathNotFoundException e) {
+            return null;
+        }
+        return target;
+    }
+
     /** A blob found in storage: its digest and when its bytes were last written. */
     public record StoredBlob(Digest digest, java.time.Instant modified) {
     }

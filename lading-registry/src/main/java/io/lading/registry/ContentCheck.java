@@ -1,0 +1,294 @@
+package io.lading.registry;
+
+import io.lading.core.Digest;
+import io.lading.metadata.BlobRecord;
+import io.lading.metadata.BlobUse;
+import io.lading.metadata.MetadataStore;
+import io.lading.storage.BlobStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A consistency check of what the registry holds: for every blob the metadata records (manifests included), whether
+ * its data is in storage (or staged in the metadata store) with the recorded size, and, when asked, whether its bytes
+ * still hash to its digest. It finds content lost behind the registry's back (files deleted by hand, a restored
+ * backup that is older than the database, a failing disk) before a client pulls it.
+ *
+ * <p>Only content clients can reach counts: a blob with no link and no manifest using it is a push that has not
+ * linked it yet, or the collector's to take, so its data may come and go. What is found is reported with the
+ * repositories, manifests and tags that reach it. Data that is missing is handed to {@code lost} (the running
+ * registry then answers HEAD of it with 404, so the next client that pushes it stores it again); corrupt data is
+ * moved aside when asked ({@link Options#quarantine}) and then counts as missing, since a push cannot replace bytes
+ * that are in place (content addressing drops the copy).
+ *
+ * <p>It reads the metadata in pages of short read transactions and changes nothing in it, so it runs while the
+ * registry serves. One check runs at a time per instance.
+ */
+public final class ContentCheck {
+    private static final Logger LOG = LoggerFactory.getLogger(ContentCheck.class);
+    private static final int PAGE = 500;
+    /** Places listed per finding: enough to tell the operator where to look. */
+    static final int USES = 20;
+    /** Findings kept in a result; the count goes on past it. */
+    static final int KEPT = 1000;
+    private static final int READ_BUFFER = 1 << 20;
+
+    /** What is wrong with a blob's data. */
+    public enum Problem {
+        /** Neither in storage nor staged. */
+        MISSING,
+        /** In storage with another size than the one recorded (a truncated or overwritten file). */
+        WRONG_SIZE,
+        /** In storage with the recorded size, but its bytes hash to another digest. */
+        CORRUPT
+    }
+
+    /**
+     * @param verify     read every byte and hash it (without it, only presence and size are checked)
+     * @param quarantine move data found WRONG_SIZE or CORRUPT out of the blob store (under {@code /quarantine}), so
+     *                   that the next push of the content stores good bytes
+     */
+    public record Options(boolean verify, boolean quarantine) {
+    }
+
+    /**
+     * One damaged blob. {@code movedTo} is the storage path its data was moved to (quarantine), or null. {@code uses}
+     * lists at most {@value #USES} places that reach it.
+     */
+    public record Finding(Digest digest, long size, Problem problem, String detail, List<BlobUse> uses,
+                          String movedTo) {
+        public Finding {
+            uses = List.copyOf(uses);
+        }
+    }
+
+    /**
+     * What a check found. {@code findings} keeps the first {@value #KEPT}; {@code problems} counts all of them.
+     * {@code bytes} is the recorded size of the blobs checked, {@code bytesRead} what was read to hash them.
+     */
+    public record Result(Options options, Instant started, Duration took, long blobs, long bytes, long bytesRead,
+                         long problems, List<Finding> findings) {
+        public Result {
+            findings = List.copyOf(findings);
+        }
+    }
+
+    /** How far a running check is. Totals are the metadata's counts at the start. */
+    public record Progress(long blobs, long totalBlobs, long bytes, long totalBytes, long problems) {
+    }
+
+    /** Reports from the checking thread; every method has a no-op default. */
+    public interface Listener {
+        default void progress(Progress progress) {
+        }
+
+        default void found(Finding finding) {
+        }
+    }
+
+    /** Thrown by {@link #run} when a check is running already. */
+    public static final class AlreadyRunningException extends IllegalStateException {
+        AlreadyRunningException() {
+            super("a content check is already running");
+        }
+    }
+
+    private final MetadataStore metadata;
+    private final BlobStore blobs;
+    private final Clock clock;
+    private final Consumer<Digest> lost;
+    /** Not a lock: a listener calling {@link #run} on the checking thread must be refused too. */
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile Progress progress;
+    private volatile Result last;
+
+    /** @param lost told of each blob whose data is gone after the check (missing, or moved to quarantine) */
+    public ContentCheck(MetadataStore metadata, BlobStore blobs, Clock clock, Consumer<Digest> lost) {
+        this.metadata = metadata;
+        this.blobs = blobs;
+        this.clock = clock;
+        this.lost = lost;
+    }
+
+    public boolean isRunning() {
+        return running.get();
+    }
+
+    /** Where the running check is, if one runs. */
+    public Optional<Progress> progress() {
+        return isRunning() ? Optional.ofNullable(progress) : Optional.empty();
+    }
+
+    /** The last check this instance finished, if any. */
+    public Optional<Result> last() {
+        return Optional.ofNullable(last);
+    }
+
+    /**
+     * Runs a check on the calling thread. @throws AlreadyRunningException when one is running; a failure of the
+     * metadata store or of storage (other than a blob's data being absent) ends the check with the exception
+     */
+    public Result run(Options options, Listener listener) {
+        if (!running.compareAndSet(false, true)) {
+            throw new AlreadyRunningException();
+        }
+        try {
+            Result r = runLocked(options, listener);
+            last = r;
+            return r;
+        } finally {
+            progress = null;
+            running.set(false);
+        }
+    }
+
+    private Result runLocked(Options options, Listener listener) {
+        Instant started = clock.instant();
+        io.lading.metadata.Usage total = metadata.read(tx -> tx.usage());
+        long count = 0;
+        long bytes = 0;
+        long problems = 0;
+        long[] read = new long[1];
+        List<Finding> findings = new ArrayList<>();
+        ByteBuffer buffer = options.verify() ? ByteBuffer.allocate(READ_BUFFER) : null;
+        Digest after = null;
+        while (true) {
+            Digest from = after;
+            List<BlobRecord> page = metadata.read(tx -> tx.blobs(from, PAGE));
+            if (page.isEmpty()) {
+                break;
+            }
+            for (BlobRecord blob : page) {
+                Finding f = check(blob, options, buffer, read);
+                count++;
+                bytes += blob.size();
+                if (f != null) {
+                    problems++;
+                    if (findings.size() < KEPT) {
+                        findings.add(f);
+                    }
+                    log(f);
+                    if (f.problem() == Problem.MISSING || f.movedTo() != null) {
+                        lost.accept(f.digest());
+                    }
+                    listener.found(f);
+                }
+                Progress p = new Progress(count, Math.max(count, total.blobs()), bytes, Math.max(bytes, total.bytes()),
+                        problems);
+                progress = p;
+                listener.progress(p);
+            }
+            after = page.get(page.size() - 1).digest();
+        }
+        Duration took = Duration.between(started, clock.instant());
+        LOG.info("content check: {} blobs ({} bytes{}) checked in {} ms, {} damaged", count, bytes,
+                options.verify() ? ", all read and hashed" : ", presence and size", took.toMillis(), problems);
+        return new Result(options, started, took, count, bytes, read[0], problems, findings);
+    }
+
+    private static void log(Finding f) {
+        LOG.error("content check: {} {} ({} bytes): {}; reached from {}{}", f.problem(), f.digest(), f.size(),
+                f.detail(), f.uses().isEmpty() ? "nothing" : describe(f.uses()),
+                f.movedTo() == null ? "" : "; its data was moved to " + f.movedTo());
+    }
+
+    /** {@code repo@digest (tags a, b)} for each use, comma-separated. */
+    public static String describe(List<BlobUse> uses) {
+        StringBuilder sb = new StringBuilder();
+        for (BlobUse u : uses) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(u.repository());
+            if (u.manifest() != null) {
+                sb.append('@').append(u.manifest());
+                if (!u.tags().isEmpty()) {
+                    sb.append(" (tags ").append(String.join(", ", u.tags())).append(')');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Checks one blob; null when it is sound, or when nothing reaches it. */
+    private Finding check(BlobRecord blob, Options options, ByteBuffer buffer, long[] read) {
+        Digest digest = blob.digest();
+        try {
+            Optional<Long> stored = blobs.size(digest);
+            if (stored.isEmpty()) {
+                Optional<byte[]> staged = metadata.read(tx -> tx.staging().get(digest));
+                if (staged.isPresent()) {
+                    if (!options.verify()) {
+                        return null;
+                    }
+                    read[0] += staged.get().length;
+                    Digest actual = Digest.of(digest.algorithm(), staged.get());
+                    return actual.equals(digest) ? null
+                            : damaged(blob, Problem.CORRUPT, "its staged bytes hash to " + actual, null);
+                }
+                stored = blobs.size(digest); // the staged writer may have just moved them to storage
+                if (stored.isEmpty()) {
+                    return damaged(blob, Problem.MISSING, "no data in storage", null);
+                }
+            }
+            if (stored.get() != blob.size()) {
+                return damaged(blob, Problem.WRONG_SIZE, "recorded as " + blob.size() + " bytes, " + stored.get()
+                        + " in storage", options);
+            }
+            if (!options.verify()) {
+                return null;
+            }
+            Digest actual;
+            try (ReadableByteChannel in = blobs.open(digest, 0)) {
+                Digest.Digester digester = digest.algorithm().digester();
+                long n = 0;
+                while (true) {
+                    buffer.clear();
+                    int r = in.read(buffer);
+                    if (r < 0) {
+                        break;
+                    }
+                    buffer.flip();
+                    digester.update(buffer);
+                    n += r;
+                }
+                read[0] += n;
+                actual = digester.digest();
+            } catch (io.lading.storage.PathNotFoundException e) {
+                return damaged(blob, Problem.MISSING, "no data in storage", null); // gone while being checked
+            }
+            return actual.equals(digest) ? null
+                    : damaged(blob, Problem.CORRUPT, "its bytes hash to " + actual, options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("content check: reading " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A finding for {@code blob}, or null when nothing reaches it (or it is no longer recorded). Moves its data to
+     * quarantine when {@code quarantine} asks for it.
+     */
+    private Finding damaged(BlobRecord blob, Problem problem, String detail, Options quarantine) throws IOException {
+        Digest digest = blob.digest();
+        List<BlobUse> uses = metadata.read(tx -> tx.blobSize(digest).isPresent() ? tx.blobUses(digest, USES)
+                : List.<BlobUse>of());
+        if (uses.isEmpty()) {
+            return null;
+        }
+        String movedTo = quarantine != null && quarantine.quarantine()
+                ? blobs.quarantine(digest, clock.instant()) : null;
+        return new Finding(digest, blob.size(), problem, detail, uses, movedTo);
+    }
+}

@@ -1,0 +1,197 @@
+package io.lading.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lading.core.Digest;
+import io.lading.core.Reference;
+import io.lading.core.RepositoryName;
+import io.lading.core.Tag;
+import io.lading.metadata.BlobUse;
+import io.lading.metadata.sqlite.SqliteMetadataStore;
+import io.lading.registry.events.Notifier;
+import io.lading.storage.BlobStore;
+import io.lading.storage.FileSystemDriver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The content check over a real file system and a real SQLite database. */
+class ContentCheckTest {
+    private static final RepositoryName REPO = RepositoryName.of("lib/app");
+    private static final RepositoryName OTHER = RepositoryName.of("lib/other");
+    private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+    @TempDir
+    Path dir;
+    private Path root;
+    private SqliteMetadataStore metadata;
+    private BlobStore blobs;
+    private StagedContent staged;
+    private final List<Digest> lost = new CopyOnWriteArrayList<>();
+    private ContentCheck check;
+
+    @BeforeEach
+    void open() throws Exception {
+        root = dir.resolve("data");
+        metadata = SqliteMetadataStore.open(dir.resolve("metadata.db"));
+        blobs = new BlobStore(new FileSystemDriver(root));
+        staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+        check = new ContentCheck(metadata, blobs, Clock.systemUTC(), lost::add);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void close() {
+        metadata.close();
+    }
+
+    private Digest push(RepositoryName repository, String content) {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
+        staged.store(d, bytes, tx -> {
+            tx.linkBlob(repository, d);
+            return null;
+        });
+        return d;
+    }
+
+    private Digest pushImage(Digest config, List<Digest> layers, String tag) {
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST
+                + "\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config
+                + "\",\"size\":2},\"layers\":[");
+        for (int i = 0; i < layers.size(); i++) {
+            json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+                    + "\"digest\":\"").append(layers.get(i)).append("\",\"size\":9}");
+        }
+        json.append("]}");
+        ManifestService manifests = new ManifestService(metadata, blobs, staged, RegistryOptions.defaults(),
+                Clock.systemUTC(), Notifier.none());
+        return manifests.put(REPO, new Reference.ByTag(Tag.of(tag)), json.toString().getBytes(StandardCharsets.UTF_8),
+                OCI_MANIFEST, List.of()).digest();
+    }
+
+    private Path data(Digest d) {
+        return root.resolve(BlobStore.blobPath(d).substring(1));
+    }
+
+    private static ContentCheck.Options statOnly() {
+        return new ContentCheck.Options(false, false);
+    }
+
+    @Test
+    void findsMissingTruncatedAndCorruptDataAndWhatReachesIt() throws Exception {
+        Digest config = push(REPO, "{}");
+        Digest gone = push(REPO, "layer one");
+        Digest cut = push(REPO, "layer two");
+        Digest flipped = push(REPO, "layer six");
+        push(OTHER, "layer one"); // the same content in a second repository
+        Digest image = pushImage(config, List.of(gone, cut, flipped), "v1");
+        staged.writeStaged();
+        Digest stillStaged = push(REPO, "pushed after the staged writer ran");
+        metadata.write(tx -> tx.claimBlob(Digest.of(Digest.Algorithm.SHA256, "claimed only".getBytes()), 12));
+
+        ContentCheck.Result clean = check.run(new ContentCheck.Options(true, false), new ContentCheck.Listener() {
+        });
+        assertThat(clean.problems()).isZero();
+        assertThat(clean.blobs()).as("config, three layers, the manifest, the staged blob and the bare claim")
+                .isEqualTo(7);
+        assertThat(clean.bytesRead()).as("every byte hashed, the staged ones too").isGreaterThan(0);
+        assertThat(metadata.<java.util.Optional<byte[]>>read(tx -> tx.staging().get(stillStaged))).isPresent();
+
+        Files.delete(data(gone));
+        Files.write(data(cut), "layer".getBytes(StandardCharsets.UTF_8));
+        Files.write(data(flipped), "layer 6ix".getBytes(StandardCharsets.UTF_8));
+
+        List<ContentCheck.Progress> progress = new ArrayList<>();
+        List<ContentCheck.Finding> told = new ArrayList<>();
+        ContentCheck.Result quick = check.run(statOnly(), new ContentCheck.Listener() {
+            @Override
+            public void progress(ContentCheck.Progress p) {
+                progress.add(p);
+            }
+
+            @Override
+            public void found(ContentCheck.Finding f) {
+                told.add(f);
+            }
+        });
+        assertThat(quick.findings()).as("presence and size only: the flipped bytes go unseen")
+                .extracting(ContentCheck.Finding::digest, ContentCheck.Finding::problem)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(gone, ContentCheck.Problem.MISSING),
+                        org.assertj.core.groups.Tuple.tuple(cut, ContentCheck.Problem.WRONG_SIZE));
+        assertThat(told).isEqualTo(quick.findings());
+        assertThat(quick.bytesRead()).isZero();
+        assertThat(progress).hasSize(7).last().satisfies(p -> {
+            assertThat(p.blobs()).isEqualTo(7);
+            assertThat(p.totalBlobs()).isEqualTo(7);
+            assertThat(p.problems()).isEqualTo(2);
+        });
+        ContentCheck.Finding missing = quick.findings().stream().filter(f -> f.digest().equals(gone)).findFirst()
+                .orElseThrow();
+        assertThat(missing.uses()).containsExactlyInAnyOrder(new BlobUse(REPO, null, List.of()),
+                new BlobUse(OTHER, null, List.of()), new BlobUse(REPO, image, List.of("v1")));
+        assertThat(ContentCheck.describe(missing.uses())).contains("lib/app@" + image + " (tags v1)", "lib/other");
+        assertThat(lost).as("only data that is gone; the cut file is still in place").containsExactly(gone);
+
+        ContentCheck.Result full = check.run(new ContentCheck.Options(true, false), new ContentCheck.Listener() {
+        });
+        assertThat(full.findings()).extracting(ContentCheck.Finding::digest, ContentCheck.Finding::problem)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(gone, ContentCheck.Problem.MISSING),
+                        org.assertj.core.groups.Tuple.tuple(cut, ContentCheck.Problem.WRONG_SIZE),
+                        org.assertj.core.groups.Tuple.tuple(flipped, ContentCheck.Problem.CORRUPT));
+        assertThat(Files.exists(data(flipped))).as("reported, not moved, unless asked").isTrue();
+        assertThat(check.last()).contains(full);
+    }
+
+    @Test
+    void quarantinedDataIsMovedAsideSoThatTheNextPushStoresTheContentAgain() throws Exception {
+        Digest config = push(REPO, "{}");
+        Digest flipped = push(REPO, "layer six");
+        pushImage(config, List.of(flipped), "v1");
+        staged.writeStaged();
+        Files.write(data(flipped), "layer 6ix".getBytes(StandardCharsets.UTF_8));
+
+        ContentCheck.Result r = check.run(new ContentCheck.Options(true, true), new ContentCheck.Listener() {
+        });
+        assertThat(r.findings()).singleElement().satisfies(f -> {
+            assertThat(f.problem()).isEqualTo(ContentCheck.Problem.CORRUPT);
+            assertThat(f.movedTo()).startsWith("/quarantine/sha256/" + flipped.hex() + ".");
+            assertThat(Files.readString(root.resolve(f.movedTo().substring(1)))).isEqualTo("layer 6ix");
+        });
+        assertThat(Files.exists(data(flipped))).isFalse();
+        assertThat(lost).containsExactly(flipped);
+
+        // The content pushed again is stored (not dropped as a copy of bytes in place), and the check is clean.
+        byte[] good = "layer six".getBytes(StandardCharsets.UTF_8);
+        blobs.putSmall(flipped, good);
+        assertThat(Files.readAllBytes(data(flipped))).isEqualTo(good);
+        assertThat(check.run(new ContentCheck.Options(true, true), new ContentCheck.Listener() {
+        }).problems()).isZero();
+    }
+
+    @Test
+    void oneCheckRunsAtATime() {
+        push(REPO, "a");
+        List<Throwable> second = new ArrayList<>();
+        check.run(statOnly(), new ContentCheck.Listener() {
+            @Override
+            public void progress(ContentCheck.Progress p) {
+                assertThat(check.isRunning()).isTrue();
+                assertThat(check.progress()).contains(p);
+                second.add(org.assertj.core.api.Assertions.catchThrowable(() -> check.run(statOnly(),
+                        new ContentCheck.Listener() {
+                        })));
+            }
+        });
+        assertThat(second).singleElement().isInstanceOf(ContentCheck.AlreadyRunningException.class)
+                .satisfies(e -> assertThat(e).hasMessageContaining("already running"));
+        assertThat(check.isRunning()).isFalse();
+        assertThat(check.progress()).isEmpty();
+    }
+}
