@@ -19,6 +19,7 @@ import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ObservedMetadataStore;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.registry.BlobService;
+import io.lading.registry.ContentCheck;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
@@ -122,7 +123,8 @@ public final class LadingApp implements AutoCloseable {
         uploads = new UploadService(metadata, blobStore, staged, blobs, options, clock, notifier);
         ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, clock, notifier);
         collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
-        admin = new MaintenanceService(metadata, options, collector, config.lading().gc());
+        admin = new MaintenanceService(metadata, options, collector, config.lading().gc(),
+                new ContentCheck(metadata, blobStore, clock, blobs::dataLost));
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
+import io.lading.metadata.BlobUse;
 import io.lading.metadata.DeadLetter;
 import io.lading.metadata.GcRunRecord;
 import io.lading.metadata.Usage;
+import io.lading.registry.ContentCheck;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.events.Notifier;
 import java.io.IOException;
@@ -32,6 +34,8 @@ import org.eclipse.jetty.util.Fields;
  *   PUT  /lading/v1/readonly   {"readOnly": true} switches read-only mode at runtime
  *   GET  /lading/v1/gc                            {"running": false, "last": {...}}
  *   POST /lading/v1/gc[?dryRun=true][&amp;deleteUntagged=true]   starts a collection (202), 409 if one runs
+ *   GET  /lading/v1/check                         {"running": false, "progress": null, "last": {...findings}}
+ *   POST /lading/v1/check[?verify=true][&amp;quarantine=true]  starts a content check (202), 409 if one runs
  *   GET  /lading/v1/usage                         storage used by the registry
  *   GET  /lading/v1/usage/&lt;repository&gt;            storage used by one repository
  *   GET  /lading/v1/notifications                 endpoints: backlog, dead letters, failures
@@ -84,7 +88,8 @@ public final class AdminHandler extends Handler.Abstract {
             Fields query = Request.extractQueryParameters(request);
             String rest = path.substring(PREFIX.length());
             JsonNode body = dispatch(request, method, rest, query);
-            int status = method.equals("POST") && rest.equals("gc") ? 202 : 200; // a collection runs on after the reply
+            // A collection or a check runs on after the reply.
+            int status = method.equals("POST") && (rest.equals("gc") || rest.equals("check")) ? 202 : 200;
             HttpOut.json(response, status, JSON.writeValueAsBytes(body), false);
         } catch (Throwable failure) {
             ErrorResponses.Rendered r = failure instanceof IllegalArgumentException iae
@@ -138,6 +143,24 @@ public final class AdminHandler extends Handler.Abstract {
                 out.putObject("settings").put("enabled", s.enabled()).put("interval", s.interval().toString())
                         .put("grace", s.grace().toString()).put("deleteUntagged", s.deleteUntagged());
                 out.set("last", status.last().map(AdminHandler::run).orElse(JSON.nullNode()));
+                return out;
+            }
+            case "check" -> {
+                if (method.equals("POST")) {
+                    ContentCheck.Options o = new ContentCheck.Options(bool(query, "verify"), bool(query, "quarantine"));
+                    if (!maintenance.startCheck(o)) {
+                        throw new RegistryException(ErrorCode.CONFLICT, "a content check is already running");
+                    }
+                    return JSON.createObjectNode().put("started", true).put("verify", o.verify())
+                            .put("quarantine", o.quarantine());
+                }
+                requireGet(method);
+                MaintenanceService.CheckStatus status = maintenance.checkStatus();
+                ObjectNode out = JSON.createObjectNode().put("running", status.running().isPresent());
+                out.set("progress", status.running().<JsonNode>map(p -> JSON.createObjectNode()
+                        .put("blobs", p.blobs()).put("totalBlobs", p.totalBlobs()).put("bytes", p.bytes())
+                        .put("totalBytes", p.totalBytes()).put("problems", p.problems())).orElse(JSON.nullNode()));
+                out.set("last", status.last().map(AdminHandler::check).orElse(JSON.nullNode()));
                 return out;
             }
             case "usage" -> {
@@ -246,6 +269,26 @@ public final class AdminHandler extends Handler.Abstract {
         out.put("dryRun", r.dryRun()).put("manifestsDeleted", r.manifestsDeleted())
                 .put("linksRemoved", r.linksRemoved()).put("blobsDeleted", r.blobsDeleted())
                 .put("bytesReclaimed", r.bytesReclaimed()).put("error", r.error());
+        return out;
+    }
+
+    private static JsonNode check(ContentCheck.Result r) {
+        ObjectNode out = JSON.createObjectNode().put("started", r.started().toString())
+                .put("tookMillis", r.took().toMillis()).put("verify", r.options().verify())
+                .put("quarantine", r.options().quarantine()).put("blobs", r.blobs()).put("bytes", r.bytes())
+                .put("bytesRead", r.bytesRead()).put("problems", r.problems())
+                .put("findingsTruncated", r.problems() > r.findings().size());
+        var findings = out.putArray("findings");
+        for (ContentCheck.Finding f : r.findings()) {
+            ObjectNode o = findings.addObject().put("digest", f.digest().toString()).put("size", f.size())
+                    .put("problem", f.problem().name()).put("detail", f.detail()).put("movedTo", f.movedTo());
+            var uses = o.putArray("usedBy");
+            for (BlobUse u : f.uses()) {
+                ObjectNode use = uses.addObject().put("repository", u.repository().value())
+                        .put("manifest", u.manifest() == null ? null : u.manifest().toString());
+                u.tags().forEach(use.putArray("tags")::add);
+            }
+        }
         return out;
     }
 

@@ -3,6 +3,7 @@ package io.lading.http;
 import io.lading.core.Digest;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.registry.BlobService;
+import io.lading.registry.ContentCheck;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
@@ -121,11 +122,12 @@ final class TestRegistry implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         recentUse = new RecentUse(clock, 10_000);
         collector = new GarbageCollector(metadata, blobs, recentUse, clock);
-        maintenance = new MaintenanceService(metadata, options, collector,
-                new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false));
         staged = new StagedContent(metadata, blobs, staging);
         staged.start();
         BlobService linked = new BlobService(metadata, staged, options, recentUse, notifier);
+        maintenance = new MaintenanceService(metadata, options, collector,
+                new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false),
+                new ContentCheck(metadata, blobs, clock, linked::dataLost));
         uploads = new UploadService(metadata, blobs, staged, linked, options, clock, notifier);
         RegistryHandler handler = new RegistryHandler(linked, uploads,
                 new ManifestService(metadata, blobs, staged, options, clock, notifier),

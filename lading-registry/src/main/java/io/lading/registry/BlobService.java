@@ -88,6 +88,14 @@ public final class BlobService {
     }
 
     /**
+     * Marks a blob whose data a content check found gone (or moved to quarantine): its HEAD and GET answer 404 in
+     * every repository, so the next client that pushes it stores its bytes again, which clears the mark.
+     */
+    public void dataLost(Digest digest) {
+        missing.mark(digest);
+    }
+
+    /**
      * Opens a blob's bytes at {@code offset} for a GET; call {@link #size} first for the visibility check. A read
      * from the start is a pull (and an event); a read from further on resumes one.
      */

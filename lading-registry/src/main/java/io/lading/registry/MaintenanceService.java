@@ -40,15 +40,17 @@ public final class MaintenanceService {
     private final RegistryOptions options;
     private final GarbageCollector collector;
     private final GcSettings gc;
+    private final ContentCheck check;
     private volatile java.util.function.BiConsumer<GarbageCollector.Result, RuntimeException> observer = (r, e) -> {
     };
 
     public MaintenanceService(MetadataStore metadata, RegistryOptions options, GarbageCollector collector,
-                              GcSettings gc) {
+                              GcSettings gc, ContentCheck check) {
         this.metadata = metadata;
         this.options = options;
         this.collector = collector;
         this.gc = gc;
+        this.check = check;
     }
 
     public GcSettings gcSettings() {
@@ -96,6 +98,35 @@ public final class MaintenanceService {
         }
         GarbageCollector.Options o = gcOptions(dryRun, deleteUntagged);
         Thread.ofVirtual().name("lading-gc-manual").start(() -> runGc(o));
+        return true;
+    }
+
+    /** Whether a content check is running (and how far it is), and the last one this process finished. */
+    public record CheckStatus(Optional<ContentCheck.Progress> running, Optional<ContentCheck.Result> last) {
+    }
+
+    public CheckStatus checkStatus() {
+        return new CheckStatus(check.progress(), check.last());
+    }
+
+    /**
+     * Starts a content check in the background; false when one is already running. What it finds is logged, and
+     * blobs whose data is gone answer 404 from then on (see {@link ContentCheck}).
+     */
+    public boolean startCheck(ContentCheck.Options o) {
+        if (check.isRunning()) {
+            return false;
+        }
+        Thread.ofVirtual().name("lading-check").start(() -> {
+            try {
+                check.run(o, new ContentCheck.Listener() {
+                });
+            } catch (ContentCheck.AlreadyRunningException e) {
+                // another request started one first
+            } catch (RuntimeException e) {
+                LOG.error("content check failed", e);
+            }
+        });
         return true;
     }
 
