@@ -126,16 +126,14 @@ final class GcCommand implements Callable<Integer> {
 
     /** Prints what is deleted, and a progress line on a terminal. */
     private final class Printer implements GarbageCollector.Listener {
-        private final boolean terminal;
+        private final ProgressLine progress;
         private final Map<GarbageCollector.Phase, String> names = Map.of(
                 GarbageCollector.Phase.RECOVER, "recovering", GarbageCollector.Phase.MANIFESTS, "untagged manifests",
                 GarbageCollector.Phase.LINKS, "repositories", GarbageCollector.Phase.BLOBS, "blobs",
                 GarbageCollector.Phase.ORPHANS, "storage");
-        private boolean progressShown;
-        private long lastDraw;
 
         Printer(boolean terminal) {
-            this.terminal = terminal;
+            this.progress = new ProgressLine(err, terminal);
         }
 
         private String verb() {
@@ -165,21 +163,7 @@ final class GcCommand implements Callable<Integer> {
 
         @Override
         public void progress(GarbageCollector.Phase phase, long done, long total) {
-            long now = System.nanoTime();
-            if (!terminal || now - lastDraw < 100_000_000L) {
-                return;
-            }
-            lastDraw = now;
-            String name = names.get(phase);
-            if (total > 0) {
-                int width = 30;
-                int filled = (int) Math.min(width, width * done / total);
-                err.printf(Locale.ROOT, "\r%-18s [%s%s] %d/%d", name, "#".repeat(filled), " ".repeat(width - filled),
-                        done, total);
-            } else {
-                err.printf(Locale.ROOT, "\r%-18s %d", name, done);
-            }
-            progressShown = true;
+            progress.draw(names.get(phase), done, total, "");
         }
 
         private void line(String text) {
@@ -191,10 +175,7 @@ final class GcCommand implements Callable<Integer> {
         }
 
         void endProgress() {
-            if (progressShown) {
-                err.print("\r\033[K");
-                progressShown = false;
-            }
+            progress.end();
         }
     }
 }
