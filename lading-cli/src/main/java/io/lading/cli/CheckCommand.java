@@ -123,9 +123,9 @@ final class CheckCommand implements Callable<Integer> {
             out.println("Damaged data still in place blocks a push of the same content; --quarantine moves it aside.");
         }
         if (lost > 0) {
-            out.println("A running registry answers HEAD of lost content with 200 until a client reads it; run the"
-                    + " check through its admin API (POST /lading/v1/check) to make it answer 404 now, so that"
-                    + " clients push the content again. Or restore the files.");
+            out.println("A running registry answers HEAD of lost content with 200 until a client reads it. Run the"
+                    + " check through\nits admin API (POST /lading/v1/check) to make it answer 404 now, so that"
+                    + " clients push the content\nagain; or restore the files.");
         }
     }
 }
