@@ -161,6 +161,7 @@ public final class AdminHandler extends Handler.Abstract {
                         .put("blobs", p.blobs()).put("totalBlobs", p.totalBlobs()).put("bytes", p.bytes())
                         .put("totalBytes", p.totalBytes()).put("problems", p.problems())).orElse(JSON.nullNode()));
                 out.set("last", status.last().map(AdminHandler::check).orElse(JSON.nullNode()));
+                out.put("lastFailure", status.failure().orElse(null));
                 return out;
             }
             case "usage" -> {

@@ -89,6 +89,7 @@ class ContentCheckApiTest {
             JsonNode idle = JSON.readTree(reg.send("GET", "/lading/v1/check", null).body());
             assertThat(idle.get("running").asBoolean()).isFalse();
             assertThat(idle.get("last").isNull()).isTrue();
+            assertThat(idle.get("lastFailure").isNull()).isTrue();
             HttpResponse<byte[]> bad = reg.send("POST", "/lading/v1/check?verify=maybe", null);
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(TestRegistry.text(bad)).contains("verify must be true or false");

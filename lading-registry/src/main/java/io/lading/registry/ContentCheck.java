@@ -52,13 +52,15 @@ public final class ContentCheck {
         /** In storage with another size than the one recorded (a truncated or overwritten file). */
         WRONG_SIZE,
         /** In storage with the recorded size, but its bytes hash to another digest. */
-        CORRUPT
+        CORRUPT,
+        /** In storage, but reading it failed (an I/O error from a failing disk, a file without read permission). */
+        UNREADABLE
     }
 
     /**
      * @param verify     read every byte and hash it (without it, only presence and size are checked)
-     * @param quarantine move data found WRONG_SIZE or CORRUPT out of the blob store (under {@code /quarantine}), so
-     *                   that the next push of the content stores good bytes
+     * @param quarantine move data found WRONG_SIZE, CORRUPT or UNREADABLE out of the blob store (under
+     *                   {@code /quarantine}), so that the next push of the content stores good bytes
      */
     public record Options(boolean verify, boolean quarantine) {
     }
@@ -113,6 +115,7 @@ public final class ContentCheck {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Progress progress;
     private volatile Result last;
+    private volatile String failure;
 
     /** @param lost told of each blob whose data is gone after the check (missing, or moved to quarantine) */
     public ContentCheck(MetadataStore metadata, BlobStore blobs, Clock clock, Consumer<Digest> lost) {
@@ -136,9 +139,15 @@ public final class ContentCheck {
         return Optional.ofNullable(last);
     }
 
+    /** Why the last check that started did not finish; empty when it finished (or none ran). */
+    public Optional<String> lastFailure() {
+        return Optional.ofNullable(failure);
+    }
+
     /**
      * Runs a check on the calling thread. @throws AlreadyRunningException when one is running; a failure of the
-     * metadata store or of storage (other than a blob's data being absent) ends the check with the exception
+     * metadata store, or of a move to quarantine, ends the check with the exception (a blob that cannot be read is
+     * a finding, {@link Problem#UNREADABLE})
      */
     public Result run(Options options, Listener listener) {
         if (!running.compareAndSet(false, true)) {
@@ -147,7 +156,11 @@ public final class ContentCheck {
         try {
             Result r = runLocked(options, listener);
             last = r;
+            failure = null;
             return r;
+        } catch (RuntimeException e) {
+            failure = clock.instant() + ": " + e.getMessage();
+            throw e;
         } finally {
             progress = null;
             running.set(false);
@@ -222,73 +235,90 @@ public final class ContentCheck {
         return sb.toString();
     }
 
+    /** What is wrong with a blob's data; {@code movable} when it is in storage (and so can go to quarantine). */
+    private record Verdict(Problem problem, String detail, boolean movable) {
+    }
+
     /** Checks one blob; null when it is sound, or when nothing reaches it. */
     private Finding check(BlobRecord blob, Options options, ByteBuffer buffer, long[] read) {
-        Digest digest = blob.digest();
+        Verdict verdict;
         try {
-            Optional<Long> stored = blobs.size(digest);
-            if (stored.isEmpty()) {
-                Optional<byte[]> staged = metadata.read(tx -> tx.staging().get(digest));
-                if (staged.isPresent()) {
-                    if (!options.verify()) {
-                        return null;
-                    }
-                    read[0] += staged.get().length;
-                    Digest actual = Digest.of(digest.algorithm(), staged.get());
-                    return actual.equals(digest) ? null
-                            : damaged(blob, Problem.CORRUPT, "its staged bytes hash to " + actual, null);
-                }
-                stored = blobs.size(digest); // the staged writer may have just moved them to storage
-                if (stored.isEmpty()) {
-                    return damaged(blob, Problem.MISSING, "no data in storage", null);
-                }
-            }
-            if (stored.get() != blob.size()) {
-                return damaged(blob, Problem.WRONG_SIZE, "recorded as " + blob.size() + " bytes, " + stored.get()
-                        + " in storage", options);
-            }
-            if (!options.verify()) {
-                return null;
-            }
-            Digest actual;
-            try (ReadableByteChannel in = blobs.open(digest, 0)) {
-                Digest.Digester digester = digest.algorithm().digester();
-                long n = 0;
-                while (true) {
-                    buffer.clear();
-                    int r = in.read(buffer);
-                    if (r < 0) {
-                        break;
-                    }
-                    buffer.flip();
-                    digester.update(buffer);
-                    n += r;
-                }
-                read[0] += n;
-                actual = digester.digest();
-            } catch (io.lading.storage.PathNotFoundException e) {
-                return damaged(blob, Problem.MISSING, "no data in storage", null); // gone while being checked
-            }
-            return actual.equals(digest) ? null
-                    : damaged(blob, Problem.CORRUPT, "its bytes hash to " + actual, options);
+            verdict = inspect(blob, options.verify(), buffer, read);
         } catch (IOException e) {
-            throw new UncheckedIOException("content check: reading " + digest + ": " + e.getMessage(), e);
+            verdict = new Verdict(Problem.UNREADABLE, "reading it failed: " + e, true);
         }
+        if (verdict == null) {
+            return null;
+        }
+        try {
+            return damaged(blob, verdict, options.quarantine());
+        } catch (IOException e) {
+            throw new UncheckedIOException("content check: cannot move " + blob.digest() + " to quarantine: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Looks at a blob's data; null when it is sound. */
+    private Verdict inspect(BlobRecord blob, boolean verify, ByteBuffer buffer, long[] read) throws IOException {
+        Digest digest = blob.digest();
+        Optional<Long> stored = blobs.size(digest);
+        if (stored.isEmpty()) {
+            Optional<byte[]> staged = metadata.read(tx -> tx.staging().get(digest));
+            if (staged.isPresent()) {
+                if (!verify) {
+                    return null;
+                }
+                read[0] += staged.get().length;
+                Digest actual = Digest.of(digest.algorithm(), staged.get());
+                return actual.equals(digest) ? null
+                        : new Verdict(Problem.CORRUPT, "its staged bytes hash to " + actual, false);
+            }
+            stored = blobs.size(digest); // the staged writer may have just moved them to storage
+            if (stored.isEmpty()) {
+                return new Verdict(Problem.MISSING, "no data in storage", false);
+            }
+        }
+        if (stored.get() != blob.size()) {
+            return new Verdict(Problem.WRONG_SIZE, "recorded as " + blob.size() + " bytes, " + stored.get()
+                    + " in storage", true);
+        }
+        if (!verify) {
+            return null;
+        }
+        Digest actual;
+        try (ReadableByteChannel in = blobs.open(digest, 0)) {
+            Digest.Digester digester = digest.algorithm().digester();
+            long n = 0;
+            while (true) {
+                buffer.clear();
+                int r = in.read(buffer);
+                if (r < 0) {
+                    break;
+                }
+                buffer.flip();
+                digester.update(buffer);
+                n += r;
+            }
+            read[0] += n;
+            actual = digester.digest();
+        } catch (io.lading.storage.PathNotFoundException e) {
+            return new Verdict(Problem.MISSING, "no data in storage", false); // gone while being checked
+        }
+        return actual.equals(digest) ? null : new Verdict(Problem.CORRUPT, "its bytes hash to " + actual, true);
     }
 
     /**
      * A finding for {@code blob}, or null when nothing reaches it (or it is no longer recorded). Moves its data to
-     * quarantine when {@code quarantine} asks for it.
+     * quarantine when asked and it is in storage.
      */
-    private Finding damaged(BlobRecord blob, Problem problem, String detail, Options quarantine) throws IOException {
+    private Finding damaged(BlobRecord blob, Verdict verdict, boolean quarantine) throws IOException {
         Digest digest = blob.digest();
         List<BlobUse> uses = metadata.read(tx -> tx.blobSize(digest).isPresent() ? tx.blobUses(digest, USES)
                 : List.<BlobUse>of());
         if (uses.isEmpty()) {
             return null;
         }
-        String movedTo = quarantine != null && quarantine.quarantine()
-                ? blobs.quarantine(digest, clock.instant()) : null;
-        return new Finding(digest, blob.size(), problem, detail, uses, movedTo);
+        String movedTo = quarantine && verdict.movable() ? blobs.quarantine(digest, clock.instant()) : null;
+        return new Finding(digest, blob.size(), verdict.problem(), verdict.detail(), uses, movedTo);
     }
 }

@@ -101,12 +101,16 @@ public final class MaintenanceService {
         return true;
     }
 
-    /** Whether a content check is running (and how far it is), and the last one this process finished. */
-    public record CheckStatus(Optional<ContentCheck.Progress> running, Optional<ContentCheck.Result> last) {
+    /**
+     * Whether a content check is running (and how far it is), the last one this process finished, and why the last
+     * one that started did not finish, if it did not.
+     */
+    public record CheckStatus(Optional<ContentCheck.Progress> running, Optional<ContentCheck.Result> last,
+                              Optional<String> failure) {
     }
 
     public CheckStatus checkStatus() {
-        return new CheckStatus(check.progress(), check.last());
+        return new CheckStatus(check.progress(), check.last(), check.lastFailure());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.lading.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lading.core.Digest;
 import io.lading.core.Reference;
@@ -173,6 +174,48 @@ class ContentCheckTest {
         assertThat(Files.readAllBytes(data(flipped))).isEqualTo(good);
         assertThat(check.run(new ContentCheck.Options(true, true), new ContentCheck.Listener() {
         }).problems()).isZero();
+    }
+
+    @Test
+    void dataThatCannotBeReadIsReportedAndTheCheckGoesOn() throws Exception {
+        // A directory where the empty blob's file should be: the driver gives it size 0, so it passes the size
+        // check, and reading it fails (EISDIR), as a failing disk's EIO would.
+        Digest config = push(REPO, "{}");
+        Digest unreadable = push(REPO, "");
+        push(REPO, "another");
+        pushImage(config, List.of(unreadable), "v1");
+        staged.writeStaged();
+        Files.delete(data(unreadable));
+        Files.createDirectory(data(unreadable));
+
+        ContentCheck.Result r = check.run(new ContentCheck.Options(true, true), new ContentCheck.Listener() {
+        });
+        assertThat(r.blobs()).as("the check went on past it").isEqualTo(4);
+        assertThat(r.findings()).singleElement().satisfies(f -> {
+            assertThat(f.digest()).isEqualTo(unreadable);
+            assertThat(f.problem()).isEqualTo(ContentCheck.Problem.UNREADABLE);
+            assertThat(f.detail()).startsWith("reading it failed: ");
+            assertThat(f.movedTo()).as("moved aside, as asked").startsWith("/quarantine/");
+        });
+        assertThat(lost).containsExactly(unreadable);
+        assertThat(check.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void aCheckThatCannotFinishSaysWhyAndKeepsTheLastResult() {
+        push(REPO, "first, still staged");
+        push(REPO, "second, still staged");
+        ContentCheck.Result finished = check.run(statOnly(), new ContentCheck.Listener() {
+        });
+        assertThatThrownBy(() -> check.run(statOnly(), new ContentCheck.Listener() {
+            @Override
+            public void progress(ContentCheck.Progress p) {
+                metadata.close(); // the next blob's staged bytes cannot be looked up
+            }
+        })).isInstanceOf(RuntimeException.class);
+        assertThat(check.lastFailure()).hasValueSatisfying(why -> assertThat(why).isNotBlank());
+        assertThat(check.last()).contains(finished);
+        assertThat(check.isRunning()).isFalse();
     }
 
     @Test
