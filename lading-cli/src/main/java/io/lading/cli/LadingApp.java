@@ -296,6 +296,12 @@ public final class LadingApp implements AutoCloseable {
             maintenance.scheduleWithFixedDelay(() -> admin.runGc(admin.gcOptions(false, null)),
                     gc.interval().toMillis(), gc.interval().toMillis(), TimeUnit.MILLISECONDS);
         }
+        MaintenanceService.CheckSettings check = config.lading().check();
+        if (check.enabled()) {
+            long first = Math.min(check.interval().toMillis(), Duration.ofHours(1).toMillis());
+            maintenance.scheduleWithFixedDelay(() -> admin.runCheck(check.options()), first,
+                    check.interval().toMillis(), TimeUnit.MILLISECONDS);
+        }
         var purging = config.storage().uploadPurging();
         if (purging.enabled()) {
             long first = Math.min(purging.interval().toMillis(), Duration.ofMinutes(1).toMillis());

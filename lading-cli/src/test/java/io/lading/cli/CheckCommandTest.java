@@ -31,6 +31,35 @@ class CheckCommandTest {
     }
 
     @Test
+    void theScheduledCheckMakesLostContentAnswer404BeforeAnyoneReadsIt(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path config = Files.writeString(dir.resolve("config.yml"), "version: 0.1\nlading:\n  check:\n"
+                + "    interval: 200ms\n");
+        HttpClient http = HttpClient.newHttpClient();
+        byte[] layer = new byte[200_000]; // past the staging limit: stored by the push itself
+        new java.util.Random(3).nextBytes(layer);
+        Digest d = Digest.of(Digest.Algorithm.SHA256, layer);
+        try (LadingApp app = new LadingApp(ConfigLoader.load(config, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"),
+                data))) {
+            app.start();
+            String base = "http://127.0.0.1:" + app.port();
+            assertThat(BlobPush.monolithic(http, base, "team/app", layer).statusCode()).isEqualTo(201);
+            java.net.http.HttpRequest head = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/v2/team/app/blobs/" + d))
+                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build();
+            assertThat(http.send(head, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode())
+                    .isEqualTo(200);
+            Files.delete(data.resolve(BlobStore.blobPath(d).substring(1)));
+            int status = 200;
+            for (int i = 0; i < 100 && status == 200; i++) {
+                Thread.sleep(50);
+                status = http.send(head, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            }
+            assertThat(status).as("answered 404 by the check's mark, with no GET in between").isEqualTo(404);
+        }
+    }
+
+    @Test
     void reportsLostAndCorruptContentAndMovesCorruptDataAsideWhenAsked(@TempDir Path data) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         byte[] one = "layer one".getBytes(StandardCharsets.UTF_8);

@@ -32,6 +32,25 @@ public final class MaintenanceService {
         }
     }
 
+    /**
+     * lading.check.*: the scheduled content check ({@link ContentCheck}).
+     *
+     * @param enabled    check every {@code interval} (the first one an hour after start, or sooner with a shorter
+     *                   interval)
+     * @param interval   time between the end of one check and the start of the next
+     * @param verify     read and hash every byte (else presence and size only: one stat per blob)
+     * @param quarantine move damaged data aside
+     */
+    public record CheckSettings(boolean enabled, Duration interval, boolean verify, boolean quarantine) {
+        public static CheckSettings defaults() {
+            return new CheckSettings(true, Duration.ofHours(24), false, false);
+        }
+
+        public ContentCheck.Options options() {
+            return new ContentCheck.Options(verify, quarantine);
+        }
+    }
+
     /** Whether a collection is running, and the last one recorded. */
     public record GcStatus(boolean running, Optional<GcRunRecord> last) {
     }
@@ -121,17 +140,22 @@ public final class MaintenanceService {
         if (check.isRunning()) {
             return false;
         }
-        Thread.ofVirtual().name("lading-check").start(() -> {
-            try {
-                check.run(o, new ContentCheck.Listener() {
-                });
-            } catch (ContentCheck.AlreadyRunningException e) {
-                // another request started one first
-            } catch (RuntimeException e) {
-                LOG.error("content check failed", e);
-            }
-        });
+        Thread.ofVirtual().name("lading-check").start(() -> runCheck(o));
         return true;
+    }
+
+    /** Runs a content check on the calling thread, logging instead of throwing; false when one was running. */
+    public boolean runCheck(ContentCheck.Options o) {
+        try {
+            check.run(o, new ContentCheck.Listener() {
+            });
+            return true;
+        } catch (ContentCheck.AlreadyRunningException e) {
+            return false;
+        } catch (RuntimeException e) {
+            LOG.error("content check failed", e);
+            return true;
+        }
     }
 
     /** Called after every collection this service runs: its result, or the failure (metrics). */

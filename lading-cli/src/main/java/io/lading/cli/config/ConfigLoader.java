@@ -349,12 +349,22 @@ public final class ConfigLoader {
         if (gc.grace().isNegative()) {
             throw new ConfigException(at(root, "lading.gc.grace").origin + ": lading.gc.grace must not be negative");
         }
+        MaintenanceService.CheckSettings checkDefaults = MaintenanceService.CheckSettings.defaults();
+        MaintenanceService.CheckSettings check = new MaintenanceService.CheckSettings(
+                bool(root, "lading.check.enabled", checkDefaults.enabled()),
+                duration(root, "lading.check.interval", checkDefaults.interval()),
+                bool(root, "lading.check.verify", checkDefaults.verify()),
+                bool(root, "lading.check.quarantine", checkDefaults.quarantine()));
+        if (check.interval().isZero() || check.interval().isNegative()) {
+            throw new ConfigException(at(root, "lading.check.interval").origin
+                    + ": lading.check.interval must be positive");
+        }
         LadingConfig.Lading lading = new LadingConfig.Lading(metadataPath,
                 integer(root, "lading.uploads.chunkminlength", 0, 0),
                 bool(root, "lading.storage.directio", false), bool(root, "lading.storage.sendfile", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE), staging(root),
-                integer(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE, 0));
+                integer(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE, 0), check);
 
         LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 

@@ -158,6 +158,6 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      */
     public record Lading(Path metadataPath, long chunkMinLength, boolean directIo, boolean sendfile,
                          MaintenanceService.GcSettings gc, RegistryOptions.ReferrersOnDelete referrers,
-                         StagedContent.Settings staging, long reserve) {
+                         StagedContent.Settings staging, long reserve, MaintenanceService.CheckSettings check) {
     }
 }

@@ -134,6 +134,18 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().gc())
                 .isEqualTo(io.lading.registry.MaintenanceService.GcSettings.defaults());
 
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().check())
+                .isEqualTo(io.lading.registry.MaintenanceService.CheckSettings.defaults());
+        Path checks = write("version: 0.1\nlading:\n  check:\n    interval: 6h\n    verify: true\n"
+                + "    quarantine: true\n");
+        assertThat(ConfigLoader.load(checks, Map.of(), Path.of("/x")).lading().check()).isEqualTo(
+                new io.lading.registry.MaintenanceService.CheckSettings(true, Duration.ofHours(6), true, true));
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_CHECK_ENABLED", "false"), null).lading().check()
+                .enabled()).isFalse();
+        Path never = write("version: 0.1\nlading:\n  check:\n    interval: 0s\n");
+        assertThatThrownBy(() -> ConfigLoader.load(never, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 4").hasMessageContaining("lading.check.interval");
+
         Path bad = write("version: 0.1\nlading:\n  gc:\n    interval: 0s\n");
         assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of(), Path.of("/x")))
                 .hasMessageContaining("line 4").hasMessageContaining("lading.gc.interval");
