@@ -66,6 +66,7 @@ public final class LadingApp implements AutoCloseable {
     private final StagedContent staged;
     private final RegistryServer server;
     private final ScheduledExecutorService maintenance;
+    private final ScheduledExecutorService checks;
     private final LadingConfig config;
     private final GarbageCollector collector;
     private final MaintenanceService admin;
@@ -150,6 +151,12 @@ public final class LadingApp implements AutoCloseable {
         }
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lading-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        // Its own thread: a check of a large store may take hours, and must not hold up collections and purges.
+        checks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lading-check");
             t.setDaemon(true);
             return t;
         });
@@ -299,7 +306,7 @@ public final class LadingApp implements AutoCloseable {
         MaintenanceService.CheckSettings check = config.lading().check();
         if (check.enabled()) {
             long first = Math.min(check.interval().toMillis(), Duration.ofHours(1).toMillis());
-            maintenance.scheduleWithFixedDelay(() -> admin.runCheck(check.options()), first,
+            checks.scheduleWithFixedDelay(() -> admin.runCheck(check.options()), first,
                     check.interval().toMillis(), TimeUnit.MILLISECONDS);
         }
         var purging = config.storage().uploadPurging();
@@ -344,6 +351,9 @@ public final class LadingApp implements AutoCloseable {
     public void close() throws Exception {
         serving.set(false);
         maintenance.shutdownNow();
+        checks.shutdownNow(); // interrupts a running check: it stops between two blobs, before the stores close
+        checks.awaitTermination(5, TimeUnit.SECONDS);
+        admin.stopStartedCheck(Duration.ofSeconds(5));
         try {
             server.stop();
             try {

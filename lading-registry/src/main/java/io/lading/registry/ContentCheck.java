@@ -8,6 +8,7 @@ import io.lading.storage.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -145,9 +147,10 @@ public final class ContentCheck {
     }
 
     /**
-     * Runs a check on the calling thread. @throws AlreadyRunningException when one is running; a failure of the
-     * metadata store, or of a move to quarantine, ends the check with the exception (a blob that cannot be read is
-     * a finding, {@link Problem#UNREADABLE})
+     * Runs a check on the calling thread. @throws AlreadyRunningException when one is running;
+     * CancellationException when the thread is interrupted (it stops between two blobs); a failure of the metadata
+     * store, or of a move to quarantine, ends the check with the exception (a blob that cannot be read is a
+     * finding, {@link Problem#UNREADABLE})
      */
     public Result run(Options options, Listener listener) {
         if (!running.compareAndSet(false, true)) {
@@ -184,6 +187,9 @@ public final class ContentCheck {
                 break;
             }
             for (BlobRecord blob : page) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw stopped();
+                }
                 Finding f = check(blob, options, buffer, read);
                 count++;
                 bytes += blob.size();
@@ -235,6 +241,10 @@ public final class ContentCheck {
         return sb.toString();
     }
 
+    private static CancellationException stopped() {
+        return new CancellationException("content check stopped: its thread was interrupted");
+    }
+
     /** What is wrong with a blob's data; {@code movable} when it is in storage (and so can go to quarantine). */
     private record Verdict(Problem problem, String detail, boolean movable) {
     }
@@ -245,6 +255,9 @@ public final class ContentCheck {
         try {
             verdict = inspect(blob, options.verify(), buffer, read);
         } catch (IOException e) {
+            if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+                throw stopped(); // the read was cut short by the interrupt: it says nothing about the data
+            }
             verdict = new Verdict(Problem.UNREADABLE, "reading it failed: " + e, true);
         }
         if (verdict == null) {

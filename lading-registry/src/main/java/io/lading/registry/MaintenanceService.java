@@ -60,6 +60,7 @@ public final class MaintenanceService {
     private final GarbageCollector collector;
     private final GcSettings gc;
     private final ContentCheck check;
+    private volatile Thread startedCheck;
     private volatile java.util.function.BiConsumer<GarbageCollector.Result, RuntimeException> observer = (r, e) -> {
     };
 
@@ -140,11 +141,26 @@ public final class MaintenanceService {
         if (check.isRunning()) {
             return false;
         }
-        Thread.ofVirtual().name("lading-check").start(() -> runCheck(o));
+        startedCheck = Thread.ofVirtual().name("lading-check").start(() -> runCheck(o));
         return true;
     }
 
-    /** Runs a content check on the calling thread, logging instead of throwing; false when one was running. */
+    /**
+     * Stops a check {@link #startCheck} started, if it runs, and waits up to {@code wait} for it to end (the registry
+     * is stopping, and closes the stores next).
+     */
+    public void stopStartedCheck(Duration wait) throws InterruptedException {
+        Thread t = startedCheck;
+        if (t != null) {
+            t.interrupt();
+            t.join(wait);
+        }
+    }
+
+    /**
+     * Runs a content check on the calling thread, logging instead of throwing; false when one was running. An
+     * interrupt stops it between two blobs.
+     */
     public boolean runCheck(ContentCheck.Options o) {
         try {
             check.run(o, new ContentCheck.Listener() {
@@ -152,6 +168,9 @@ public final class MaintenanceService {
             return true;
         } catch (ContentCheck.AlreadyRunningException e) {
             return false;
+        } catch (java.util.concurrent.CancellationException e) {
+            LOG.info("content check stopped before it finished");
+            return true;
         } catch (RuntimeException e) {
             LOG.error("content check failed", e);
             return true;

@@ -219,6 +219,34 @@ class ContentCheckTest {
     }
 
     @Test
+    void anInterruptStopsTheCheckBetweenTwoBlobsWithoutCallingAnythingDamaged() throws Exception {
+        Digest config = push(REPO, "{}");
+        Digest layer = push(REPO, "layer");
+        pushImage(config, List.of(layer), "v1");
+        staged.writeStaged();
+        List<Throwable> outcome = new ArrayList<>();
+        List<ContentCheck.Finding> found = new ArrayList<>();
+        Thread t = Thread.ofPlatform().start(() -> outcome.add(org.assertj.core.api.Assertions.catchThrowable(
+                () -> check.run(new ContentCheck.Options(true, true), new ContentCheck.Listener() {
+                    @Override
+                    public void progress(ContentCheck.Progress p) {
+                        Thread.currentThread().interrupt(); // what stopping the registry does to its thread
+                    }
+
+                    @Override
+                    public void found(ContentCheck.Finding f) {
+                        found.add(f);
+                    }
+                }))));
+        t.join();
+        assertThat(outcome).singleElement().isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(found).isEmpty();
+        assertThat(lost).isEmpty();
+        assertThat(check.lastFailure()).hasValueSatisfying(why -> assertThat(why).contains("stopped"));
+        assertThat(Files.exists(root.resolve("quarantine"))).isFalse();
+    }
+
+    @Test
     void oneCheckRunsAtATime() {
         push(REPO, "a");
         List<Throwable> second = new ArrayList<>();
