@@ -6,6 +6,7 @@ import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ObservedMetadataStore;
 import io.lading.metadata.ReadTx;
 import io.lading.metadata.Usage;
+import io.lading.registry.ContentCheck;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.StagedContent;
@@ -109,6 +110,17 @@ final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener
             bytes.increment(r.bytesReclaimed());
             duration.record(r.took());
         });
+
+        Gauge.builder("lading.check.running", () -> maintenance.checkStatus().running().isPresent() ? 1 : 0)
+                .description("1 while a content check runs").register(registry);
+        Gauge.builder("lading.check.damaged", () -> maintenance.checkStatus().last()
+                        .map(ContentCheck.Result::problems).orElse(0L))
+                .description("damaged blobs the last finished content check found (0 before the first)")
+                .register(registry);
+        Gauge.builder("lading.check.last.finished", () -> maintenance.checkStatus().last()
+                        .map(r -> r.started().plus(r.took()).getEpochSecond()).orElse(0L)).baseUnit("seconds")
+                .description("when the last content check finished, in seconds since the epoch (0 before the first)")
+                .register(registry);
 
         Gauge.builder("lading.storage.blobs", () -> usage(maintenance).blobs())
                 .description("distinct blobs stored (from the metadata store)").register(registry);

@@ -55,7 +55,21 @@ class MetricsTest {
                     .contains("lading_storage_operations_seconds_count{operation=\"commit\",result=\"ok\"}")
                     .contains("lading_metadata_transactions_seconds_count{kind=\"write\",result=\"ok\"}")
                     .contains("lading_uploads_open 0.0")
-                    .contains("lading_staged_bytes 0.0");
+                    .contains("lading_staged_bytes 0.0")
+                    .contains("lading_check_running 0.0").contains("lading_check_damaged 0.0")
+                    .contains("lading_check_last_finished_seconds 0.0");
+
+            // A content check that finds the stray blob's file gone says so in a gauge an alert can watch.
+            io.lading.core.Digest strayDigest = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, stray);
+            java.nio.file.Files.delete(data.resolve(io.lading.storage.BlobStore.blobPath(strayDigest).substring(1)));
+            assertThat(send("POST", base + "/lading/v1/check", null).statusCode()).isEqualTo(202);
+            String checked = "";
+            for (int i = 0; i < 100 && !checked.contains("lading_check_damaged 1.0"); i++) {
+                Thread.sleep(50);
+                checked = send("GET", metrics, null).body();
+            }
+            assertThat(checked).contains("lading_check_damaged 1.0").contains("lading_check_running 0.0")
+                    .doesNotContain("lading_check_last_finished_seconds 0.0");
 
             assertThat(send("POST", base + "/lading/v1/gc", null).statusCode()).isEqualTo(202);
             String after = "";
