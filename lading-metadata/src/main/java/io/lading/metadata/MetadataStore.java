@@ -48,6 +48,15 @@ public interface MetadataStore extends AutoCloseable {
         return NO_CHANGE_COUNT;
     }
 
+    /**
+     * Writes a consistent copy of the whole store to {@code target}, which must not exist, and makes it durable,
+     * while reads and writes go on (a backup). @throws UnsupportedOperationException when the store cannot (its
+     * own backup tools are then the way)
+     */
+    default void copyTo(java.nio.file.Path target) {
+        throw new UnsupportedOperationException(this + " cannot copy itself to a file");
+    }
+
     /** Checks the store is reachable (health checks). */
     void ping();
 

@@ -27,6 +27,11 @@ public final class ObservedMetadataStore implements MetadataStore {
     }
 
     @Override
+    public void copyTo(java.nio.file.Path target) {
+        delegate.copyTo(target);
+    }
+
+    @Override
     public <T> T read(Work<ReadTx, T> work) {
         long start = System.nanoTime();
         boolean failed = true;

@@ -105,11 +105,13 @@ public final class SqliteMetadataStore implements MetadataStore {
     /** Runs right after each COMMIT, before it is accounted for (tests: another process committing just then). */
     private volatile Runnable afterCommit;
     private final String description;
+    private final String url;
 
     /** @param file the database file, null for a private in-memory database */
     private SqliteMetadataStore(String url, Path file, String description) {
         boolean shared = file != null;
         this.description = description;
+        this.url = url;
         try {
             Connection w = connect(url);
             configure(w, true);
@@ -647,6 +649,40 @@ public final class SqliteMetadataStore implements MetadataStore {
             return lookupEpoch;
         } finally {
             changeLock.unlock();
+        }
+    }
+
+    /**
+     * {@code VACUUM INTO} the target: SQLite copies the database as one read transaction sees it, compacted, while
+     * writers go on (WAL). SQLite writes the copy without syncing it, so it is synced here, and its directory entry.
+     */
+    @Override
+    public void copyTo(Path target) {
+        if (Files.exists(target)) {
+            throw new MetadataException("cannot copy the metadata store to " + target + ": the file exists", null);
+        }
+        try {
+            if (readers == null) {
+                locked(() -> {
+                    writer.vacuumInto(target);
+                    return null;
+                });
+            } else {
+                try (Connection c = connect(url)) {
+                    SqliteTx.vacuumInto(c, target);
+                }
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(target,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Path dir = target.toAbsolutePath().getParent();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir,
+                    java.nio.file.StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        } catch (SQLException | IOException e) {
+            throw new MetadataException("cannot copy the metadata store to " + target + ": " + e.getMessage(), e);
         }
     }
 

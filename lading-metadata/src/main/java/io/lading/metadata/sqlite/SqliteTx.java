@@ -104,6 +104,22 @@ final class SqliteTx implements WriteTx {
         }
     }
 
+    /** Copies the database to {@code target} (outside any transaction of this connection). */
+    void vacuumInto(java.nio.file.Path target) {
+        try {
+            vacuumInto(connection, target);
+        } catch (SQLException e) {
+            throw fail("VACUUM INTO", e);
+        }
+    }
+
+    static void vacuumInto(Connection c, java.nio.file.Path target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("VACUUM INTO ?")) {
+            ps.setString(1, target.toAbsolutePath().toString());
+            ps.execute();
+        }
+    }
+
     void close() {
         try {
             for (PreparedStatement ps : statements.values()) {

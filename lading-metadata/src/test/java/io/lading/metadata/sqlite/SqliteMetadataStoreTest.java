@@ -152,6 +152,44 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void aCopyIsAStoreOfItsOwnWithWhatWasCommittedBeforeIt(@TempDir Path dir) {
+        ManifestRecord image = manifest("image", null);
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(dir.resolve("metadata.db"));
+             SqliteMetadataStore memory = SqliteMetadataStore.inMemory()) {
+            for (SqliteMetadataStore s : List.of(store, memory)) {
+                s.write(tx -> {
+                    tx.claimBlob(d("layer"), 5);
+                    tx.linkBlob(REPO, d("layer"));
+                    putManifest(tx, REPO, image, List.of(d("layer")), List.of());
+                    tx.putTag(REPO, Tag.of("v1"), image.digest());
+                    tx.claimBlob(d("staged"), 1);
+                    tx.staging().stage(d("staged"), new byte[] {7});
+                    return null;
+                });
+            }
+            store.copyTo(dir.resolve("copy.db"));
+            memory.copyTo(dir.resolve("memory-copy.db"));
+            store.write(tx -> {
+                tx.putTag(REPO, Tag.of("after"), image.digest());
+                return null;
+            });
+            assertThatThrownBy(() -> store.copyTo(dir.resolve("copy.db")))
+                    .isInstanceOf(io.lading.metadata.MetadataException.class).hasMessageContaining("exists");
+
+            for (String name : new String[]{"copy.db", "memory-copy.db"}) {
+                try (SqliteMetadataStore copy = SqliteMetadataStore.open(dir.resolve(name))) {
+                    assertThat(copy.<java.util.Optional<ManifestRecord>>read(tx -> tx.taggedManifest(REPO,
+                            Tag.of("v1")))).as(name).isPresent();
+                    assertThat(copy.<List<String>>read(tx -> tx.tags(REPO, null, 10))).as(name)
+                            .containsExactly("v1");
+                    assertThat(copy.<java.util.Optional<byte[]>>read(tx -> tx.staging().get(d("staged"))))
+                            .as("staged bytes are in the copy").isPresent();
+                }
+            }
+        }
+    }
+
+    @Test
     void tagPagesAreKeysetScansInByteOrder() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
             store.write(tx -> {
