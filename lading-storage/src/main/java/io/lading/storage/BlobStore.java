@@ -186,6 +186,37 @@ public final class BlobStore {
     }
 
     /**
+     * Copies the data of {@code digest} from {@code source} into this store (a backup), durably: written to an
+     * upload file, committed, then moved into place. Returns false when this store has it already with the same
+     * size (content addressing: the same bytes); data of another size here is replaced.
+     *
+     * @throws PathNotFoundException when {@code source} has no data for it
+     */
+    public boolean copyFrom(BlobStore source, Digest digest) throws IOException {
+        long size = source.size(digest).orElseThrow(() -> new PathNotFoundException(blobPath(digest)));
+        Optional<Long> have = size(digest);
+        if (have.isPresent() && have.get() == size) {
+            return false;
+        }
+        UUID id = UUID.randomUUID();
+        try (ReadableByteChannel in = source.open(digest, 0);
+             StorageDriver.FileWriter out = driver.writer(uploadPath(id), 0, size)) {
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+            while (in.read(buffer) >= 0 || buffer.position() > 0) {
+                buffer.flip();
+                out.write(buffer);
+                buffer.compact();
+            }
+            out.commit();
+        }
+        if (have.isPresent()) {
+            deleteBlob(digest);
+        }
+        driver.move(uploadPath(id), blobPath(digest));
+        return true;
+    }
+
+    /**
      * Moves a blob's data out of the blob store, to {@code /quarantine/<algorithm>/<hex>.<epoch millis of at>}, and
      * returns that path; null when there was no data to move. For data that does not match its digest: kept for the
      * operator to look at, and out of the way of the next push of the content, which would otherwise be dropped as a
