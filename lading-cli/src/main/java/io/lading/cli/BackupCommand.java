@@ -1,0 +1,201 @@
+package io.lading.cli;
+
+import io.lading.cli.config.ConfigException;
+import io.lading.cli.config.ConfigLoader;
+import io.lading.cli.config.LadingConfig;
+import io.lading.core.Digest;
+import io.lading.metadata.BlobRecord;
+import io.lading.metadata.sqlite.SqliteMetadataStore;
+import io.lading.storage.BlobStore;
+import io.lading.storage.FileSystemDriver;
+import io.lading.storage.PathNotFoundException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lading backup --to DIR}: a consistent copy of a filesystem registry, taken while it serves, that is itself
+ * a data directory ({@code lading serve --data DIR} serves it). The metadata store is copied first, as one
+ * transaction sees it; then the data of every blob that copy records, each written durably and moved into place.
+ * Blob files never change once written (content addressing), so bytes already in the backup are skipped: running
+ * it again into the same directory copies only what is new. The copy's database replaces the backup's last, so an
+ * interrupted backup leaves the one before it whole (plus some blob files it does not yet use).
+ */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = "Copy the registry's metadata and blobs to a directory that can be served as it is (the"
+                + " registry may keep running; a second run into the same directory copies only what is new).",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:the backup is complete", "1:the backup is complete but some recorded content had no"
+                + " data to copy (listed; `lading check` tells more)", "2:bad arguments or configuration",
+                "3:the backup failed (the one before it, if any, is left as it was)"})
+final class BackupCommand implements Callable<Integer> {
+    private static final int PAGE = 500;
+    private static final String DATABASE = "metadata.db";
+
+    @Option(names = "--config", paramLabel = "FILE", description = "distribution-format config.yml")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "overrides storage.filesystem.rootdirectory")
+    Path data;
+
+    @Option(names = "--to", paramLabel = "DIR", required = true, description = "the backup's directory (created"
+            + " if missing; a backup made before into it is brought up to date)")
+    Path to;
+
+    @Option(names = {"-q", "--quiet"}, description = "print only problems and the summary")
+    boolean quiet;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    BackupCommand() {
+        this(System.out, System.err);
+    }
+
+    BackupCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        LadingConfig cfg;
+        try {
+            cfg = ConfigLoader.load(config, new HashMap<>(System.getenv()), data);
+        } catch (ConfigException e) {
+            err.println("lading backup: " + e.getMessage());
+            return 2;
+        }
+        Logging.configure(new LadingConfig.Log("warn", "text", true, java.util.Map.of()), false);
+        LadingConfig.Storage s = cfg.storage();
+        if (s.driver().equals("inmemory")) {
+            err.println("lading backup: storage is inmemory: there is nothing on disk to back up");
+            return 2;
+        }
+        Path db = cfg.lading().metadataPath() != null ? cfg.lading().metadataPath()
+                : s.rootDirectory().resolve(DATABASE);
+        if (!Files.isRegularFile(db)) {
+            err.println("lading backup: no metadata database at " + db + " (is --data or"
+                    + " storage.filesystem.rootdirectory right?)");
+            return 2;
+        }
+        Path target = to.toAbsolutePath().normalize();
+        Path root = s.rootDirectory().toAbsolutePath().normalize();
+        if (target.startsWith(root) || root.startsWith(target)) {
+            err.println("lading backup: --to " + target + " must be outside the registry's directory " + root
+                    + " (and not contain it)");
+            return 2;
+        }
+        Path targetDb = target.resolve(DATABASE);
+        for (String suffix : List.of("-wal", "-shm")) {
+            if (Files.exists(target.resolve(DATABASE + suffix))) {
+                err.println("lading backup: " + target.resolve(DATABASE + suffix) + " exists: a registry serves"
+                        + " that directory, or did and stopped without closing its database; back up into"
+                        + " another directory");
+                return 2;
+            }
+        }
+        Path partial = target.resolve(DATABASE + ".partial");
+        long started = System.nanoTime();
+        try (LadingApp.Stores stores = LadingApp.Stores.open(cfg)) {
+            Files.createDirectories(target);
+            Files.deleteIfExists(partial); // left by an interrupted backup
+            stores.metadata().copyTo(partial);
+            BlobStore source = new BlobStore(stores.driver());
+            BlobStore backup = new BlobStore(new FileSystemDriver(target));
+            Counts counts = copyBlobs(partial, source, backup);
+            Files.move(partial, targetDb, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel dir = FileChannel.open(target, StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+            out.printf(Locale.ROOT, "backup in %s: %d blobs recorded (%d staged in the database), %d copied (%s),"
+                            + " %d there already; %.1f s%n", target, counts.recorded, counts.staged, counts.copied,
+                    GcCommand.bytes(counts.copiedBytes), counts.present, (System.nanoTime() - started) / 1e9);
+            if (counts.missing > 0) {
+                out.printf(Locale.ROOT, "%d recorded blobs had no data to copy; `lading check` on the registry"
+                        + " says what reaches them%n", counts.missing);
+                return 1;
+            }
+            return 0;
+        } catch (Exception e) {
+            err.println("lading backup: failed: " + e.getMessage());
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // the next run removes it
+            }
+            return 3;
+        }
+    }
+
+    private static final class Counts {
+        long recorded;
+        long staged;
+        long copied;
+        long copiedBytes;
+        long present;
+        long missing;
+    }
+
+    /** Copies the data of every blob the database copy at {@code snapshot} records and holds no staged bytes of. */
+    private Counts copyBlobs(Path snapshot, BlobStore source, BlobStore backup) throws IOException {
+        Counts counts = new Counts();
+        ProgressLine progress = new ProgressLine(err, !quiet && System.console() != null);
+        try (SqliteMetadataStore copy = SqliteMetadataStore.open(snapshot)) {
+            long total = copy.read(tx -> tx.usage()).blobs();
+            Digest after = null;
+            while (true) {
+                Digest from = after;
+                List<BlobRecord> page = copy.read(tx -> tx.blobs(from, PAGE));
+                if (page.isEmpty()) {
+                    break;
+                }
+                for (BlobRecord blob : page) {
+                    counts.recorded++;
+                    Optional<byte[]> staged = copy.read(tx -> tx.staging().get(blob.digest()));
+                    if (staged.isPresent()) {
+                        counts.staged++;
+                    } else {
+                        copyOne(copy, blob, source, backup, counts, progress);
+                    }
+                    progress.draw("copying", counts.recorded, total, "  " + GcCommand.bytes(counts.copiedBytes));
+                }
+                after = page.get(page.size() - 1).digest();
+            }
+        } finally {
+            progress.end();
+        }
+        return counts;
+    }
+
+    private void copyOne(SqliteMetadataStore copy, BlobRecord blob, BlobStore source, BlobStore backup, Counts counts,
+                         ProgressLine progress) throws IOException {
+        try {
+            if (backup.copyFrom(source, blob.digest())) {
+                counts.copied++;
+                counts.copiedBytes += blob.size();
+            } else {
+                counts.present++;
+            }
+        } catch (PathNotFoundException e) {
+            if (copy.read(tx -> tx.blobUses(blob.digest(), 1)).isEmpty()) {
+                return; // a claim whose push had not stored its bytes yet, or the collector's: nothing uses it
+            }
+            counts.missing++;
+            progress.end();
+            out.println("no data for " + blob.digest() + " (" + GcCommand.bytes(blob.size()) + ") in the registry's"
+                    + " storage: not in the backup either");
+        }
+    }
+}

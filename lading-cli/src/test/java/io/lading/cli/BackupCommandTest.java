@@ -1,0 +1,139 @@
+package io.lading.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lading.cli.config.ConfigLoader;
+import io.lading.core.Digest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code lading backup} of a serving registry, brought up to date by a second run, then served itself. */
+class BackupCommandTest {
+    private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(java.util.concurrent.Callable<Integer> command, ByteArrayOutputStream out,
+                           ByteArrayOutputStream err, String... args) {
+        int exit = new CommandLine(command).execute(args);
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Run backup(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        return run(new BackupCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), out, err, args);
+    }
+
+    private static Run check(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        return run(new CheckCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), out, err, args);
+    }
+
+    private Digest push(String base, byte[] bytes) throws Exception {
+        assertThat(BlobPush.monolithic(http, base, "team/app", bytes).statusCode()).isEqualTo(201);
+        return Digest.of(Digest.Algorithm.SHA256, bytes);
+    }
+
+    private HttpResponse<byte[]> get(String url, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (accept != null) {
+            b.header("Accept", accept);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void aBackupTakenWhileServingIsADataDirectoryThatServesTheSameContent(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path copy = dir.resolve("backup");
+        byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = random(200_000, 1); // stored in files
+        byte[] later = random(300_000, 2);
+        byte[] manifest;
+        Digest layerDigest;
+        Digest laterDigest;
+        try (LadingApp app = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"),
+                data))) {
+            app.start();
+            String base = "http://127.0.0.1:" + app.port();
+            Digest configDigest = push(base, config); // small: staged in the database at first
+            layerDigest = push(base, layer);
+            manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+                    + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":2},"
+                    + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\""
+                    + layerDigest + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(base + "/v2/team/app/manifests/v1"))
+                    .header("Content-Type", OCI_MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+
+            Run first = backup("--data", data.toString(), "--to", copy.toString());
+            assertThat(first.exit()).as(first.err()).isZero();
+            assertThat(first.out()).contains("3 blobs recorded").contains(" there already");
+
+            laterDigest = push(base, later);
+            Run second = backup("--data", data.toString(), "--to", copy.toString(), "--quiet");
+            assertThat(second.exit()).as(second.err()).isZero();
+            assertThat(second.out()).as("only the new layer is copied (the staged blobs are in the database)")
+                    .contains("4 blobs recorded").contains("1 copied (293.0 KiB)");
+        }
+        try (var files = Files.list(copy)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no partial copy left")
+                    .noneMatch(n -> n.contains("partial"));
+        }
+
+        // The backup serves what was pushed, byte for byte, and is sound.
+        try (LadingApp restored = new LadingApp(ConfigLoader.load(null,
+                Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"), copy))) {
+            restored.start();
+            String base = "http://127.0.0.1:" + restored.port() + "/v2/team/app/";
+            assertThat(get(base + "manifests/v1", OCI_MANIFEST).body()).isEqualTo(manifest);
+            assertThat(get(base + "blobs/" + layerDigest, null).body()).isEqualTo(layer);
+            assertThat(get(base + "blobs/" + laterDigest, null).body()).isEqualTo(later);
+        }
+        Run sound = check("--data", copy.toString(), "--verify");
+        assertThat(sound.exit()).as(sound.out()).isZero();
+
+        // Backing up into it again after it was served works; into the registry's own directory does not.
+        assertThat(backup("--data", data.toString(), "--to", copy.toString(), "--quiet").exit()).isZero();
+        Run inside = backup("--data", data.toString(), "--to", data.resolve("b").toString());
+        assertThat(inside.exit()).isEqualTo(2);
+        assertThat(inside.err()).contains("must be outside the registry's directory");
+        Run nowhere = backup("--data", dir.resolve("nothing").toString(), "--to", dir.resolve("b").toString());
+        assertThat(nowhere.exit()).isEqualTo(2);
+        assertThat(nowhere.err()).contains("no metadata database");
+
+        // Content whose data the registry lost is named, and the rest is still backed up.
+        Files.delete(data.resolve(io.lading.storage.BlobStore.blobPath(layerDigest).substring(1)));
+        Run damaged = backup("--data", data.toString(), "--to", dir.resolve("third").toString());
+        assertThat(damaged.exit()).isEqualTo(1);
+        assertThat(damaged.out()).contains("no data for " + layerDigest).contains("1 recorded blobs had no data")
+                .contains("4 blobs recorded");
+        assertThat(dir.resolve("third").resolve(io.lading.storage.BlobStore.blobPath(laterDigest).substring(1)))
+                .hasBinaryContent(later);
+    }
+}
