@@ -672,13 +672,10 @@ public final class SqliteMetadataStore implements MetadataStore {
                     SqliteTx.vacuumInto(c, target);
                 }
             }
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(target,
-                    java.nio.file.StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
-            Path dir = target.toAbsolutePath().getParent();
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir,
-                    java.nio.file.StandardOpenOption.READ)) {
+            try (FileChannel ch = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
                 ch.force(true);
             }
         } catch (SQLException | IOException e) {
