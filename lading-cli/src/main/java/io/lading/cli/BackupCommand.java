@@ -3,7 +3,6 @@ package io.lading.cli;
 import io.lading.cli.config.ConfigException;
 import io.lading.cli.config.ConfigLoader;
 import io.lading.cli.config.LadingConfig;
-import io.lading.core.Digest;
 import io.lading.metadata.BlobRecord;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.storage.BlobStore;
@@ -11,6 +10,7 @@ import io.lading.storage.FileSystemDriver;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,30 +149,21 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     /** Copies the data of every blob the database copy at {@code snapshot} records and holds no staged bytes of. */
-    private Counts copyBlobs(Path snapshot, BlobStore source, BlobStore backup) throws IOException {
+    private Counts copyBlobs(Path snapshot, BlobStore source, BlobStore backup) {
         Counts counts = new Counts();
         ProgressLine progress = new ProgressLine(err, !quiet && System.console() != null);
         try (SqliteMetadataStore copy = SqliteMetadataStore.open(snapshot)) {
             long total = copy.read(tx -> tx.usage()).blobs();
-            Digest after = null;
-            while (true) {
-                Digest from = after;
-                List<BlobRecord> page = copy.read(tx -> tx.blobs(from, PAGE));
-                if (page.isEmpty()) {
-                    break;
+            copy.forEachBlob(PAGE, blob -> {
+                counts.recorded++;
+                Optional<byte[]> staged = copy.read(tx -> tx.staging().get(blob.digest()));
+                if (staged.isPresent()) {
+                    counts.staged++;
+                } else {
+                    copyOne(copy, blob, source, backup, counts, progress);
                 }
-                for (BlobRecord blob : page) {
-                    counts.recorded++;
-                    Optional<byte[]> staged = copy.read(tx -> tx.staging().get(blob.digest()));
-                    if (staged.isPresent()) {
-                        counts.staged++;
-                    } else {
-                        copyOne(copy, blob, source, backup, counts, progress);
-                    }
-                    progress.draw("copying", counts.recorded, total, "  " + GcCommand.bytes(counts.copiedBytes));
-                }
-                after = page.get(page.size() - 1).digest();
-            }
+                progress.draw("copying", counts.recorded, total, "  " + GcCommand.bytes(counts.copiedBytes));
+            });
         } finally {
             progress.end();
         }
@@ -180,7 +171,7 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     private void copyOne(SqliteMetadataStore copy, BlobRecord blob, BlobStore source, BlobStore backup, Counts counts,
-                         ProgressLine progress) throws IOException {
+                         ProgressLine progress) {
         try {
             if (backup.copyFrom(source, blob.digest())) {
                 counts.copied++;
@@ -196,6 +187,8 @@ final class BackupCommand implements Callable<Integer> {
             progress.end();
             out.println("no data for " + blob.digest() + " (" + GcCommand.bytes(blob.size()) + ") in the registry's"
                     + " storage: not in the backup either");
+        } catch (IOException e) {
+            throw new UncheckedIOException("copying " + blob.digest() + ": " + e.getMessage(), e);
         }
     }
 }

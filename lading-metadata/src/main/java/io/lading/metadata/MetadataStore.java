@@ -1,5 +1,10 @@
 package io.lading.metadata;
 
+import io.lading.core.Digest;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
 /**
  * The source of truth for what the registry holds: repositories, tags, manifests and the content they
  * reference, blob links, referrers and upload sessions. Blob bytes are not here (see lading-storage).
@@ -49,11 +54,28 @@ public interface MetadataStore extends AutoCloseable {
     }
 
     /**
+     * Calls {@code visitor} with every blob {@link ReadTx#blobs} walks, in digest order, {@code pageSize} to a read
+     * transaction, so that none stays open while the visitor works (it may read and write the store itself).
+     */
+    default void forEachBlob(int pageSize, Consumer<BlobRecord> visitor) {
+        Digest after = null;
+        while (true) {
+            Digest from = after;
+            List<BlobRecord> page = read(tx -> tx.blobs(from, pageSize));
+            if (page.isEmpty()) {
+                return;
+            }
+            page.forEach(visitor);
+            after = page.get(page.size() - 1).digest();
+        }
+    }
+
+    /**
      * Writes a consistent copy of the whole store to {@code target}, which must not exist, and makes it durable,
      * while reads and writes go on (a backup). @throws UnsupportedOperationException when the store cannot (its
      * own backup tools are then the way)
      */
-    default void copyTo(java.nio.file.Path target) {
+    default void copyTo(Path target) {
         throw new UnsupportedOperationException(this + " cannot copy itself to a file");
     }
 

@@ -170,51 +170,48 @@ public final class ContentCheck {
         }
     }
 
+    /** What a check has seen so far. */
+    private static final class Tally {
+        long blobs;
+        long bytes;
+        long problems;
+        long read;
+        final List<Finding> findings = new ArrayList<>();
+    }
+
     private Result runLocked(Options options, Listener listener) {
         Instant started = clock.instant();
         io.lading.metadata.Usage total = metadata.read(tx -> tx.usage());
-        long count = 0;
-        long bytes = 0;
-        long problems = 0;
-        long[] read = new long[1];
-        List<Finding> findings = new ArrayList<>();
+        Tally tally = new Tally();
         ByteBuffer buffer = options.verify() ? ByteBuffer.allocate(READ_BUFFER) : null;
-        Digest after = null;
-        while (true) {
-            Digest from = after;
-            List<BlobRecord> page = metadata.read(tx -> tx.blobs(from, PAGE));
-            if (page.isEmpty()) {
-                break;
+        metadata.forEachBlob(PAGE, blob -> {
+            if (Thread.currentThread().isInterrupted()) {
+                throw stopped();
             }
-            for (BlobRecord blob : page) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw stopped();
+            Finding f = check(blob, options, buffer, tally);
+            tally.blobs++;
+            tally.bytes += blob.size();
+            if (f != null) {
+                tally.problems++;
+                if (tally.findings.size() < KEPT) {
+                    tally.findings.add(f);
                 }
-                Finding f = check(blob, options, buffer, read);
-                count++;
-                bytes += blob.size();
-                if (f != null) {
-                    problems++;
-                    if (findings.size() < KEPT) {
-                        findings.add(f);
-                    }
-                    log(f);
-                    if (f.problem() == Problem.MISSING || f.movedTo() != null) {
-                        lost.accept(f.digest());
-                    }
-                    listener.found(f);
+                log(f);
+                if (f.problem() == Problem.MISSING || f.movedTo() != null) {
+                    lost.accept(f.digest());
                 }
-                Progress p = new Progress(count, Math.max(count, total.blobs()), bytes, Math.max(bytes, total.bytes()),
-                        problems);
-                progress = p;
-                listener.progress(p);
+                listener.found(f);
             }
-            after = page.get(page.size() - 1).digest();
-        }
+            Progress p = new Progress(tally.blobs, Math.max(tally.blobs, total.blobs()), tally.bytes,
+                    Math.max(tally.bytes, total.bytes()), tally.problems);
+            progress = p;
+            listener.progress(p);
+        });
         Duration took = Duration.between(started, clock.instant());
-        LOG.info("content check: {} blobs ({} bytes{}) checked in {} ms, {} damaged", count, bytes,
-                options.verify() ? ", all read and hashed" : ", presence and size", took.toMillis(), problems);
-        return new Result(options, started, took, count, bytes, read[0], problems, findings);
+        LOG.info("content check: {} blobs ({} bytes{}) checked in {} ms, {} damaged", tally.blobs, tally.bytes,
+                options.verify() ? ", all read and hashed" : ", presence and size", took.toMillis(), tally.problems);
+        return new Result(options, started, took, tally.blobs, tally.bytes, tally.read, tally.problems,
+                tally.findings);
     }
 
     private static void log(Finding f) {
@@ -250,10 +247,10 @@ public final class ContentCheck {
     }
 
     /** Checks one blob; null when it is sound, or when nothing reaches it. */
-    private Finding check(BlobRecord blob, Options options, ByteBuffer buffer, long[] read) {
+    private Finding check(BlobRecord blob, Options options, ByteBuffer buffer, Tally tally) {
         Verdict verdict;
         try {
-            verdict = inspect(blob, options.verify(), buffer, read);
+            verdict = inspect(blob, options.verify(), buffer, tally);
         } catch (IOException e) {
             if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
                 throw stopped(); // the read was cut short by the interrupt: it says nothing about the data
@@ -272,7 +269,7 @@ public final class ContentCheck {
     }
 
     /** Looks at a blob's data; null when it is sound. */
-    private Verdict inspect(BlobRecord blob, boolean verify, ByteBuffer buffer, long[] read) throws IOException {
+    private Verdict inspect(BlobRecord blob, boolean verify, ByteBuffer buffer, Tally tally) throws IOException {
         Digest digest = blob.digest();
         Optional<Long> stored = blobs.size(digest);
         if (stored.isEmpty()) {
@@ -281,7 +278,7 @@ public final class ContentCheck {
                 if (!verify) {
                     return null;
                 }
-                read[0] += staged.get().length;
+                tally.read += staged.get().length;
                 Digest actual = Digest.of(digest.algorithm(), staged.get());
                 return actual.equals(digest) ? null
                         : new Verdict(Problem.CORRUPT, "its staged bytes hash to " + actual, false);
@@ -312,7 +309,7 @@ public final class ContentCheck {
                 digester.update(buffer);
                 n += r;
             }
-            read[0] += n;
+            tally.read += n;
             actual = digester.digest();
         } catch (io.lading.storage.PathNotFoundException e) {
             return new Verdict(Problem.MISSING, "no data in storage", false); // gone while being checked

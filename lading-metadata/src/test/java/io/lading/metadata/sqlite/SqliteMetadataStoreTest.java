@@ -135,6 +135,9 @@ class SqliteMetadataStoreTest {
             assertThat(walked).hasSize(13).contains(new BlobRecord(layer, 5), new BlobRecord(lonely, 7),
                     new BlobRecord(image.digest(), 100));
             assertThat(walked).extracting(r -> r.digest().toString()).isSorted();
+            List<BlobRecord> visited = new java.util.ArrayList<>();
+            store.forEachBlob(3, visited::add);
+            assertThat(visited).as("the same walk, three to a read transaction").isEqualTo(walked);
 
             assertThat(store.<List<BlobUse>>read(tx -> tx.blobUses(layer, 10))).containsExactlyInAnyOrder(
                     new BlobUse(REPO, null, List.of()), new BlobUse(other, null, List.of()),
