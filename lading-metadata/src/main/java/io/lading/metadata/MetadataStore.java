@@ -72,12 +72,9 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Writes a consistent copy of the whole store to {@code target}, which must not exist, and makes it durable,
-     * while reads and writes go on (a backup). @throws UnsupportedOperationException when the store cannot (its
-     * own backup tools are then the way)
+     * while reads and writes go on (a backup that {@link #forEachBlob} can then walk like the store itself).
      */
-    default void copyTo(Path target) {
-        throw new UnsupportedOperationException(this + " cannot copy itself to a file");
-    }
+    void copyTo(Path target);
 
     /** Checks the store is reachable (health checks). */
     void ping();

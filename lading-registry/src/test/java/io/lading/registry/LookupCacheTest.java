@@ -147,6 +147,11 @@ class LookupCacheTest {
                 }
 
                 @Override
+                public void copyTo(java.nio.file.Path target) {
+                    sqlite.copyTo(target);
+                }
+
+                @Override
                 public void ping() {
                 }
 
