@@ -25,6 +25,7 @@ import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
 import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.SpaceReserve;
 import io.lading.registry.StagedContent;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.Event;
@@ -121,8 +122,10 @@ public final class LadingApp implements AutoCloseable {
                 });
         staged = new StagedContent(metadata, blobStore, config.lading().staging());
         BlobService blobs = new BlobService(metadata, staged, options, recentUse, notifier);
-        uploads = new UploadService(metadata, blobStore, staged, blobs, options, clock, notifier);
-        ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, clock, notifier);
+        SpaceReserve space = new SpaceReserve(blobStore, options.reserve());
+        uploads = new UploadService(metadata, blobStore, staged, blobs, options, space, clock, notifier);
+        ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, space, clock,
+                notifier);
         collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
         admin = new MaintenanceService(metadata, options, collector, config.lading().gc(),
                 new ContentCheck(metadata, blobStore, clock, blobs::dataLost));

@@ -9,6 +9,7 @@ import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
 import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
+import io.lading.registry.SpaceReserve;
 import io.lading.registry.StagedContent;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.Notifier;
@@ -128,9 +129,10 @@ final class TestRegistry implements AutoCloseable {
         maintenance = new MaintenanceService(metadata, options, collector,
                 new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false),
                 new ContentCheck(metadata, blobs, clock, linked::dataLost));
-        uploads = new UploadService(metadata, blobs, staged, linked, options, clock, notifier);
+        SpaceReserve space = new SpaceReserve(blobs, options.reserve());
+        uploads = new UploadService(metadata, blobs, staged, linked, options, space, clock, notifier);
         RegistryHandler handler = new RegistryHandler(linked, uploads,
-                new ManifestService(metadata, blobs, staged, options, clock, notifier),
+                new ManifestService(metadata, blobs, staged, options, space, clock, notifier),
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens, observer, io.opentelemetry.api.OpenTelemetry.noop()),

@@ -48,9 +48,12 @@ public final class ManifestService {
     private record Named(RepositoryName repository, Reference reference) {
     }
 
-    /** @param staged where manifests small enough to be staged go, and where every manifest is read from */
+    /**
+     * @param staged where manifests small enough to be staged go, and where every manifest is read from
+     * @param space  the free space manifest pushes must leave (shared with {@link UploadService})
+     */
     public ManifestService(MetadataStore metadata, BlobStore blobs, StagedContent staged, RegistryOptions options,
-                           Clock clock, Notifier notifier) {
+                           SpaceReserve space, Clock clock, Notifier notifier) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.staged = staged;
@@ -58,7 +61,7 @@ public final class ManifestService {
         this.clock = clock;
         this.notifier = notifier;
         this.lookups = new LookupCache<>(metadata, LOOKUPS_KEPT);
-        this.space = new SpaceReserve(blobs, options.reserve());
+        this.space = space;
     }
 
     /** The outcome of a push: the digest, the tags set, and the subject when the manifest had one. */

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * length is taken off the figure kept, so a burst of large pushes cannot all be admitted on one reading. A driver
  * that knows no limit (in memory, object stores), or a reserve of 0, admits everything.
  */
-final class SpaceReserve {
+public final class SpaceReserve {
     private static final Logger LOG = LoggerFactory.getLogger(SpaceReserve.class);
     private static final long REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** Refusals are logged at most this often: the operator needs to hear of them, not of each one. */
@@ -34,7 +34,8 @@ final class SpaceReserve {
     private volatile long readAt;
     private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARN_NANOS);
 
-    SpaceReserve(BlobStore blobs, long reserve) {
+    /** One per registry: pushes of uploads and of manifests draw on the same reading and the same reserve. */
+    public SpaceReserve(BlobStore blobs, long reserve) {
         this.blobs = blobs;
         this.reserve = reserve;
     }

@@ -63,9 +63,10 @@ public final class UploadService {
     /**
      * @param staged where a small blob pushed in one request goes (see {@link StagedContent})
      * @param linked the blobs an upload ends in (and their lookups)
+     * @param space  the free space new uploads and chunks must leave (shared with {@link ManifestService})
      */
     public UploadService(MetadataStore metadata, BlobStore blobs, StagedContent staged, BlobService linked,
-                         RegistryOptions options, Clock clock, Notifier notifier) {
+                         RegistryOptions options, SpaceReserve space, Clock clock, Notifier notifier) {
         this.metadata = metadata;
         this.linked = linked;
         this.blobs = blobs;
@@ -73,7 +74,7 @@ public final class UploadService {
         this.options = options;
         this.clock = clock;
         this.notifier = notifier;
-        this.space = new SpaceReserve(blobs, options.reserve());
+        this.space = space;
     }
 
     /** Opens a session. */

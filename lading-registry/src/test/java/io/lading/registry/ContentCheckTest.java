@@ -71,8 +71,9 @@ class ContentCheckTest {
                     + "\"digest\":\"").append(layers.get(i)).append("\",\"size\":9}");
         }
         json.append("]}");
-        ManifestService manifests = new ManifestService(metadata, blobs, staged, RegistryOptions.defaults(),
-                Clock.systemUTC(), Notifier.none());
+        RegistryOptions options = RegistryOptions.defaults();
+        ManifestService manifests = new ManifestService(metadata, blobs, staged, options,
+                new SpaceReserve(blobs, options.reserve()), Clock.systemUTC(), Notifier.none());
         return manifests.put(REPO, new Reference.ByTag(Tag.of(tag)), json.toString().getBytes(StandardCharsets.UTF_8),
                 OCI_MANIFEST, List.of()).digest();
     }

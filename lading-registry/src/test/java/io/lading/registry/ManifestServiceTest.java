@@ -51,8 +51,9 @@ class ManifestServiceTest {
             });
             BlobStore blobs = new BlobStore(new InMemoryDriver());
             StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
-            ManifestService manifests = new ManifestService(metadata, blobs, staged,
-                    RegistryOptions.defaults().withDelete(true), Clock.systemUTC(), Notifier.none());
+            RegistryOptions options = RegistryOptions.defaults().withDelete(true);
+            ManifestService manifests = new ManifestService(metadata, blobs, staged, options,
+                    new SpaceReserve(blobs, options.reserve()), Clock.systemUTC(), Notifier.none());
             Digest config = push(staged, "{}");
             Digest layer = push(staged, "layer");
 
