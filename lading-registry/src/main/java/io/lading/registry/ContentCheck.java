@@ -296,7 +296,7 @@ public final class ContentCheck {
             return null;
         }
         Digest actual;
-        try (ReadableByteChannel in = blobs.open(digest, 0)) {
+        try (ReadableByteChannel in = blobs.openUncached(digest)) { // from the device, not the page cache
             Digest.Digester digester = digest.algorithm().digester();
             long n = 0;
             while (true) {

@@ -60,6 +60,15 @@ public final class BlobStore {
     }
 
     /**
+     * Opens a blob for one read of all of it past the driver's caches ({@link StorageDriver#uncachedReader}): for a
+     * check of its bytes or a copy, which should see what is on the device and leave the page cache to clients.
+     * @throws PathNotFoundException when the bytes are missing
+     */
+    public ReadableByteChannel openUncached(Digest digest) throws IOException {
+        return driver.uncachedReader(blobPath(digest));
+    }
+
+    /**
      * Appends a request body to an upload, hashing as the bytes flow, and makes the result durable before
      * returning. On failure nothing past {@code offset} counts: the next append at {@code offset} overwrites it.
      *
@@ -186,9 +195,9 @@ public final class BlobStore {
     }
 
     /**
-     * Copies the data of {@code digest} from {@code source} into this store (a backup), durably: written to an
-     * upload file, committed, then moved into place. Returns false when this store has it already with the same
-     * size (content addressing: the same bytes); data of another size here is replaced.
+     * Copies the data of {@code digest} from {@code source} into this store (a backup), durably: read past the
+     * source's caches, written to an upload file, committed, then moved into place. Returns false when this store
+     * has it already with the same size (content addressing: the same bytes); data of another size here is replaced.
      *
      * @throws PathNotFoundException when {@code source} has no data for it
      */
@@ -199,7 +208,7 @@ public final class BlobStore {
             return false;
         }
         UUID id = UUID.randomUUID();
-        try (ReadableByteChannel in = source.open(digest, 0);
+        try (ReadableByteChannel in = source.openUncached(digest);
              StorageDriver.FileWriter out = driver.writer(uploadPath(id), 0, size)) {
             ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
             while (in.read(buffer) >= 0 || buffer.position() > 0) {

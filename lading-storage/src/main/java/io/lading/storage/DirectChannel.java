@@ -25,14 +25,23 @@ record DirectChannel(FileChannel channel, int block) {
      * logged as a warning.
      */
     static DirectChannel open(Path path, StandardOpenOption mode, int unit) {
+        return open(path, mode, unit, true);
+    }
+
+    /**
+     * As {@link #open(Path, StandardOpenOption, int)}, but a refusal is reported only when {@code report}: for a
+     * read that prefers to bypass the page cache without the operator having asked for it, falling back is no news.
+     */
+    static DirectChannel open(Path path, StandardOpenOption mode, int unit, boolean report) {
         try {
             int block = Math.toIntExact(Files.getFileStore(path).getBlockSize());
             if (block <= 0 || unit % block != 0) {
-                return fallBack(path, "its block size " + block + " does not divide " + unit + " bytes");
+                return report ? fallBack(path, "its block size " + block + " does not divide " + unit + " bytes")
+                        : null;
             }
             return new DirectChannel(FileChannel.open(path, mode, ExtendedOpenOption.DIRECT), block);
         } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
-            return fallBack(path, e.toString());
+            return report ? fallBack(path, e.toString()) : null;
         }
     }
 

@@ -48,7 +48,12 @@ final class DirectFileReader implements ReadableByteChannel {
      * system does not support O_DIRECT (tmpfs, some network file systems).
      */
     static DirectFileReader open(Path path, long offset) throws IOException {
-        DirectChannel direct = DirectChannel.open(path, StandardOpenOption.READ, CHUNK);
+        return open(path, offset, true);
+    }
+
+    /** As {@link #open(Path, long)}; a file system without O_DIRECT is logged only when {@code report}. */
+    static DirectFileReader open(Path path, long offset, boolean report) throws IOException {
+        DirectChannel direct = DirectChannel.open(path, StandardOpenOption.READ, CHUNK, report);
         if (direct == null) {
             return null;
         }

@@ -99,6 +99,16 @@ public final class FileSystemDriver implements StorageDriver {
         return ch.position(offset);
     }
 
+    /**
+     * Reads with O_DIRECT ({@link DirectFileReader}) whatever the file's size and whether or not direct I/O is on,
+     * where the file system supports it; through the page cache where it does not.
+     */
+    @Override
+    public ReadableByteChannel uncachedReader(String path) throws IOException {
+        DirectFileReader direct = DirectFileReader.open(resolve(path), 0, false); // null when missing, too
+        return direct != null ? direct : reader(path, 0);
+    }
+
     @Override
     public FileWriter writer(String path, long offset) throws IOException {
         return writer(path, offset, -1);

@@ -65,6 +65,11 @@ public final class ObservedDriver implements StorageDriver {
     }
 
     @Override
+    public ReadableByteChannel uncachedReader(String path) throws IOException {
+        return timed("reader", () -> delegate.uncachedReader(path));
+    }
+
+    @Override
     public FileWriter writer(String path, long offset) throws IOException {
         return writer(path, offset, -1);
     }

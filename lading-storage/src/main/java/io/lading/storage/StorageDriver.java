@@ -102,6 +102,17 @@ public interface StorageDriver extends AutoCloseable {
     }
 
     /**
+     * Opens a file for one read of all of it that should neither trust nor change what the driver caches: a content
+     * check hashing every blob, or a backup copying them. The filesystem driver reads with O_DIRECT where the file
+     * system allows it, so the bytes come from the device (what a read after the page cache evicted them would
+     * return; a clean cached copy can hide damage on disk) and the page cache keeps the content clients pull. The
+     * default reads as {@link #reader} does, which is right for drivers without a cache of their own.
+     */
+    default ReadableByteChannel uncachedReader(String path) throws IOException {
+        return reader(path, 0);
+    }
+
+    /**
      * Bytes the file system holding this driver's files can still take, as an unprivileged writer sees it; empty
      * when the driver knows no such limit (in memory, object stores).
      */

@@ -43,6 +43,11 @@ public final class ValidatingDriver implements StorageDriver {
     }
 
     @Override
+    public ReadableByteChannel uncachedReader(String path) throws IOException {
+        return delegate.uncachedReader(check(path));
+    }
+
+    @Override
     public FileWriter writer(String path, long offset) throws IOException {
         return writer(path, offset, -1);
     }

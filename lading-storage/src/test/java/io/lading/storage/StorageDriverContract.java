@@ -72,6 +72,24 @@ abstract class StorageDriverContract {
         }
     }
 
+    /** Sizes around the block and the direct reader's chunk, as a content check or a backup reads them. */
+    @Test
+    void uncachedReaderReturnsEveryByteOfFilesOfAnySize() throws Exception {
+        int chunk = DirectFileReader.CHUNK;
+        java.util.Random random = new java.util.Random(5);
+        for (int size : new int[] {0, 1, 511, 4095, 4096, 4097, chunk - 1, chunk, chunk + 1, 3 * chunk + 17}) {
+            byte[] content = new byte[size];
+            random.nextBytes(content);
+            try (StorageDriver.FileWriter w = driver.writer("/sized/" + size, 0, size)) {
+                w.write(ByteBuffer.wrap(content));
+                w.commit();
+            }
+            try (ReadableByteChannel ch = driver.uncachedReader("/sized/" + size)) {
+                assertThat(Channels.newInputStream(ch).readAllBytes()).as("%d bytes", size).isEqualTo(content);
+            }
+        }
+    }
+
     @Test
     void writerResumesAtOffsetAndDropsWhatFollowed() throws Exception {
         write("/u/data", 0, "0123456789");
@@ -123,6 +141,7 @@ abstract class StorageDriverContract {
     @Test
     void missingPathsAreReportedAsSuch() {
         assertThatThrownBy(() -> driver.reader("/nope", 0)).isInstanceOf(PathNotFoundException.class);
+        assertThatThrownBy(() -> driver.uncachedReader("/nope")).isInstanceOf(PathNotFoundException.class);
         assertThatThrownBy(() -> driver.stat("/nope")).isInstanceOf(PathNotFoundException.class);
         assertThatThrownBy(() -> driver.delete("/nope")).isInstanceOf(PathNotFoundException.class);
         assertThatThrownBy(() -> driver.move("/nope", "/x")).isInstanceOf(PathNotFoundException.class);
