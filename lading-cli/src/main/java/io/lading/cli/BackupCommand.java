@@ -6,6 +6,7 @@ import io.lading.cli.config.LadingConfig;
 import io.lading.metadata.BlobRecord;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
 import io.lading.storage.BlobStore;
+import io.lading.storage.ContentMismatchException;
 import io.lading.storage.FileSystemDriver;
 import io.lading.storage.PathNotFoundException;
 import java.io.IOException;
@@ -28,8 +29,10 @@ import picocli.CommandLine.Option;
  * {@code lading backup --to DIR}: a consistent copy of a filesystem registry, taken while it serves, that is itself
  * a data directory ({@code lading serve --data DIR} serves it). The metadata store is copied first, as one
  * transaction sees it; then the data of every blob that copy records, each written durably and moved into place.
- * Blob files never change once written (content addressing), so bytes already in the backup are skipped: running
- * it again into the same directory copies only what is new. The copy's database replaces the backup's last, so an
+ * Each blob's bytes are read past the page cache and hashed on the way; data that does not hash to its digest is
+ * not copied and is reported, as is recorded content with no data. Blob files never change once written (content
+ * addressing), so bytes already in the backup are skipped: running it again into the same directory copies only
+ * what is new. The copy's database replaces the backup's last, so an
  * interrupted backup leaves the one before it whole (plus some blob files it does not yet use).
  */
 @Command(name = "backup", mixinStandardHelpOptions = true,
@@ -37,7 +40,7 @@ import picocli.CommandLine.Option;
                 + " registry may keep running; a second run into the same directory copies only what is new).",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the backup is complete", "1:the backup is complete but some recorded content had no"
-                + " data to copy (listed; `lading check` tells more)", "2:bad arguments or configuration",
+                + " sound data to copy: missing or corrupt (listed; `lading check` tells more)", "2:bad arguments or configuration",
                 "3:the backup failed (the one before it, if any, is left as it was)"})
 final class BackupCommand implements Callable<Integer> {
     private static final int PAGE = 500;
@@ -122,9 +125,9 @@ final class BackupCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "backup in %s: %d blobs recorded (%d staged in the database), %d copied (%s),"
                             + " %d there already; %.1f s%n", target, counts.recorded, counts.staged, counts.copied,
                     GcCommand.bytes(counts.copiedBytes), counts.present, (System.nanoTime() - started) / 1e9);
-            if (counts.missing > 0) {
-                out.printf(Locale.ROOT, "%d recorded blobs had no data to copy; `lading check` on the registry"
-                        + " says what reaches them%n", counts.missing);
+            if (counts.damaged > 0) {
+                out.printf(Locale.ROOT, "%d recorded blobs had no sound data to copy; `lading check --verify` on the"
+                        + " registry says what reaches them%n", counts.damaged);
                 return 1;
             }
             return 0;
@@ -139,13 +142,24 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
+    /** Reports recorded content whose data could not be copied; none when nothing reaches it. */
+    private void damaged(SqliteMetadataStore copy, BlobRecord blob, Counts counts, ProgressLine progress,
+                         String message) {
+        if (copy.read(tx -> tx.blobUses(blob.digest(), 1)).isEmpty()) {
+            return; // a claim whose push had not stored its bytes yet, or the collector's: nothing uses it
+        }
+        counts.damaged++;
+        progress.end();
+        out.println(message);
+    }
+
     private static final class Counts {
         long recorded;
         long staged;
         long copied;
         long copiedBytes;
         long present;
-        long missing;
+        long damaged;
     }
 
     /** Copies the data of every blob the database copy at {@code snapshot} records and holds no staged bytes of. */
@@ -180,13 +194,11 @@ final class BackupCommand implements Callable<Integer> {
                 counts.present++;
             }
         } catch (PathNotFoundException e) {
-            if (copy.read(tx -> tx.blobUses(blob.digest(), 1)).isEmpty()) {
-                return; // a claim whose push had not stored its bytes yet, or the collector's: nothing uses it
-            }
-            counts.missing++;
-            progress.end();
-            out.println("no data for " + blob.digest() + " (" + GcCommand.bytes(blob.size()) + ") in the registry's"
-                    + " storage: not in the backup either");
+            damaged(copy, blob, counts, progress, "no data for " + blob.digest() + " (" + GcCommand.bytes(blob.size())
+                    + ") in the registry's storage: not in the backup either");
+        } catch (ContentMismatchException e) {
+            damaged(copy, blob, counts, progress, e.getMessage() + " in the registry's storage (corrupt): not copied;"
+                    + " `lading check --verify --quarantine` moves it aside so that a push stores it again");
         } catch (IOException e) {
             throw new UncheckedIOException("copying " + blob.digest() + ": " + e.getMessage(), e);
         }

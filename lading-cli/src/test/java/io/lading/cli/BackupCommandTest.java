@@ -76,6 +76,8 @@ class BackupCommandTest {
         byte[] manifest;
         Digest layerDigest;
         Digest laterDigest;
+        byte[] intact = random(100_000, 3);
+        Digest intactDigest;
         try (LadingApp app = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"),
                 data))) {
             app.start();
@@ -100,6 +102,7 @@ class BackupCommandTest {
             assertThat(second.exit()).as(second.err()).isZero();
             assertThat(second.out()).as("only the new layer is copied (the staged blobs are in the database)")
                     .contains("4 blobs recorded").contains("1 copied (293.0 KiB)");
+            intactDigest = push(base, intact); // for the last backup below
         }
         try (var files = Files.list(copy)) {
             assertThat(files.map(p -> p.getFileName().toString())).as("no partial copy left")
@@ -127,13 +130,24 @@ class BackupCommandTest {
         assertThat(nowhere.exit()).isEqualTo(2);
         assertThat(nowhere.err()).contains("no metadata database");
 
-        // Content whose data the registry lost is named, and the rest is still backed up.
+        // Content whose data the registry lost, or whose bytes rotted, is named and not copied; the rest is.
         Files.delete(data.resolve(io.lading.storage.BlobStore.blobPath(layerDigest).substring(1)));
-        Run damaged = backup("--data", data.toString(), "--to", dir.resolve("third").toString());
+        Path rotten = data.resolve(io.lading.storage.BlobStore.blobPath(laterDigest).substring(1));
+        byte[] flipped = Files.readAllBytes(rotten);
+        flipped[1234] ^= 0x10;
+        Files.write(rotten, flipped);
+        Path third = dir.resolve("third");
+        Run damaged = backup("--data", data.toString(), "--to", third.toString());
         assertThat(damaged.exit()).isEqualTo(1);
-        assertThat(damaged.out()).contains("no data for " + layerDigest).contains("1 recorded blobs had no data")
-                .contains("4 blobs recorded");
-        assertThat(dir.resolve("third").resolve(io.lading.storage.BlobStore.blobPath(laterDigest).substring(1)))
-                .hasBinaryContent(later);
+        assertThat(damaged.out()).contains("no data for " + layerDigest)
+                .contains("the data of " + laterDigest + " hashes to " + Digest.of(Digest.Algorithm.SHA256, flipped))
+                .contains("2 recorded blobs had no sound data").contains("5 blobs recorded");
+        assertThat(third.resolve(io.lading.storage.BlobStore.blobPath(intactDigest).substring(1)))
+                .hasBinaryContent(intact);
+        assertThat(third.resolve(io.lading.storage.BlobStore.blobPath(laterDigest).substring(1))).doesNotExist();
+        try (var files = Files.walk(third)) {
+            assertThat(files.filter(Files::isRegularFile).map(third::relativize).map(Path::toString))
+                    .as("nothing of the corrupt copy is left behind").noneMatch(p -> p.startsWith("uploads"));
+        }
     }
 }

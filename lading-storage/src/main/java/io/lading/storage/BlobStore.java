@@ -196,10 +196,12 @@ public final class BlobStore {
 
     /**
      * Copies the data of {@code digest} from {@code source} into this store (a backup), durably: read past the
-     * source's caches, written to an upload file, committed, then moved into place. Returns false when this store
-     * has it already with the same size (content addressing: the same bytes); data of another size here is replaced.
+     * source's caches, hashed on the way, written to an upload file, committed, then moved into place. Returns false
+     * when this store has it already with the same size (content addressing: the same bytes); data of another size
+     * here is replaced.
      *
      * @throws PathNotFoundException when {@code source} has no data for it
+     * @throws ContentMismatchException when the source's data does not hash to {@code digest}; nothing is copied
      */
     public boolean copyFrom(BlobStore source, Digest digest) throws IOException {
         long size = source.size(digest).orElseThrow(() -> new PathNotFoundException(blobPath(digest)));
@@ -210,11 +212,19 @@ public final class BlobStore {
         UUID id = UUID.randomUUID();
         try (ReadableByteChannel in = source.openUncached(digest);
              StorageDriver.FileWriter out = driver.writer(uploadPath(id), 0, size)) {
+            Digest.Digester digester = digest.algorithm().digester();
             ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-            while (in.read(buffer) >= 0 || buffer.position() > 0) {
+            while (in.read(buffer.clear()) >= 0) {
                 buffer.flip();
-                out.write(buffer);
-                buffer.compact();
+                digester.update(buffer.duplicate());
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+            }
+            Digest actual = digester.digest();
+            if (!actual.equals(digest)) {
+                out.cancel();
+                throw new ContentMismatchException(digest, actual);
             }
             out.commit();
         }
