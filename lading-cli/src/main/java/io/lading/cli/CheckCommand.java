@@ -42,6 +42,11 @@ final class CheckCommand implements Callable<Integer> {
             + " bytes are in place is dropped as a copy)")
     boolean quarantine;
 
+    @Option(names = "--rate", paramLabel = "SIZE", converter = SizeConverter.class, description = "with --verify,"
+            + " read at most SIZE bytes per second (e.g. 200MiB), leaving the disk to a registry that serves from it"
+            + " (default: as fast as the disk gives them)")
+    long rate;
+
     @Option(names = {"-q", "--quiet"}, description = "print only the damaged content and the summary")
     boolean quiet;
 
@@ -87,7 +92,7 @@ final class CheckCommand implements Callable<Integer> {
             ContentCheck check = new ContentCheck(stores.metadata(), new BlobStore(stores.driver()),
                     Clock.systemUTC(), d -> lost[0]++);
             ProgressLine progress = new ProgressLine(err, !quiet && System.console() != null);
-            ContentCheck.Result r = check.run(new ContentCheck.Options(verify, quarantine), new ContentCheck.Listener() {
+            ContentCheck.Result r = check.run(new ContentCheck.Options(verify, quarantine, rate), new ContentCheck.Listener() {
                 @Override
                 public void progress(ContentCheck.Progress p) {
                     progress.draw("checking", p.blobs(), p.totalBlobs(), String.format(Locale.ROOT, "  %s of %s",

@@ -127,7 +127,7 @@ public final class LadingApp implements AutoCloseable {
         ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, space, clock,
                 notifier);
         collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
-        admin = new MaintenanceService(metadata, options, collector, config.lading().gc(),
+        admin = new MaintenanceService(metadata, options, collector, config.lading().gc(), config.lading().check(),
                 new ContentCheck(metadata, blobStore, clock, blobs::dataLost));
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));

@@ -25,8 +25,9 @@ class CheckCommandTest {
     private static Run check(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = new CommandLine(new CheckCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))).execute(args);
+        PrintStream errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int exit = new CommandLine(new CheckCommand(new PrintStream(out, true, StandardCharsets.UTF_8), errors))
+                .setErr(new java.io.PrintWriter(errors, true)).execute(args); // picocli's own (usage) errors too
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -106,8 +107,11 @@ class CheckCommandTest {
         // Good bytes put back by hand (a restore from backup): sound again.
         Files.write(lostFile, one);
         Files.write(rottenFile, two);
-        Run restored = check("--data", data.toString(), "--verify", "--quiet");
+        Run restored = check("--data", data.toString(), "--verify", "--quiet", "--rate", "64MiB");
         assertThat(restored.exit()).as(restored.out()).isZero();
+        Run badRate = check("--data", data.toString(), "--verify", "--rate", "fast");
+        assertThat(badRate.exit()).isEqualTo(2);
+        assertThat(badRate.err()).contains("--rate").contains("'fast' is not a size");
 
         Run wrongDir = check("--data", data.resolve("nothing here").toString());
         assertThat(wrongDir.exit()).isEqualTo(2);

@@ -3,6 +3,7 @@ package io.lading.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lading.core.ByteSize;
 import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
@@ -147,16 +148,22 @@ public final class AdminHandler extends Handler.Abstract {
             }
             case "check" -> {
                 if (method.equals("POST")) {
-                    ContentCheck.Options o = new ContentCheck.Options(bool(query, "verify"), bool(query, "quarantine"));
+                    String rate = query.getValue("verifyRate");
+                    ContentCheck.Options o = new ContentCheck.Options(bool(query, "verify"), bool(query, "quarantine"),
+                            rate == null ? maintenance.checkSettings().verifyRate() : size("verifyRate", rate));
                     if (!maintenance.startCheck(o)) {
                         throw new RegistryException(ErrorCode.CONFLICT, "a content check is already running");
                     }
                     return JSON.createObjectNode().put("started", true).put("verify", o.verify())
-                            .put("quarantine", o.quarantine());
+                            .put("quarantine", o.quarantine()).put("verifyRate", o.verifyRate());
                 }
                 requireGet(method);
                 MaintenanceService.CheckStatus status = maintenance.checkStatus();
                 ObjectNode out = JSON.createObjectNode().put("running", status.running().isPresent());
+                MaintenanceService.CheckSettings s = maintenance.checkSettings();
+                out.putObject("settings").put("enabled", s.enabled()).put("interval", s.interval().toString())
+                        .put("verify", s.verify()).put("quarantine", s.quarantine())
+                        .put("verifyRate", s.verifyRate());
                 out.set("progress", status.running().<JsonNode>map(p -> JSON.createObjectNode()
                         .put("blobs", p.blobs()).put("totalBlobs", p.totalBlobs()).put("bytes", p.bytes())
                         .put("totalBytes", p.totalBytes()).put("problems", p.problems())).orElse(JSON.nullNode()));
@@ -276,7 +283,8 @@ public final class AdminHandler extends Handler.Abstract {
     private static JsonNode check(ContentCheck.Result r) {
         ObjectNode out = JSON.createObjectNode().put("started", r.started().toString())
                 .put("tookMillis", r.took().toMillis()).put("verify", r.options().verify())
-                .put("quarantine", r.options().quarantine()).put("blobs", r.blobs()).put("bytes", r.bytes())
+                .put("quarantine", r.options().quarantine()).put("verifyRate", r.options().verifyRate())
+                .put("blobs", r.blobs()).put("bytes", r.bytes())
                 .put("bytesRead", r.bytesRead()).put("problems", r.problems())
                 .put("findingsTruncated", r.problems() > r.findings().size());
         var findings = out.putArray("findings");
@@ -291,6 +299,15 @@ public final class AdminHandler extends Handler.Abstract {
             }
         }
         return out;
+    }
+
+    /** A size parameter ({@link ByteSize}); a bad one is the client's error. */
+    private static long size(String name, String value) {
+        try {
+            return ByteSize.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
     }
 
     private static boolean bool(Fields query, String name) {

@@ -40,8 +40,9 @@ class ContentCheckApiTest {
                     .isEqualTo(201);
             reg.staged.writeStaged();
 
-            JsonNode clean = runCheck(reg, "?verify=true");
+            JsonNode clean = runCheck(reg, "?verify=true&verifyRate=1GiB");
             assertThat(clean.get("problems").asLong()).isZero();
+            assertThat(clean.get("verifyRate").asLong()).isEqualTo(1L << 30);
             assertThat(clean.get("blobs").asLong()).isEqualTo(4);
             assertThat(clean.get("bytesRead").asLong()).isGreaterThanOrEqualTo(200_000);
 
@@ -93,6 +94,11 @@ class ContentCheckApiTest {
             HttpResponse<byte[]> bad = reg.send("POST", "/lading/v1/check?verify=maybe", null);
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(TestRegistry.text(bad)).contains("verify must be true or false");
+            HttpResponse<byte[]> badRate = reg.send("POST", "/lading/v1/check?verify=true&verifyRate=fast", null);
+            assertThat(badRate.statusCode()).isEqualTo(400);
+            assertThat(TestRegistry.text(badRate)).contains("verifyRate: 'fast' is not a size");
+            assertThat(idle.get("settings").get("verifyRate").asLong()).as("TestRegistry's settings").isZero();
+            assertThat(idle.get("settings").get("enabled").asBoolean()).isFalse();
             assertThat(reg.send("DELETE", "/lading/v1/check", null).statusCode()).isEqualTo(405);
         }
     }

@@ -128,6 +128,7 @@ final class TestRegistry implements AutoCloseable {
         BlobService linked = new BlobService(metadata, staged, options, recentUse, notifier);
         maintenance = new MaintenanceService(metadata, options, collector,
                 new MaintenanceService.GcSettings(false, Duration.ofHours(1), Duration.ZERO, false),
+                new MaintenanceService.CheckSettings(false, Duration.ofHours(24), false, false, 0),
                 new ContentCheck(metadata, blobs, clock, linked::dataLost));
         SpaceReserve space = new SpaceReserve(blobs, options.reserve());
         uploads = new UploadService(metadata, blobs, staged, linked, options, space, clock, notifier);

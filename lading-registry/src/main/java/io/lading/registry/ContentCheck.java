@@ -63,8 +63,20 @@ public final class ContentCheck {
      * @param verify     read every byte and hash it (without it, only presence and size are checked)
      * @param quarantine move data found WRONG_SIZE, CORRUPT or UNREADABLE out of the blob store (under
      *                   {@code /quarantine}), so that the next push of the content stores good bytes
+     * @param verifyRate bytes per second a verify check reads at most, so that it leaves the disk to clients
+     *                   ({@link Pacer}); 0 for as fast as storage gives them
      */
-    public record Options(boolean verify, boolean quarantine) {
+    public record Options(boolean verify, boolean quarantine, long verifyRate) {
+        public Options {
+            if (verifyRate < 0) {
+                throw new IllegalArgumentException("the verify rate must not be negative: " + verifyRate);
+            }
+        }
+
+        /** Options without a limit on the verify rate. */
+        public Options(boolean verify, boolean quarantine) {
+            this(verify, quarantine, 0);
+        }
     }
 
     /**
@@ -113,6 +125,8 @@ public final class ContentCheck {
     private final BlobStore blobs;
     private final Clock clock;
     private final Consumer<Digest> lost;
+    private final java.util.function.LongSupplier nanoTime;
+    private final Pacer.Sleeper sleeper;
     /** Not a lock: a listener calling {@link #run} on the checking thread must be refused too. */
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Progress progress;
@@ -121,10 +135,18 @@ public final class ContentCheck {
 
     /** @param lost told of each blob whose data is gone after the check (missing, or moved to quarantine) */
     public ContentCheck(MetadataStore metadata, BlobStore blobs, Clock clock, Consumer<Digest> lost) {
+        this(metadata, blobs, clock, lost, System::nanoTime, Pacer.Sleeper.THREAD);
+    }
+
+    /** With the time source and the sleeps that pace a verify check's reads (tests pass their own). */
+    ContentCheck(MetadataStore metadata, BlobStore blobs, Clock clock, Consumer<Digest> lost,
+                 java.util.function.LongSupplier nanoTime, Pacer.Sleeper sleeper) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.clock = clock;
         this.lost = lost;
+        this.nanoTime = nanoTime;
+        this.sleeper = sleeper;
     }
 
     public boolean isRunning() {
@@ -170,19 +192,35 @@ public final class ContentCheck {
         }
     }
 
-    /** What a check has seen so far. */
+    /** What a check has seen so far, and the pace of its reads. */
     private static final class Tally {
         long blobs;
         long bytes;
         long problems;
         long read;
         final List<Finding> findings = new ArrayList<>();
+        final Pacer pacer;
+
+        Tally(Pacer pacer) {
+            this.pacer = pacer;
+        }
+
+        /** Counts {@code n} bytes read to hash them; waits while reading is ahead of the rate asked. */
+        void read(long n) {
+            read += n;
+            try {
+                pacer.paced(n);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw stopped();
+            }
+        }
     }
 
     private Result runLocked(Options options, Listener listener) {
         Instant started = clock.instant();
         io.lading.metadata.Usage total = metadata.read(tx -> tx.usage());
-        Tally tally = new Tally();
+        Tally tally = new Tally(new Pacer(options.verifyRate(), nanoTime, sleeper));
         ByteBuffer buffer = options.verify() ? ByteBuffer.allocate(READ_BUFFER) : null;
         metadata.forEachBlob(PAGE, blob -> {
             if (Thread.currentThread().isInterrupted()) {
@@ -278,7 +316,7 @@ public final class ContentCheck {
                 if (!verify) {
                     return null;
                 }
-                tally.read += staged.get().length;
+                tally.read(staged.get().length);
                 Digest actual = Digest.of(digest.algorithm(), staged.get());
                 return actual.equals(digest) ? null
                         : new Verdict(Problem.CORRUPT, "its staged bytes hash to " + actual, false);
@@ -298,7 +336,6 @@ public final class ContentCheck {
         Digest actual;
         try (ReadableByteChannel in = blobs.openUncached(digest)) { // from the device, not the page cache
             Digest.Digester digester = digest.algorithm().digester();
-            long n = 0;
             while (true) {
                 buffer.clear();
                 int r = in.read(buffer);
@@ -307,9 +344,8 @@ public final class ContentCheck {
                 }
                 buffer.flip();
                 digester.update(buffer);
-                n += r;
+                tally.read(r);
             }
-            tally.read += n;
             actual = digester.digest();
         } catch (io.lading.storage.PathNotFoundException e) {
             return new Verdict(Problem.MISSING, "no data in storage", false); // gone while being checked

@@ -40,14 +40,16 @@ public final class MaintenanceService {
      * @param interval   time between the end of one check and the start of the next
      * @param verify     read and hash every byte (else presence and size only: one stat per blob)
      * @param quarantine move damaged data aside
+     * @param verifyRate bytes per second a verify check reads at most (0: as fast as storage gives them)
      */
-    public record CheckSettings(boolean enabled, Duration interval, boolean verify, boolean quarantine) {
+    public record CheckSettings(boolean enabled, Duration interval, boolean verify, boolean quarantine,
+                                long verifyRate) {
         public static CheckSettings defaults() {
-            return new CheckSettings(true, Duration.ofHours(24), false, false);
+            return new CheckSettings(true, Duration.ofHours(24), false, false, 0);
         }
 
         public ContentCheck.Options options() {
-            return new ContentCheck.Options(verify, quarantine);
+            return new ContentCheck.Options(verify, quarantine, verifyRate);
         }
     }
 
@@ -59,22 +61,29 @@ public final class MaintenanceService {
     private final RegistryOptions options;
     private final GarbageCollector collector;
     private final GcSettings gc;
+    private final CheckSettings checkSettings;
     private final ContentCheck check;
     private volatile Thread startedCheck;
     private volatile java.util.function.BiConsumer<GarbageCollector.Result, RuntimeException> observer = (r, e) -> {
     };
 
     public MaintenanceService(MetadataStore metadata, RegistryOptions options, GarbageCollector collector,
-                              GcSettings gc, ContentCheck check) {
+                              GcSettings gc, CheckSettings checkSettings, ContentCheck check) {
         this.metadata = metadata;
         this.options = options;
         this.collector = collector;
         this.gc = gc;
+        this.checkSettings = checkSettings;
         this.check = check;
     }
 
     public GcSettings gcSettings() {
         return gc;
+    }
+
+    /** lading.check.*: the schedule, and what a check started without options of its own does. */
+    public CheckSettings checkSettings() {
+        return checkSettings;
     }
 
     public boolean readOnly() {

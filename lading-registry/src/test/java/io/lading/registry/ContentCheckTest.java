@@ -247,6 +247,56 @@ class ContentCheckTest {
         assertThat(Files.exists(root.resolve("quarantine"))).isFalse();
     }
 
+    /**
+     * A verify check with a rate reads no faster than it, on a clock only its sleeps move (so the test takes no
+     * time); an interrupt while it waits stops it like one between two blobs.
+     */
+    @Test
+    void aVerifyCheckReadsNoFasterThanTheRateAskedAndStopsWhileWaiting() throws Exception {
+        Digest config = push(REPO, "{}");
+        List<Digest> layers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            layers.add(push(REPO, ("layer " + i + " ").repeat(40_000)));
+        }
+        pushImage(config, layers, "v1");
+        staged.writeStaged();
+        long[] now = {0};
+        List<Long> sleeps = new ArrayList<>();
+        ContentCheck paced = new ContentCheck(metadata, blobs, Clock.systemUTC(), lost::add, () -> now[0],
+                nanos -> {
+                    sleeps.add(nanos);
+                    now[0] += nanos;
+                });
+        long rate = 100_000;
+        ContentCheck.Result r = paced.run(new ContentCheck.Options(true, false, rate), new ContentCheck.Listener() {
+        });
+        assertThat(r.problems()).isZero();
+        assertThat(r.bytesRead()).as("four layers of 320 000 bytes, the config and the manifest")
+                .isGreaterThan(4 * 320_000);
+        assertThat(now[0]).as("waited until every byte read was due at %d bytes/s", rate)
+                .isCloseTo(r.bytesRead() * 1_000_000_000L / rate, org.assertj.core.data.Offset.offset(10L));
+        assertThat(sleeps.size()).as("paced piece by piece, not once at the end").isGreaterThan(4);
+
+        ContentCheck unpaced = new ContentCheck(metadata, blobs, Clock.systemUTC(), lost::add, () -> now[0],
+                nanos -> sleeps.add(-1L));
+        sleeps.clear();
+        unpaced.run(new ContentCheck.Options(true, false), new ContentCheck.Listener() {
+        });
+        assertThat(sleeps).as("no rate, no waiting").isEmpty();
+
+        ContentCheck stopped = new ContentCheck(metadata, blobs, Clock.systemUTC(), lost::add, () -> now[0],
+                nanos -> {
+                    throw new InterruptedException();
+                });
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> stopped.run(
+                new ContentCheck.Options(true, true, rate), new ContentCheck.Listener() {
+                }))).isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+        assertThat(stopped.last()).isEmpty();
+        assertThat(lost).isEmpty();
+        assertThat(Files.exists(root.resolve("quarantine"))).isFalse();
+    }
+
     @Test
     void oneCheckRunsAtATime() {
         push(REPO, "a");

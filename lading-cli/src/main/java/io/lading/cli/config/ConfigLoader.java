@@ -1,5 +1,6 @@
 package io.lading.cli.config;
 
+import io.lading.core.ByteSize;
 import io.lading.core.Descriptor;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.RegistryOptions;
@@ -250,6 +251,20 @@ public final class ConfigLoader {
         }
     }
 
+    /** A number of bytes, plain or with a unit ({@link ByteSize}: {@code 1073741824}, {@code 1GiB}, {@code 500MB}). */
+    long size(ConfigNode root, String path, long def) {
+        ConfigNode n = at(root, path);
+        String s = n == null ? null : string(root, path, null);
+        if (s == null) {
+            return def;
+        }
+        try {
+            return ByteSize.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(n.origin + ": " + path + ": " + e.getMessage());
+        }
+    }
+
     Duration duration(ConfigNode root, String path, Duration def) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
@@ -354,7 +369,8 @@ public final class ConfigLoader {
                 bool(root, "lading.check.enabled", checkDefaults.enabled()),
                 duration(root, "lading.check.interval", checkDefaults.interval()),
                 bool(root, "lading.check.verify", checkDefaults.verify()),
-                bool(root, "lading.check.quarantine", checkDefaults.quarantine()));
+                bool(root, "lading.check.quarantine", checkDefaults.quarantine()),
+                size(root, "lading.check.verifyrate", checkDefaults.verifyRate()));
         if (check.interval().isZero() || check.interval().isNegative()) {
             throw new ConfigException(at(root, "lading.check.interval").origin
                     + ": lading.check.interval must be positive");
@@ -364,7 +380,7 @@ public final class ConfigLoader {
                 bool(root, "lading.storage.directio", false), bool(root, "lading.storage.sendfile", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE), staging(root),
-                integer(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE, 0), check);
+                size(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE), check);
 
         LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 

@@ -137,9 +137,18 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().check())
                 .isEqualTo(io.lading.registry.MaintenanceService.CheckSettings.defaults());
         Path checks = write("version: 0.1\nlading:\n  check:\n    interval: 6h\n    verify: true\n"
-                + "    quarantine: true\n");
+                + "    quarantine: true\n    verifyrate: 50MiB\n");
         assertThat(ConfigLoader.load(checks, Map.of(), Path.of("/x")).lading().check()).isEqualTo(
-                new io.lading.registry.MaintenanceService.CheckSettings(true, Duration.ofHours(6), true, true));
+                new io.lading.registry.MaintenanceService.CheckSettings(true, Duration.ofHours(6), true, true,
+                        50L << 20));
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_CHECK_VERIFYRATE", "1000000"), null).lading()
+                .check().verifyRate()).isEqualTo(1_000_000);
+        Path fast = write("version: 0.1\nlading:\n  check:\n    verify: true\n    verifyrate: fast\n");
+        assertThatThrownBy(() -> ConfigLoader.load(fast, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 5").hasMessageContaining("lading.check.verifyrate")
+                .hasMessageContaining("'fast' is not a size");
+        Path reserve = write("version: 0.1\nlading:\n  storage:\n    reserve: 2GiB\n");
+        assertThat(ConfigLoader.load(reserve, Map.of(), Path.of("/x")).lading().reserve()).isEqualTo(2L << 30);
         assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_CHECK_ENABLED", "false"), null).lading().check()
                 .enabled()).isFalse();
         Path never = write("version: 0.1\nlading:\n  check:\n    interval: 0s\n");

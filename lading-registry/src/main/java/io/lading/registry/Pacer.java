@@ -1,0 +1,45 @@
+package io.lading.registry;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Holds a stream of bytes to a rate: after each piece it sleeps until that piece is due. A background reader (a
+ * content check that hashes the whole store) uses it to leave the disk to clients. Time spent not reading counts
+ * as credit for at most {@link #CREDIT_NANOS}, so a stretch of small or cached reads cannot buy a long burst later.
+ * Not thread-safe: one reader paces itself.
+ */
+final class Pacer {
+    /** Sleeps for a number of nanoseconds; tests pass one that only advances their clock. */
+    interface Sleeper {
+        void sleep(long nanos) throws InterruptedException;
+
+        Sleeper THREAD = nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+    }
+
+    static final long CREDIT_NANOS = 1_000_000_000L;
+    private final long bytesPerSecond;
+    private final LongSupplier nanoTime;
+    private final Sleeper sleeper;
+    /** When the bytes counted so far are due; Long.MIN_VALUE before the first piece. */
+    private long due = Long.MIN_VALUE;
+
+    /** @param bytesPerSecond the rate; 0 or less for no limit */
+    Pacer(long bytesPerSecond, LongSupplier nanoTime, Sleeper sleeper) {
+        this.bytesPerSecond = bytesPerSecond;
+        this.nanoTime = nanoTime;
+        this.sleeper = sleeper;
+    }
+
+    /** Counts {@code n} bytes just read, and sleeps while they are ahead of the rate. */
+    void paced(long n) throws InterruptedException {
+        if (bytesPerSecond <= 0 || n <= 0) {
+            return;
+        }
+        long now = nanoTime.getAsLong();
+        long from = due == Long.MIN_VALUE ? now : Math.max(due, now - CREDIT_NANOS);
+        due = from + (long) ((double) n * 1e9 / bytesPerSecond);
+        if (due > now) {
+            sleeper.sleep(due - now);
+        }
+    }
+}
