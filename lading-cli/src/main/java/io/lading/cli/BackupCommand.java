@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
                 + " registry may keep running; a second run into the same directory copies only what is new).",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the backup is complete", "1:the backup is complete but some recorded content had no"
-                + " sound data to copy: missing or corrupt (listed; `lading check` tells more)", "2:bad arguments or configuration",
+                + " sound data to copy (missing or corrupt), or the metadata database has problems (listed;"
+                + " `lading check` tells more)", "2:bad arguments or configuration",
                 "3:the backup failed (the one before it, if any, is left as it was)"})
 final class BackupCommand implements Callable<Integer> {
     private static final int PAGE = 500;
@@ -125,12 +126,16 @@ final class BackupCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "backup in %s: %d blobs recorded (%d staged in the database), %d copied (%s),"
                             + " %d there already; %.1f s%n", target, counts.recorded, counts.staged, counts.copied,
                     GcCommand.bytes(counts.copiedBytes), counts.present, (System.nanoTime() - started) / 1e9);
+            if (!counts.metadataProblems.isEmpty()) {
+                out.printf(Locale.ROOT, "the copy of the metadata database has %d problems (listed), as the"
+                        + " registry's has; `lading check` on the registry lists them too%n",
+                        counts.metadataProblems.size());
+            }
             if (counts.damaged > 0) {
                 out.printf(Locale.ROOT, "%d recorded blobs had no sound data to copy; `lading check --verify` on the"
                         + " registry says what reaches them%n", counts.damaged);
-                return 1;
             }
-            return 0;
+            return counts.damaged > 0 || !counts.metadataProblems.isEmpty() ? 1 : 0;
         } catch (Exception e) {
             err.println("lading backup: failed: " + e.getMessage());
             try {
@@ -160,6 +165,7 @@ final class BackupCommand implements Callable<Integer> {
         long copiedBytes;
         long present;
         long damaged;
+        List<String> metadataProblems = List.of();
     }
 
     /** Copies the data of every blob the database copy at {@code snapshot} records and holds no staged bytes of. */
@@ -167,6 +173,8 @@ final class BackupCommand implements Callable<Integer> {
         Counts counts = new Counts();
         ProgressLine progress = new ProgressLine(err, !quiet && System.console() != null);
         try (SqliteMetadataStore copy = SqliteMetadataStore.open(snapshot)) {
+            counts.metadataProblems = copy.integrityProblems(); // the copy's indexes are rebuilt; its rows are not
+            counts.metadataProblems.forEach(p -> out.println("METADATA " + p));
             long total = copy.read(tx -> tx.usage()).blobs();
             copy.forEachBlob(PAGE, blob -> {
                 counts.recorded++;

@@ -22,9 +22,10 @@ import picocli.CommandLine.Option;
  * once, so this says so when it finds content gone.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Check that the data of every blob and manifest is in storage (the registry may keep running).",
+        description = "Check the metadata database, and that the data of every blob and manifest is in storage (the"
+                + " registry may keep running).",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:nothing is damaged", "1:damaged content was found (listed)",
+        exitCodeList = {"0:nothing is damaged", "1:damaged content, or a damaged metadata database, was found (listed)",
                 "2:bad arguments or configuration", "3:the check could not finish (storage or database failure)"})
 final class CheckCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "distribution-format config.yml")
@@ -92,7 +93,8 @@ final class CheckCommand implements Callable<Integer> {
             ContentCheck check = new ContentCheck(stores.metadata(), new BlobStore(stores.driver()),
                     Clock.systemUTC(), d -> lost[0]++);
             ProgressLine progress = new ProgressLine(err, !quiet && System.console() != null);
-            ContentCheck.Result r = check.run(new ContentCheck.Options(verify, quarantine, rate), new ContentCheck.Listener() {
+            ContentCheck.Options options = new ContentCheck.Options(verify, quarantine, rate);
+            ContentCheck.Result r = check.run(options, new ContentCheck.Listener() {
                 @Override
                 public void progress(ContentCheck.Progress p) {
                     progress.draw("checking", p.blobs(), p.totalBlobs(), String.format(Locale.ROOT, "  %s of %s",
@@ -108,13 +110,16 @@ final class CheckCommand implements Callable<Integer> {
                 }
             });
             progress.end();
+            r.metadataProblems().forEach(p -> out.println("METADATA " + p));
             out.printf(Locale.ROOT, "%d blobs (%s) checked, %s, in %.1f s: %s%n", r.blobs(), GcCommand.bytes(r.bytes()),
                     verify ? "every byte read and hashed" : "presence and size", r.took().toMillis() / 1000.0,
-                    r.problems() == 0 ? "nothing is damaged" : r.problems() + " damaged");
-            if (r.problems() > 0 && !quiet) {
+                    r.sound() ? "nothing is damaged" : r.problems() + " damaged"
+                            + (r.metadataProblems().isEmpty() ? "" : ", " + r.metadataProblems().size()
+                            + " problems in the metadata database"));
+            if (!r.sound() && !quiet) {
                 hints(r, lost[0]);
             }
-            return r.problems() == 0 ? 0 : 1;
+            return r.sound() ? 0 : 1;
         } catch (Exception e) {
             err.println("lading check: failed: " + e.getMessage());
             return 3;
@@ -122,6 +127,11 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private void hints(ContentCheck.Result r, int lost) {
+        if (!r.metadataProblems().isEmpty()) {
+            out.println("The metadata database is damaged. Stop the registry and put back the metadata.db of the last"
+                    + " backup\n(`lading backup`), or salvage what SQLite can still read with `sqlite3 metadata.db"
+                    + " .recover`.");
+        }
         boolean inPlace = r.findings().stream().anyMatch(f -> f.problem() != ContentCheck.Problem.MISSING
                 && f.movedTo() == null);
         if (inPlace) {

@@ -114,8 +114,9 @@ final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener
         Gauge.builder("lading.check.running", () -> maintenance.checkStatus().running().isPresent() ? 1 : 0)
                 .description("1 while a content check runs").register(registry);
         Gauge.builder("lading.check.damaged", () -> maintenance.checkStatus().last()
-                        .map(ContentCheck.Result::problems).orElse(0L))
-                .description("damaged blobs the last finished content check found (0 before the first)")
+                        .map(ContentCheck.Result::damaged).orElse(0L))
+                .description("damaged blobs, and problems of the metadata store, the last finished content check"
+                        + " found (0 before the first)")
                 .register(registry);
         Gauge.builder("lading.check.last.finished", () -> maintenance.checkStatus().last()
                         .map(r -> r.started().plus(r.took()).getEpochSecond()).orElse(0L)).baseUnit("seconds")

@@ -149,5 +149,16 @@ class BackupCommandTest {
             assertThat(files.filter(Files::isRegularFile).map(third::relativize).map(Path::toString))
                     .as("nothing of the corrupt copy is left behind").noneMatch(p -> p.startsWith("uploads"));
         }
+
+        // A metadata database with a problem of its own (a tag whose manifest is gone) is copied as it is, and said.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+                + data.resolve("metadata.db")); java.sql.Statement s = c.createStatement()) {
+            s.execute("INSERT INTO tags (repository_id, name, blob_id, updated_at) SELECT r.id, 'ghost', b.id, 0"
+                    + " FROM repositories r, blobs b WHERE b.digest = '" + intactDigest + "'");
+        }
+        Run ghost = backup("--data", data.toString(), "--to", third.toString(), "--quiet");
+        assertThat(ghost.exit()).isEqualTo(1);
+        assertThat(ghost.out()).contains("METADATA tag ghost of team/app names " + intactDigest)
+                .contains("the copy of the metadata database has 1 problems");
     }
 }

@@ -113,6 +113,18 @@ class CheckCommandTest {
         assertThat(badRate.exit()).isEqualTo(2);
         assertThat(badRate.err()).contains("--rate").contains("'fast' is not a size");
 
+        // A metadata database damaged behind the registry's back (a tag whose manifest row is gone).
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+                + data.resolve("metadata.db")); java.sql.Statement s = c.createStatement()) {
+            s.execute("INSERT INTO tags (repository_id, name, blob_id, updated_at) SELECT r.id, 'ghost', b.id, 0"
+                    + " FROM repositories r, blobs b WHERE b.digest = '" + lost + "'");
+        }
+        Run metadata = check("--data", data.toString());
+        assertThat(metadata.exit()).isEqualTo(1);
+        assertThat(metadata.out()).contains("METADATA tag ghost of team/app names " + lost
+                + ", which is not a manifest of that repository").contains("1 problems in the metadata database")
+                .contains("put back the metadata.db");
+
         Run wrongDir = check("--data", data.resolve("nothing here").toString());
         assertThat(wrongDir.exit()).isEqualTo(2);
         assertThat(wrongDir.err()).contains("no metadata database at").contains("--data");

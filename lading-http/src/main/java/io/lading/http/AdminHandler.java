@@ -287,6 +287,7 @@ public final class AdminHandler extends Handler.Abstract {
                 .put("blobs", r.blobs()).put("bytes", r.bytes())
                 .put("bytesRead", r.bytesRead()).put("problems", r.problems())
                 .put("findingsTruncated", r.problems() > r.findings().size());
+        r.metadataProblems().forEach(out.putArray("metadataProblems")::add);
         var findings = out.putArray("findings");
         for (ContentCheck.Finding f : r.findings()) {
             ObjectNode o = findings.addObject().put("digest", f.digest().toString()).put("size", f.size())

@@ -43,6 +43,8 @@ class ContentCheckApiTest {
             JsonNode clean = runCheck(reg, "?verify=true&verifyRate=1GiB");
             assertThat(clean.get("problems").asLong()).isZero();
             assertThat(clean.get("verifyRate").asLong()).isEqualTo(1L << 30);
+            assertThat(clean.get("metadataProblems").isArray()).isTrue();
+            assertThat(clean.get("metadataProblems")).isEmpty();
             assertThat(clean.get("blobs").asLong()).isEqualTo(4);
             assertThat(clean.get("bytesRead").asLong()).isGreaterThanOrEqualTo(200_000);
 

@@ -76,6 +76,17 @@ public interface MetadataStore extends AutoCloseable {
      */
     void copyTo(Path target);
 
+    /**
+     * Checks the store's own consistency (its files, its indexes, the references between its records, and that
+     * every tag names a manifest of its repository) and says what is wrong, one sentence per problem, at most
+     * {@value #INTEGRITY_PROBLEMS} of them; empty when it is sound. It reads the whole store, as one transaction
+     * sees it, while reads and writes go on.
+     */
+    List<String> integrityProblems();
+
+    /** The most problems {@link #integrityProblems} lists. */
+    int INTEGRITY_PROBLEMS = 100;
+
     /** Checks the store is reachable (health checks). */
     void ping();
 

@@ -32,6 +32,11 @@ public final class ObservedMetadataStore implements MetadataStore {
     }
 
     @Override
+    public java.util.List<String> integrityProblems() {
+        return delegate.integrityProblems();
+    }
+
+    @Override
     public <T> T read(Work<ReadTx, T> work) {
         long start = System.nanoTime();
         boolean failed = true;

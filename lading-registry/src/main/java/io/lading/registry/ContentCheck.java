@@ -23,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A consistency check of what the registry holds: for every blob the metadata records (manifests included), whether
+ * A consistency check of what the registry holds: first the metadata store's own integrity
+ * ({@link MetadataStore#integrityProblems}); then, for every blob the metadata records (manifests included), whether
  * its data is in storage (or staged in the metadata store) with the recorded size, and, when asked, whether its bytes
  * still hash to its digest. It finds content lost behind the registry's back (files deleted by hand, a restored
  * backup that is older than the database, a failing disk) before a client pulls it.
@@ -93,11 +94,23 @@ public final class ContentCheck {
     /**
      * What a check found. {@code findings} keeps the first {@value #KEPT}; {@code problems} counts all of them.
      * {@code bytes} is the recorded size of the blobs checked, {@code bytesRead} what was read to hash them.
+     * {@code metadataProblems} is what the metadata store found wrong with itself.
      */
     public record Result(Options options, Instant started, Duration took, long blobs, long bytes, long bytesRead,
-                         long problems, List<Finding> findings) {
+                         long problems, List<Finding> findings, List<String> metadataProblems) {
         public Result {
             findings = List.copyOf(findings);
+            metadataProblems = List.copyOf(metadataProblems);
+        }
+
+        /** Nothing damaged: neither blob data nor the metadata store. */
+        public boolean sound() {
+            return problems == 0 && metadataProblems.isEmpty();
+        }
+
+        /** Damaged blobs and problems of the metadata store together. */
+        public long damaged() {
+            return problems + metadataProblems.size();
         }
     }
 
@@ -219,6 +232,8 @@ public final class ContentCheck {
 
     private Result runLocked(Options options, Listener listener) {
         Instant started = clock.instant();
+        List<String> metadataProblems = metadata.integrityProblems();
+        metadataProblems.forEach(p -> LOG.error("content check: the metadata store is damaged: {}", p));
         io.lading.metadata.Usage total = metadata.read(tx -> tx.usage());
         Tally tally = new Tally(new Pacer(options.verifyRate(), nanoTime, sleeper));
         ByteBuffer buffer = options.verify() ? ByteBuffer.allocate(READ_BUFFER) : null;
@@ -246,10 +261,11 @@ public final class ContentCheck {
             listener.progress(p);
         });
         Duration took = Duration.between(started, clock.instant());
-        LOG.info("content check: {} blobs ({} bytes{}) checked in {} ms, {} damaged", tally.blobs, tally.bytes,
-                options.verify() ? ", all read and hashed" : ", presence and size", took.toMillis(), tally.problems);
+        LOG.info("content check: {} blobs ({} bytes{}) checked in {} ms, {} damaged, {} problems in the metadata"
+                        + " store", tally.blobs, tally.bytes, options.verify() ? ", all read and hashed"
+                        : ", presence and size", took.toMillis(), tally.problems, metadataProblems.size());
         return new Result(options, started, took, tally.blobs, tally.bytes, tally.read, tally.problems,
-                tally.findings);
+                tally.findings, metadataProblems);
     }
 
     private static void log(Finding f) {

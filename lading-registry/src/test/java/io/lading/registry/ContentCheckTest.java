@@ -298,6 +298,32 @@ class ContentCheckTest {
     }
 
     @Test
+    void aDamagedMetadataStoreIsReportedWithTheBlobsItStillRecords() throws Exception {
+        Digest config = push(REPO, "{}");
+        Digest layer = push(REPO, "layer");
+        Digest image = pushImage(config, List.of(layer), "v1");
+        staged.writeStaged();
+        ContentCheck.Result sound = check.run(statOnly(), new ContentCheck.Listener() {
+        });
+        assertThat(sound.sound()).isTrue();
+        assertThat(sound.metadataProblems()).isEmpty();
+
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("metadata.db"));
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("PRAGMA foreign_keys = OFF"); // the manifest's row goes behind the registry's back
+            s.execute("DELETE FROM manifest_references");
+            s.execute("DELETE FROM manifests");
+        }
+        ContentCheck.Result damaged = check.run(statOnly(), new ContentCheck.Listener() {
+        });
+        assertThat(damaged.metadataProblems()).containsExactly("tag v1 of " + REPO + " names " + image
+                + ", which is not a manifest of that repository");
+        assertThat(damaged.problems()).as("every blob's data is still there").isZero();
+        assertThat(damaged.sound()).isFalse();
+        assertThat(damaged.damaged()).isEqualTo(1);
+    }
+
+    @Test
     void oneCheckRunsAtATime() {
         push(REPO, "a");
         List<Throwable> second = new ArrayList<>();

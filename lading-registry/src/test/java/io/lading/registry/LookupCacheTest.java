@@ -152,6 +152,11 @@ class LookupCacheTest {
                 }
 
                 @Override
+                public java.util.List<String> integrityProblems() {
+                    return sqlite.integrityProblems();
+                }
+
+                @Override
                 public void ping() {
                 }
 

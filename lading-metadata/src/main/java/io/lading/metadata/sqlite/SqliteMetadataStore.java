@@ -683,6 +683,26 @@ public final class SqliteMetadataStore implements MetadataStore {
         }
     }
 
+    /**
+     * SQLite's {@code integrity_check} (b-trees, free pages, every index against its table) and
+     * {@code foreign_key_check}, then the one reference the schema cannot declare: a tag's manifest. A database
+     * too damaged to be read through is one problem, SQLite's message. The in-memory store is checked on its
+     * writer (holding it for the check, as {@link #copyTo} does); a file on a connection of its own.
+     */
+    @Override
+    public List<String> integrityProblems() {
+        try {
+            if (readers == null) {
+                return locked(() -> writer.integrityProblems());
+            }
+            try (Connection c = connect(url)) {
+                return SqliteTx.integrityProblems(c);
+            }
+        } catch (SQLException e) {
+            throw new MetadataException("cannot check the metadata store: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void ping() {
         read(tx -> tx.repositories(null, 1));

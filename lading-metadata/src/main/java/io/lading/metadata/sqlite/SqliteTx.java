@@ -120,6 +120,58 @@ final class SqliteTx implements WriteTx {
         }
     }
 
+    /** {@link SqliteMetadataStore#integrityProblems} on this connection (outside any transaction of it). */
+    List<String> integrityProblems() {
+        try {
+            return integrityProblems(connection);
+        } catch (SQLException e) {
+            throw fail("integrity check", e);
+        }
+    }
+
+    static List<String> integrityProblems(Connection c) throws SQLException {
+        int limit = io.lading.metadata.MetadataStore.INTEGRITY_PROBLEMS;
+        List<String> problems = new ArrayList<>();
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false); // one snapshot for the three checks
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA integrity_check(" + limit + ")")) {
+                while (rs.next()) {
+                    String row = rs.getString(1);
+                    if (!"ok".equals(row)) {
+                        problems.add("SQLite integrity check: " + row);
+                    }
+                }
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA foreign_key_check")) {
+                while (rs.next() && problems.size() < limit) {
+                    String rowid = rs.getString("rowid"); // null in tables WITHOUT ROWID
+                    problems.add("a row of " + rs.getString("table") + (rowid == null ? "" : " (rowid " + rowid + ")")
+                            + " refers to a row of " + rs.getString("parent") + " that does not exist");
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT r.name, t.name, b.digest FROM tags t"
+                    + " JOIN repositories r ON r.id = t.repository_id JOIN blobs b ON b.id = t.blob_id"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = t.repository_id"
+                    + " AND m.blob_id = t.blob_id) LIMIT " + limit)) {
+                while (rs.next() && problems.size() < limit) {
+                    problems.add("tag " + rs.getString(2) + " of " + rs.getString(1) + " names " + rs.getString(3)
+                            + ", which is not a manifest of that repository");
+                }
+            }
+        } catch (SQLException e) {
+            if (e instanceof org.sqlite.SQLiteException se && (se.getResultCode().code & 0xff) == 11) {
+                problems.add("the database cannot be read through: " + e.getMessage()); // SQLITE_CORRUPT
+            } else {
+                throw e;
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(autoCommit);
+        }
+        return problems;
+    }
+
     void close() {
         try {
             for (PreparedStatement ps : statements.values()) {

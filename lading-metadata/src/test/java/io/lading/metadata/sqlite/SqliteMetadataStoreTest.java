@@ -192,6 +192,67 @@ class SqliteMetadataStoreTest {
         }
     }
 
+    /**
+     * Damage of three kinds, made with SQL behind the store's back: an index that no longer matches its table, a
+     * row whose parent row is gone, and a tag whose manifest is gone. Each is found and said in words.
+     */
+    @Test
+    void integrityProblemsNameAnIndexThatDisagreesARowWithoutItsParentAndATagWithoutItsManifest(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("metadata.db");
+        ManifestRecord image = manifest("image", null);
+        ManifestRecord other = manifest("other", null);
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(file);
+             SqliteMetadataStore memory = SqliteMetadataStore.inMemory()) {
+            for (SqliteMetadataStore st : List.of(store, memory)) {
+                st.write(tx -> {
+                    tx.claimBlob(d("layer"), 5);
+                    tx.linkBlob(REPO, d("layer"));
+                    putManifest(tx, REPO, image, List.of(d("layer")), List.of());
+                    putManifest(tx, REPO, other, List.of(), List.of());
+                    tx.putTag(REPO, Tag.of("v1"), image.digest());
+                    tx.putTag(REPO, Tag.of("v2"), other.digest());
+                    return null;
+                });
+                assertThat(st.integrityProblems()).as("sound").isEmpty();
+            }
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("PRAGMA writable_schema = ON"); // the index now claims to hold another column
+            s.execute("UPDATE sqlite_schema SET sql = 'CREATE INDEX tags_by_blob ON tags (updated_at, repository_id)'"
+                    + " WHERE name = 'tags_by_blob'");
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("PRAGMA foreign_keys = OFF");
+            s.execute("DELETE FROM repository_blobs"); // the layer's link goes; then its blob row
+            s.execute("DELETE FROM manifest_references");
+            s.execute("DELETE FROM blobs WHERE digest = '" + d("layer") + "'");
+            s.execute("DELETE FROM manifests WHERE blob_id = (SELECT id FROM blobs WHERE digest = '"
+                    + other.digest() + "')");
+        }
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {
+            List<String> problems = store.integrityProblems();
+            assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("SQLite integrity check:")
+                    .contains("tags_by_blob"));
+            assertThat(problems).contains("tag v2 of " + REPO + " names " + other.digest()
+                    + ", which is not a manifest of that repository");
+            assertThat(problems).as("sound rows are not named").noneMatch(p -> p.contains("tag v1 "));
+            assertThat(problems).hasSizeLessThanOrEqualTo(io.lading.metadata.MetadataStore.INTEGRITY_PROBLEMS);
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("PRAGMA foreign_keys = OFF");
+            s.execute("DELETE FROM repositories");
+        }
+        try (SqliteMetadataStore store = SqliteMetadataStore.open(file)) {
+            assertThat(store.integrityProblems()).contains(
+                    "a row of tags refers to a row of repositories that does not exist",
+                    "a row of manifests refers to a row of repositories that does not exist");
+        }
+    }
+
     @Test
     void tagPagesAreKeysetScansInByteOrder() {
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
