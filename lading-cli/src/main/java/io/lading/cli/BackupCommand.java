@@ -3,8 +3,10 @@ package io.lading.cli;
 import io.lading.cli.config.ConfigException;
 import io.lading.cli.config.ConfigLoader;
 import io.lading.cli.config.LadingConfig;
+import io.lading.core.Digest;
 import io.lading.metadata.BlobRecord;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
+import io.lading.registry.Pacer;
 import io.lading.storage.BlobStore;
 import io.lading.storage.ContentMismatchException;
 import io.lading.storage.FileSystemDriver;
@@ -18,10 +20,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,6 +51,10 @@ import picocli.CommandLine.Option;
                 "3:the backup failed (the one before it, if any, is left as it was)"})
 final class BackupCommand implements Callable<Integer> {
     private static final int PAGE = 500;
+    /** Blobs up to this size are copied in batches ({@link Copier}); a backup holds at most a batch in memory. */
+    private static final int SMALL = 256 * 1024;
+    private static final int BATCH_FILES = 256;
+    private static final int BATCH_BYTES = 8 << 20;
     private static final String DATABASE = "metadata.db";
 
     @Option(names = "--config", paramLabel = "FILE", description = "distribution-format config.yml")
@@ -56,6 +66,11 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "DIR", required = true, description = "the backup's directory (created"
             + " if missing; a backup made before into it is brought up to date)")
     Path to;
+
+    @Option(names = "--rate", paramLabel = "SIZE", converter = SizeConverter.class, description = "read at most SIZE"
+            + " bytes of blob data per second (e.g. 200MiB), leaving the disk to the registry's clients (default: as"
+            + " fast as the disk gives them)")
+    long rate;
 
     @Option(names = {"-q", "--quiet"}, description = "print only problems and the summary")
     boolean quiet;
@@ -147,17 +162,6 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    /** Reports recorded content whose data could not be copied; none when nothing reaches it. */
-    private void damaged(SqliteMetadataStore copy, BlobRecord blob, Counts counts, ProgressLine progress,
-                         String message) {
-        if (copy.read(tx -> tx.blobUses(blob.digest(), 1)).isEmpty()) {
-            return; // a claim whose push had not stored its bytes yet, or the collector's: nothing uses it
-        }
-        counts.damaged++;
-        progress.end();
-        out.println(message);
-    }
-
     private static final class Counts {
         long recorded;
         long staged;
@@ -170,45 +174,116 @@ final class BackupCommand implements Callable<Integer> {
 
     /** Copies the data of every blob the database copy at {@code snapshot} records and holds no staged bytes of. */
     private Counts copyBlobs(Path snapshot, BlobStore source, BlobStore backup) {
-        Counts counts = new Counts();
         ProgressLine progress = new ProgressLine(err, !quiet && System.console() != null);
         try (SqliteMetadataStore copy = SqliteMetadataStore.open(snapshot)) {
-            counts.metadataProblems = copy.integrityProblems(); // the copy's indexes are rebuilt; its rows are not
-            counts.metadataProblems.forEach(p -> out.println("METADATA " + p));
+            Copier copier = new Copier(copy, source, backup, progress);
+            copier.counts.metadataProblems = copy.integrityProblems(); // the copy's indexes are rebuilt, not its rows
+            copier.counts.metadataProblems.forEach(p -> out.println("METADATA " + p));
             long total = copy.read(tx -> tx.usage()).blobs();
             copy.forEachBlob(PAGE, blob -> {
-                counts.recorded++;
-                Optional<byte[]> staged = copy.read(tx -> tx.staging().get(blob.digest()));
-                if (staged.isPresent()) {
-                    counts.staged++;
-                } else {
-                    copyOne(copy, blob, source, backup, counts, progress);
-                }
-                progress.draw("copying", counts.recorded, total, "  " + GcCommand.bytes(counts.copiedBytes));
+                copier.copy(blob);
+                progress.draw("copying", copier.counts.recorded, total, "  "
+                        + GcCommand.bytes(copier.counts.copiedBytes));
             });
+            copier.flush();
+            return copier.counts;
         } finally {
             progress.end();
         }
-        return counts;
     }
 
-    private void copyOne(SqliteMetadataStore copy, BlobRecord blob, BlobStore source, BlobStore backup, Counts counts,
-                         ProgressLine progress) {
-        try {
-            if (backup.copyFrom(source, blob.digest())) {
-                counts.copied++;
-                counts.copiedBytes += blob.size();
-            } else {
-                counts.present++;
+    /**
+     * Copies blob data into the backup. Small blobs are read whole and written in batches
+     * ({@link BlobStore#putSmall(java.util.Map)}: on the filesystem driver, two syncs of the file system per batch
+     * instead of an fsync of each file and its directory, which is what a backup of many manifests and configs
+     * spends its time on); larger ones one by one ({@link BlobStore#copyFrom}). Either way the data is durable
+     * before the backup's database names it: the database is moved into place after the last batch.
+     */
+    private final class Copier {
+        private final SqliteMetadataStore copy;
+        private final BlobStore source;
+        private final BlobStore backup;
+        private final ProgressLine progress;
+        private final LongConsumer pace;
+        private final Counts counts = new Counts();
+        private final Map<Digest, byte[]> batch = new LinkedHashMap<>();
+        private long batchBytes;
+
+        Copier(SqliteMetadataStore copy, BlobStore source, BlobStore backup, ProgressLine progress) {
+            this.copy = copy;
+            this.source = source;
+            this.backup = backup;
+            this.progress = progress;
+            Pacer pacer = new Pacer(rate);
+            this.pace = n -> {
+                try {
+                    pacer.paced(n);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CancellationException("the backup was interrupted");
+                }
+            };
+        }
+
+        void copy(BlobRecord blob) {
+            counts.recorded++;
+            if (copy.read(tx -> tx.staging().get(blob.digest())).isPresent()) {
+                counts.staged++; // its bytes are in the database
+                return;
             }
-        } catch (PathNotFoundException e) {
-            damaged(copy, blob, counts, progress, "no data for " + blob.digest() + " (" + GcCommand.bytes(blob.size())
-                    + ") in the registry's storage: not in the backup either");
-        } catch (ContentMismatchException e) {
-            damaged(copy, blob, counts, progress, e.getMessage() + " in the registry's storage (corrupt): not copied;"
-                    + " `lading check --verify --quarantine` moves it aside so that a push stores it again");
-        } catch (IOException e) {
-            throw new UncheckedIOException("copying " + blob.digest() + ": " + e.getMessage(), e);
+            try {
+                Optional<Long> have = backup.size(blob.digest());
+                if (have.isPresent() && have.get() == blob.size()) {
+                    counts.present++;
+                } else if (blob.size() <= SMALL && have.isEmpty()) {
+                    byte[] bytes = source.readVerified(blob.digest(), SMALL);
+                    pace.accept(bytes.length);
+                    batch.put(blob.digest(), bytes);
+                    batchBytes += bytes.length;
+                    if (batch.size() >= BATCH_FILES || batchBytes >= BATCH_BYTES) {
+                        flush();
+                    }
+                } else if (backup.copyFrom(source, blob.digest(), pace)) {
+                    counts.copied++;
+                    counts.copiedBytes += blob.size();
+                } else {
+                    counts.present++;
+                }
+            } catch (PathNotFoundException e) {
+                damaged(blob, "no data for " + blob.digest() + " (" + GcCommand.bytes(blob.size()) + ") in the"
+                        + " registry's storage: not in the backup either");
+            } catch (ContentMismatchException e) {
+                damaged(blob, e.getMessage() + " in the registry's storage (corrupt): not copied; `lading check"
+                        + " --verify --quarantine` moves it aside so that a push stores it again");
+            } catch (IOException e) {
+                throw new UncheckedIOException("copying " + blob.digest() + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Writes the small blobs read so far, durably. */
+        void flush() {
+            if (batch.isEmpty()) {
+                return;
+            }
+            try {
+                backup.putSmall(batch);
+            } catch (IOException e) {
+                throw new UncheckedIOException("copying " + batch.size() + " small blobs: " + e.getMessage(), e);
+            }
+            counts.copied += batch.size();
+            counts.copiedBytes += batchBytes;
+            batch.clear();
+            batchBytes = 0;
+        }
+
+        /** Reports recorded content whose data could not be copied; none when nothing reaches it. */
+        private void damaged(BlobRecord blob, String message) {
+            if (copy.read(tx -> tx.blobUses(blob.digest(), 1)).isEmpty()) {
+                return; // a claim whose push had not stored its bytes yet, or the collector's: nothing uses it
+            }
+            counts.damaged++;
+            progress.end();
+            out.println(message);
         }
     }
 }

@@ -29,7 +29,9 @@ class BackupCommandTest {
 
     private static Run run(java.util.concurrent.Callable<Integer> command, ByteArrayOutputStream out,
                            ByteArrayOutputStream err, String... args) {
-        int exit = new CommandLine(command).execute(args);
+        int exit = new CommandLine(command) // picocli's own (usage) errors go where the command's do
+                .setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true))
+                .execute(args);
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -98,7 +100,7 @@ class BackupCommandTest {
             assertThat(first.out()).contains("3 blobs recorded").contains(" there already");
 
             laterDigest = push(base, later);
-            Run second = backup("--data", data.toString(), "--to", copy.toString(), "--quiet");
+            Run second = backup("--data", data.toString(), "--to", copy.toString(), "--quiet", "--rate", "100MiB");
             assertThat(second.exit()).as(second.err()).isZero();
             assertThat(second.out()).as("only the new layer is copied (the staged blobs are in the database)")
                     .contains("4 blobs recorded").contains("1 copied (293.0 KiB)");
@@ -126,6 +128,9 @@ class BackupCommandTest {
         Run inside = backup("--data", data.toString(), "--to", data.resolve("b").toString());
         assertThat(inside.exit()).isEqualTo(2);
         assertThat(inside.err()).contains("must be outside the registry's directory");
+        Run badRate = backup("--data", data.toString(), "--to", dir.resolve("b").toString(), "--rate", "-5");
+        assertThat(badRate.exit()).isEqualTo(2);
+        assertThat(badRate.err()).contains("--rate").contains("'-5' is not a size");
         Run nowhere = backup("--data", dir.resolve("nothing").toString(), "--to", dir.resolve("b").toString());
         assertThat(nowhere.exit()).isEqualTo(2);
         assertThat(nowhere.err()).contains("no metadata database");

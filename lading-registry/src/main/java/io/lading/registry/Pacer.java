@@ -4,11 +4,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Holds a stream of bytes to a rate: after each piece it sleeps until that piece is due. A background reader (a
- * content check that hashes the whole store) uses it to leave the disk to clients. Time spent not reading counts
+ * content check that hashes the whole store, a backup) uses it to leave the disk to clients. Time spent not reading counts
  * as credit for at most {@link #CREDIT_NANOS}, so a stretch of small or cached reads cannot buy a long burst later.
  * Not thread-safe: one reader paces itself.
  */
-final class Pacer {
+public final class Pacer {
     /** Sleeps for a number of nanoseconds; tests pass one that only advances their clock. */
     interface Sleeper {
         void sleep(long nanos) throws InterruptedException;
@@ -24,6 +24,10 @@ final class Pacer {
     private long due = Long.MIN_VALUE;
 
     /** @param bytesPerSecond the rate; 0 or less for no limit */
+    public Pacer(long bytesPerSecond) {
+        this(bytesPerSecond, System::nanoTime, Sleeper.THREAD);
+    }
+
     Pacer(long bytesPerSecond, LongSupplier nanoTime, Sleeper sleeper) {
         this.bytesPerSecond = bytesPerSecond;
         this.nanoTime = nanoTime;
@@ -31,7 +35,7 @@ final class Pacer {
     }
 
     /** Counts {@code n} bytes just read, and sleeps while they are ahead of the rate. */
-    void paced(long n) throws InterruptedException {
+    public void paced(long n) throws InterruptedException {
         if (bytesPerSecond <= 0 || n <= 0) {
             return;
         }

@@ -204,6 +204,15 @@ public final class BlobStore {
      * @throws ContentMismatchException when the source's data does not hash to {@code digest}; nothing is copied
      */
     public boolean copyFrom(BlobStore source, Digest digest) throws IOException {
+        return copyFrom(source, digest, n -> { });
+    }
+
+    /**
+     * As {@link #copyFrom(BlobStore, Digest)}, telling {@code afterRead} the size of each piece read from
+     * {@code source} before it is written (a caller that paces its reads waits there).
+     */
+    public boolean copyFrom(BlobStore source, Digest digest, java.util.function.LongConsumer afterRead)
+            throws IOException {
         long size = source.size(digest).orElseThrow(() -> new PathNotFoundException(blobPath(digest)));
         Optional<Long> have = size(digest);
         if (have.isPresent() && have.get() == size) {
@@ -214,7 +223,9 @@ public final class BlobStore {
              StorageDriver.FileWriter out = driver.writer(uploadPath(id), 0, size)) {
             Digest.Digester digester = digest.algorithm().digester();
             ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-            while (in.read(buffer.clear()) >= 0) {
+            int n;
+            while ((n = in.read(buffer.clear())) >= 0) {
+                afterRead.accept(n);
                 buffer.flip();
                 digester.update(buffer.duplicate());
                 while (buffer.hasRemaining()) {
@@ -319,6 +330,29 @@ public final class BlobStore {
         if (!files.isEmpty()) {
             driver.putAll(files, uploadPath(UUID.randomUUID())); // an orphan upload directory if we crash
         }
+    }
+
+    /**
+     * Reads small content whole, past the driver's caches ({@link #openUncached}), and checks it against its digest:
+     * for a copy of many small blobs in one batch ({@link #putSmall(Map)}).
+     *
+     * @throws PathNotFoundException when missing
+     * @throws ContentMismatchException when its bytes do not hash to {@code digest}
+     */
+    public byte[] readVerified(Digest digest, int maxBytes) throws IOException {
+        byte[] bytes;
+        try (ReadableByteChannel ch = openUncached(digest);
+             InputStream in = java.nio.channels.Channels.newInputStream(ch)) {
+            bytes = in.readNBytes(maxBytes + 1);
+        }
+        if (bytes.length > maxBytes) {
+            throw new IOException("content of " + digest + " exceeds " + maxBytes + " bytes");
+        }
+        Digest actual = Digest.of(digest.algorithm(), bytes);
+        if (!actual.equals(digest)) {
+            throw new ContentMismatchException(digest, actual);
+        }
+        return bytes;
     }
 
     /** Reads small content (a manifest) whole. @throws PathNotFoundException when missing */

@@ -90,6 +90,47 @@ abstract class StorageDriverContract {
         }
     }
 
+    /** A backup's copy: verified on the way, each piece read told to the caller, skipped when already there. */
+    @Test
+    void blobStoreCopiesVerifiedContentBetweenStoresAndTellsEachPieceRead() throws Exception {
+        BlobStore source = new BlobStore(driver);
+        BlobStore target = new BlobStore(new InMemoryDriver());
+        byte[] content = new byte[3 * DirectFileReader.CHUNK + 99];
+        new java.util.Random(4).nextBytes(content);
+        Digest digest = Digest.of(Digest.Algorithm.SHA256, content);
+        try (StorageDriver.FileWriter w = driver.writer(BlobStore.blobPath(digest), 0, content.length)) {
+            w.write(ByteBuffer.wrap(content));
+            w.commit();
+        }
+        java.util.List<Long> pieces = new java.util.ArrayList<>();
+        assertThat(target.copyFrom(source, digest, pieces::add)).isTrue();
+        assertThat(pieces.stream().mapToLong(Long::longValue).sum()).isEqualTo(content.length);
+        try (ReadableByteChannel ch = target.open(digest, 0)) {
+            assertThat(Channels.newInputStream(ch).readAllBytes()).isEqualTo(content);
+        }
+        assertThat(target.copyFrom(source, digest)).as("already there").isFalse();
+
+        Digest other = Digest.of(Digest.Algorithm.SHA256, "other".getBytes(StandardCharsets.UTF_8));
+        try (StorageDriver.FileWriter w = driver.writer(BlobStore.blobPath(other), 0, 5)) {
+            w.write(ByteBuffer.wrap("0ther".getBytes(StandardCharsets.UTF_8)));
+            w.commit();
+        }
+        assertThatThrownBy(() -> target.copyFrom(source, other)).isInstanceOf(ContentMismatchException.class)
+                .hasMessageContaining(other + " hashes to " + Digest.of(Digest.Algorithm.SHA256,
+                        "0ther".getBytes(StandardCharsets.UTF_8)));
+        assertThat(target.size(other)).as("nothing of it copied").isEmpty();
+        assertThat(target.driver().list("/uploads")).as("no upload left behind").isEmpty();
+
+        // The batch path's read: whole, verified, bounded.
+        assertThat(source.readVerified(digest, content.length)).isEqualTo(content);
+        assertThatThrownBy(() -> source.readVerified(other, 100)).isInstanceOf(ContentMismatchException.class);
+        assertThatThrownBy(() -> source.readVerified(digest, 1000)).hasMessageContaining("exceeds 1000 bytes");
+        assertThatThrownBy(() -> source.readVerified(Digest.of(Digest.Algorithm.SHA256, new byte[1]), 100))
+                .isInstanceOf(PathNotFoundException.class);
+        target.putSmall(java.util.Map.of(other, "other".getBytes(StandardCharsets.UTF_8)));
+        assertThat(target.size(other)).as("a batch of good bytes").contains(5L);
+    }
+
     @Test
     void writerResumesAtOffsetAndDropsWhatFollowed() throws Exception {
         write("/u/data", 0, "0123456789");
