@@ -134,7 +134,12 @@ final class BackupCommand implements Callable<Integer> {
             BlobStore source = new BlobStore(stores.driver());
             BlobStore backup = new BlobStore(new FileSystemDriver(target));
             Counts counts = copyBlobs(partial, source, backup);
-            Files.move(partial, targetDb, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Path installed = targetDb;
+            if (!counts.metadataProblems.isEmpty() && Files.exists(targetDb)) {
+                // A damaged copy must not replace a backup that may be sound: it is kept beside it instead.
+                installed = target.resolve(DATABASE + "." + System.currentTimeMillis() + ".damaged");
+            }
+            Files.move(partial, installed, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             try (FileChannel dir = FileChannel.open(target, StandardOpenOption.READ)) {
                 dir.force(true);
             }
@@ -142,9 +147,10 @@ final class BackupCommand implements Callable<Integer> {
                             + " %d there already; %.1f s%n", target, counts.recorded, counts.staged, counts.copied,
                     GcCommand.bytes(counts.copiedBytes), counts.present, (System.nanoTime() - started) / 1e9);
             if (!counts.metadataProblems.isEmpty()) {
-                out.printf(Locale.ROOT, "the copy of the metadata database has %d problems (listed), as the"
-                        + " registry's has; `lading check` on the registry lists them too%n",
-                        counts.metadataProblems.size());
+                out.printf(Locale.ROOT, "the copy of the metadata database has %d problems (listed), which came from"
+                        + " the registry's (`lading check` lists them)%s%n", counts.metadataProblems.size(),
+                        installed.equals(targetDb) ? "" : "; the backup's metadata.db from before is kept, and this"
+                                + " copy is " + installed);
             }
             if (counts.damaged > 0) {
                 out.printf(Locale.ROOT, "%d recorded blobs had no sound data to copy; `lading check --verify` on the"

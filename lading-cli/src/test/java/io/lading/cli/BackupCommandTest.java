@@ -161,9 +161,17 @@ class BackupCommandTest {
             s.execute("INSERT INTO tags (repository_id, name, blob_id, updated_at) SELECT r.id, 'ghost', b.id, 0"
                     + " FROM repositories r, blobs b WHERE b.digest = '" + intactDigest + "'");
         }
+        byte[] soundDatabase = Files.readAllBytes(third.resolve("metadata.db"));
         Run ghost = backup("--data", data.toString(), "--to", third.toString(), "--quiet");
         assertThat(ghost.exit()).isEqualTo(1);
         assertThat(ghost.out()).contains("METADATA tag ghost of team/app names " + intactDigest)
-                .contains("the copy of the metadata database has 1 problems");
+                .contains("the copy of the metadata database has 1 problems")
+                .contains("the backup's metadata.db from before is kept");
+        assertThat(third.resolve("metadata.db")).as("a damaged copy does not replace a sound backup")
+                .hasBinaryContent(soundDatabase);
+        try (var files = Files.list(third)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.startsWith("metadata.db.") && n.endsWith(".damaged"));
+        }
     }
 }
