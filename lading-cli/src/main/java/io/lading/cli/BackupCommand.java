@@ -26,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
 import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -221,14 +220,7 @@ final class BackupCommand implements Callable<Integer> {
             this.backup = backup;
             this.progress = progress;
             Pacer pacer = new Pacer(rate);
-            this.pace = n -> {
-                try {
-                    pacer.paced(n);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new CancellationException("the backup was interrupted");
-                }
-            };
+            this.pace = n -> pacer.pacedOrStop(n, "the backup was interrupted");
         }
 
         void copy(BlobRecord blob) {

@@ -156,11 +156,7 @@ class BackupCommandTest {
         }
 
         // A metadata database with a problem of its own (a tag whose manifest is gone) is copied as it is, and said.
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
-                + data.resolve("metadata.db")); java.sql.Statement s = c.createStatement()) {
-            s.execute("INSERT INTO tags (repository_id, name, blob_id, updated_at) SELECT r.id, 'ghost', b.id, 0"
-                    + " FROM repositories r, blobs b WHERE b.digest = '" + intactDigest + "'");
-        }
+        MetadataDamage.ghostTag(data, intactDigest);
         byte[] soundDatabase = Files.readAllBytes(third.resolve("metadata.db"));
         Run ghost = backup("--data", data.toString(), "--to", third.toString(), "--quiet");
         assertThat(ghost.exit()).isEqualTo(1);

@@ -114,11 +114,7 @@ class CheckCommandTest {
         assertThat(badRate.err()).contains("--rate").contains("'fast' is not a size");
 
         // A metadata database damaged behind the registry's back (a tag whose manifest row is gone).
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:"
-                + data.resolve("metadata.db")); java.sql.Statement s = c.createStatement()) {
-            s.execute("INSERT INTO tags (repository_id, name, blob_id, updated_at) SELECT r.id, 'ghost', b.id, 0"
-                    + " FROM repositories r, blobs b WHERE b.digest = '" + lost + "'");
-        }
+        MetadataDamage.ghostTag(data, lost);
         Run metadata = check("--data", data.toString());
         assertThat(metadata.exit()).isEqualTo(1);
         assertThat(metadata.out()).contains("METADATA tag ghost of team/app names " + lost

@@ -221,12 +221,7 @@ public final class ContentCheck {
         /** Counts {@code n} bytes read to hash them; waits while reading is ahead of the rate asked. */
         void read(long n) {
             read += n;
-            try {
-                pacer.paced(n);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw stopped();
-            }
+            pacer.pacedOrStop(n, STOPPED);
         }
     }
 
@@ -292,8 +287,10 @@ public final class ContentCheck {
         return sb.toString();
     }
 
+    private static final String STOPPED = "content check stopped: its thread was interrupted";
+
     private static CancellationException stopped() {
-        return new CancellationException("content check stopped: its thread was interrupted");
+        return new CancellationException(STOPPED);
     }
 
     /** What is wrong with a blob's data; {@code movable} when it is in storage (and so can go to quarantine). */

@@ -34,6 +34,19 @@ public final class Pacer {
         this.sleeper = sleeper;
     }
 
+    /**
+     * As {@link #paced}, for work that an interrupt ends: the interrupt is set again, and a CancellationException
+     * saying {@code stopped} ends the caller's work.
+     */
+    public void pacedOrStop(long n, String stopped) {
+        try {
+            paced(n);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException(stopped);
+        }
+    }
+
     /** Counts {@code n} bytes just read, and sleeps while they are ahead of the rate. */
     public void paced(long n) throws InterruptedException {
         if (bytesPerSecond <= 0 || n <= 0) {
