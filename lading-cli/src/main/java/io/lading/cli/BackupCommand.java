@@ -233,7 +233,8 @@ final class BackupCommand implements Callable<Integer> {
                 Optional<Long> have = backup.size(blob.digest());
                 if (have.isPresent() && have.get() == blob.size()) {
                     counts.present++;
-                } else if (blob.size() <= SMALL && have.isEmpty()) {
+                } else if (blob.size() <= SMALL && have.isEmpty()
+                        && source.size(blob.digest()).orElse(-1L) == blob.size()) { // else copyFrom says what is wrong
                     byte[] bytes = source.readVerified(blob.digest(), SMALL);
                     pace.accept(bytes.length);
                     batch.put(blob.digest(), bytes);
