@@ -128,9 +128,10 @@ final class CheckCommand implements Callable<Integer> {
 
     private void hints(ContentCheck.Result r, int lost) {
         if (!r.metadataProblems().isEmpty()) {
-            out.println("The metadata database is damaged. Stop the registry and put back the metadata.db of the last"
-                    + " backup\n(`lading backup`), or salvage what SQLite can still read with `sqlite3 metadata.db"
-                    + " .recover`.");
+            out.println("The metadata database is damaged. Stop the registry, move metadata.db, metadata.db-wal and"
+                    + " metadata.db-shm\naside, and put back the metadata.db of the last backup (`lading backup`); or"
+                    + " salvage what\nSQLite can still read with `sqlite3 metadata.db .recover`. Then run `lading"
+                    + " check` again.");
         }
         boolean inPlace = r.findings().stream().anyMatch(f -> f.problem() != ContentCheck.Problem.MISSING
                 && f.movedTo() == null);
