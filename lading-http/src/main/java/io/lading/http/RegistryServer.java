@@ -126,6 +126,11 @@ public final class RegistryServer implements AutoCloseable {
         f.setCipherComparator(HTTP2Cipher.COMPARATOR);
         f.setIncludeProtocols(tls.minimum().equals("TLSv1.3") ? new String[]{"TLSv1.3"}
                 : new String[]{"TLSv1.2", "TLSv1.3"});
+        if (!tls.cipherSuites().isEmpty()) {
+            f.setExcludeCipherSuites(); // the operator's list, exactly: without Jetty's default exclusions
+            f.setIncludeCipherSuites(tls.cipherSuites().stream().map(java.util.regex.Pattern::quote)
+                    .toArray(String[]::new));
+        }
         return f;
     }
 

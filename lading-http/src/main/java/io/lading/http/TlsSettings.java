@@ -10,9 +10,18 @@ import java.util.List;
  * @param key         PEM: its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
  * @param clientCas   PEM files of the CAs client certificates must chain to; empty: no client certificates (mTLS)
  * @param minimum     the oldest TLS version accepted: TLSv1.2 (distribution's default) or TLSv1.3
+ * @param cipherSuites the only cipher suites offered, by their standard names; empty for the JDK's and Jetty's
+ *                     defaults
  */
-public record TlsSettings(Path certificate, Path key, List<Path> clientCas, String minimum) {
+public record TlsSettings(Path certificate, Path key, List<Path> clientCas, String minimum,
+                          List<String> cipherSuites) {
     public TlsSettings {
         clientCas = List.copyOf(clientCas);
+        cipherSuites = List.copyOf(cipherSuites);
+    }
+
+    /** With the default cipher suites. */
+    public TlsSettings(Path certificate, Path key, List<Path> clientCas, String minimum) {
+        this(certificate, key, clientCas, minimum, List.of());
     }
 }

@@ -43,7 +43,7 @@ public final class ConfigLoader {
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
             "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
-            "http.prefix", "http.tls.letsencrypt", "http.tls.ciphersuites", "http.debug.tls", "http.http2", "http.h2c",
+            "http.prefix", "http.tls.letsencrypt", "http.debug.tls", "http.http2", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -341,7 +341,7 @@ public final class ConfigLoader {
             debug = new LadingConfig.Debug(debugAddr, prometheus, prometheusPath);
         }
         LadingConfig.Http http = new LadingConfig.Http(addr, host, string(root, "http.secret", ""),
-                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug, tls(root));
+                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug, tls(root, warnings));
 
         LadingConfig.Storage storage = storage(root, fromFile, dataDir);
         LadingConfig.Validation validation = validation(root);
@@ -395,8 +395,8 @@ public final class ConfigLoader {
                 List.copyOf(warnings));
     }
 
-    /** http.tls.{certificate,key,clientcas,minimumtls}; null without a certificate. */
-    private io.lading.http.TlsSettings tls(ConfigNode root) {
+    /** http.tls.{certificate,key,clientcas,minimumtls,ciphersuites}; null without a certificate. */
+    private io.lading.http.TlsSettings tls(ConfigNode root, List<String> warnings) {
         String cert = string(root, "http.tls.certificate", null);
         String key = string(root, "http.tls.key", null);
         List<String> cas = strings(root, "http.tls.clientcas");
@@ -429,7 +429,67 @@ public final class ConfigLoader {
             }
         }
         return new io.lading.http.TlsSettings(Path.of(cert), Path.of(key), cas.stream().map(Path::of).toList(),
-                protocol);
+                protocol, cipherSuites(root, protocol, warnings));
+    }
+
+    /** The cipher suites distribution accepts in http.tls.ciphersuites (its configuration reference). */
+    private static final Set<String> DISTRIBUTION_SUITES = Set.of(
+            "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256");
+
+    /**
+     * http.tls.ciphersuites, as distribution reads it: the TLS 1.2 suites offered, by their standard names (the
+     * JDK's are the same). TLS 1.3 suites cannot be chosen in Go's crypto/tls, so they stay on, and naming them
+     * changes nothing. A name distribution does not know is an error; one it knows that this JDK does not offer
+     * (RC4, 3DES) is left out with a warning, so that a distribution config still starts. Empty: the defaults.
+     */
+    private List<String> cipherSuites(ConfigNode root, String minimum, List<String> warnings) {
+        List<String> names = strings(root, "http.tls.ciphersuites");
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        String origin = at(root, "http.tls.ciphersuites").origin;
+        List<String> offered;
+        try {
+            offered = List.of(javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new ConfigException(origin + ": http.tls.ciphersuites: the JDK offers no TLS (" + e.getMessage()
+                    + ")");
+        }
+        List<String> suites = new ArrayList<>();
+        for (String name : names) {
+            if (!DISTRIBUTION_SUITES.contains(name)) {
+                throw new ConfigException(origin + ": http.tls.ciphersuites: unknown cipher suite '" + name + "'");
+            }
+            if (tls13(name)) {
+                continue;
+            }
+            if (offered.contains(name)) {
+                suites.add(name);
+            } else {
+                warnings.add("http.tls.ciphersuites " + name + " (not offered by this JDK; left out)");
+            }
+        }
+        if (suites.isEmpty() && minimum.equals("TLSv1.2")) {
+            throw new ConfigException(origin + ": http.tls.ciphersuites leaves no TLS 1.2 cipher suite this JDK"
+                    + " offers; name one it does (for example TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or set"
+                    + " http.tls.minimumtls to tls1.3");
+        }
+        offered.stream().filter(ConfigLoader::tls13).forEach(suites::add);
+        return suites;
+    }
+
+    private static boolean tls13(String suite) {
+        return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
     }
 
     void checkAddress(ConfigNode root, String addr, String key) {

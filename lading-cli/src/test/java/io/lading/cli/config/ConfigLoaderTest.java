@@ -15,6 +15,39 @@ class ConfigLoaderTest {
     @TempDir
     Path dir;
 
+    /**
+     * http.tls.ciphersuites as distribution reads it: its names, the TLS 1.2 ones offered; TLS 1.3 suites stay on
+     * (Go's crypto/tls cannot turn them off); a suite this JDK does not offer is left out with a warning, so a
+     * distribution config still starts; an unknown name, or a list that leaves TLS 1.2 nothing, is an error.
+     */
+    @Test
+    void cipherSuitesAreDistributionsNamesWithTls13AlwaysOnAndUnofferedOnesLeftOut() throws Exception {
+        Path cert = Files.writeString(dir.resolve("c.pem"), "not parsed here");
+        Path key = Files.writeString(dir.resolve("k.pem"), "not parsed here");
+        Path data = dir.resolve("data");
+        String tls = "version: 0.1\nhttp:\n  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+        LadingConfig c = ConfigLoader.load(write(tls + "    ciphersuites:\n"
+                + "      - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n      - TLS_RSA_WITH_RC4_128_SHA\n"
+                + "      - TLS_AES_128_GCM_SHA256\n"), Map.of(), data);
+        assertThat(c.http().tls().cipherSuites()).startsWith("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")
+                .contains("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+                .doesNotContain("TLS_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+        assertThat(c.warnings()).contains("http.tls.ciphersuites TLS_RSA_WITH_RC4_128_SHA (not offered by this JDK;"
+                + " left out)").noneMatch(w -> w.equals("http.tls.ciphersuites"));
+        assertThat(ConfigLoader.load(write(tls), Map.of(), data).http().tls().cipherSuites())
+                .as("not set: the defaults").isEmpty();
+
+        Path unknown = write(tls + "    ciphersuites:\n      - TLS_MADE_UP_WITH_ROT13\n");
+        assertThatThrownBy(() -> ConfigLoader.load(unknown, Map.of(), data)).hasMessageContaining("line 6")
+                .hasMessageContaining("unknown cipher suite 'TLS_MADE_UP_WITH_ROT13'");
+        Path rc4 = write(tls + "    ciphersuites: [TLS_RSA_WITH_RC4_128_SHA]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(rc4, Map.of(), data))
+                .hasMessageContaining("leaves no TLS 1.2 cipher suite this JDK offers");
+        Path only13 = write(tls + "    minimumtls: tls1.3\n    ciphersuites: [TLS_RSA_WITH_RC4_128_SHA]\n");
+        assertThat(ConfigLoader.load(only13, Map.of(), data).http().tls().cipherSuites())
+                .allMatch(suite -> suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")).isNotEmpty();
+    }
+
     private Path write(String yaml) throws Exception {
         Path p = dir.resolve("config.yml");
         Files.writeString(p, yaml);
