@@ -95,11 +95,16 @@ public final class RegistryServer implements AutoCloseable {
             http.addCustomizer(new SecureRequestCustomizer(false)); // SNI is not checked: one certificate
             ssl = sslContext(tls);
             tlsStamp = stamp(tls);
-            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
-            alpn.setDefaultProtocol("http/1.1");
-            connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2,
-                    http1(http));
+            if (tls.http2()) {
+                HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+                ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+                alpn.setDefaultProtocol("http/1.1");
+                connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2,
+                        http1(http));
+            } else { // http.http2.disabled: no ALPN, so every client speaks HTTP/1.1
+                HttpConnectionFactory h1 = http1(http);
+                connector = new ServerConnector(server, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
+            }
         }
         connector.setHost(address.getHostString());
         connector.setPort(address.getPort());

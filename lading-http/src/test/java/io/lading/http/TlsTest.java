@@ -183,7 +183,7 @@ class TlsTest {
         String cbc = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"; // in Jetty's default exclusions (a _SHA suffix)
         List<String> suites = new java.util.ArrayList<>(List.of(listed, cbc, "TLS_AES_128_GCM_SHA256",
                 "TLS_AES_256_GCM_SHA384"));
-        try (TestRegistry r = new TestRegistry(new TlsSettings(cert, key, List.of(), "TLSv1.2", suites))) {
+        try (TestRegistry r = new TestRegistry(new TlsSettings(cert, key, List.of(), "TLSv1.2", suites, true))) {
             SSLContext ctx = pki.clientContext(null, "TLS");
             for (String suite : List.of(listed, cbc)) {
                 HttpResponse<String> ok = getWith(ctx, r.base + "/v2/", "TLSv1.2", suite);
@@ -194,6 +194,25 @@ class TlsTest {
                     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")).as("not in the list").isInstanceOf(IOException.class);
             HttpResponse<String> tls13 = get(ctx, r.base + "/v2/", HttpClient.Version.HTTP_1_1, "TLSv1.3");
             assertThat(tls13.statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** http.http2.disabled: no ALPN, so a client that would speak HTTP/2 speaks HTTP/1.1. */
+    @Test
+    void http2CanBeTurnedOff(@TempDir Path dir) throws Exception {
+        TestPki pki = new TestPki("Lading Test CA");
+        Path cert = dir.resolve("server.crt");
+        Path key = dir.resolve("server.key");
+        pki.issue("registry").write(cert, key);
+        SSLContext ctx = pki.clientContext(null, "TLS");
+        try (TestRegistry r = new TestRegistry(new TlsSettings(cert, key, List.of(), "TLSv1.2", List.of(), false))) {
+            HttpResponse<String> one = get(ctx, r.base + "/v2/", HttpClient.Version.HTTP_2);
+            assertThat(one.statusCode()).isEqualTo(200);
+            assertThat(one.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        }
+        try (TestRegistry r = new TestRegistry(new TlsSettings(cert, key, List.of(), "TLSv1.2", List.of(), true))) {
+            assertThat(get(ctx, r.base + "/v2/", HttpClient.Version.HTTP_2).version())
+                    .isEqualTo(HttpClient.Version.HTTP_2);
         }
     }
 

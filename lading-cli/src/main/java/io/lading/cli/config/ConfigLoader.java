@@ -43,7 +43,7 @@ public final class ConfigLoader {
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
             "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
-            "http.prefix", "http.tls.letsencrypt", "http.debug.tls", "http.http2", "http.h2c",
+            "http.prefix", "http.tls.letsencrypt", "http.debug.tls", "http.h2c",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -395,12 +395,16 @@ public final class ConfigLoader {
                 List.copyOf(warnings));
     }
 
-    /** http.tls.{certificate,key,clientcas,minimumtls,ciphersuites}; null without a certificate. */
+    /**
+     * http.tls.{certificate,key,clientcas,minimumtls,ciphersuites} and http.http2.disabled; null without a
+     * certificate (http.http2 is then ignored, as distribution ignores it without TLS).
+     */
     private io.lading.http.TlsSettings tls(ConfigNode root, List<String> warnings) {
         String cert = string(root, "http.tls.certificate", null);
         String key = string(root, "http.tls.key", null);
         List<String> cas = strings(root, "http.tls.clientcas");
         String minimum = string(root, "http.tls.minimumtls", "tls1.2");
+        boolean http2 = !bool(root, "http.http2.disabled", false); // read (and checked) with or without TLS
         if (cert == null && key == null) {
             if (!cas.isEmpty()) {
                 throw new ConfigException(at(root, "http.tls.clientcas").origin + ": http.tls.clientcas needs"
@@ -429,7 +433,7 @@ public final class ConfigLoader {
             }
         }
         return new io.lading.http.TlsSettings(Path.of(cert), Path.of(key), cas.stream().map(Path::of).toList(),
-                protocol, cipherSuites(root, protocol, warnings));
+                protocol, cipherSuites(root, protocol, warnings), http2);
     }
 
     /** The cipher suites distribution accepts in http.tls.ciphersuites (its configuration reference). */

@@ -36,6 +36,13 @@ class ConfigLoaderTest {
                 + " left out)").noneMatch(w -> w.equals("http.tls.ciphersuites"));
         assertThat(ConfigLoader.load(write(tls), Map.of(), data).http().tls().cipherSuites())
                 .as("not set: the defaults").isEmpty();
+        assertThat(ConfigLoader.load(write(tls), Map.of(), data).http().tls().http2()).isTrue();
+        assertThat(ConfigLoader.load(write(tls + "  http2:\n    disabled: true\n"), Map.of(), data).http().tls()
+                .http2()).isFalse();
+        LadingConfig plain = ConfigLoader.load(write("version: 0.1\nhttp:\n  http2:\n    disabled: true\n"), Map.of(),
+                data);
+        assertThat(plain.http().tls()).as("http.http2 without TLS is ignored, as by distribution").isNull();
+        assertThat(plain.warnings()).noneMatch(w -> w.startsWith("http.http2"));
 
         Path unknown = write(tls + "    ciphersuites:\n      - TLS_MADE_UP_WITH_ROT13\n");
         assertThatThrownBy(() -> ConfigLoader.load(unknown, Map.of(), data)).hasMessageContaining("line 6")
