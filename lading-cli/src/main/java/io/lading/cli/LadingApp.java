@@ -137,7 +137,7 @@ public final class LadingApp implements AutoCloseable {
                 config.auth().rules() != null), access.gate(), access.tokens(),
                 requestObserver(staged, metrics), tracing.openTelemetry()),
                 address(config.http().addr()), config.http().drainTimeout(), config.http().tls(),
-                config.lading().sendfile());
+                config.lading().sendfile(), config.http().h2c());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
             health = new Health(driver, metadata, config.health());

@@ -337,8 +337,10 @@ public final class RegistryHandler extends Handler.Abstract {
             return;
         }
         try (ReadableByteChannel ch = blobs.open(name, digest, size, start)) {
-            if (ch instanceof FileChannel file && length >= ZERO_COPY_MIN && c.request().getConnectionMetaData()
-                    .getConnection().getEndPoint() instanceof ZeroCopyEndPoint endPoint) {
+            var connection = c.request().getConnectionMetaData();
+            if (ch instanceof FileChannel file && length >= ZERO_COPY_MIN
+                    && connection.getHttpVersion() == org.eclipse.jetty.http.HttpVersion.HTTP_1_1 // not h2c's frames
+                    && connection.getConnection().getEndPoint() instanceof ZeroCopyEndPoint endPoint) {
                 sendFile(c, endPoint, file, length);
             } else {
                 sendChannel(c, ch, length, digest);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.DetectorConnectionFactory;
@@ -66,6 +67,15 @@ public final class RegistryServer implements AutoCloseable {
      */
     public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls,
                           boolean sendfile) throws IOException {
+        this(handler, address, drainTimeout, tls, sendfile, false);
+    }
+
+    /**
+     * @param h2c without TLS, also speak HTTP/2 in clear text (http.h2c.enabled), to clients that ask by an
+     *            {@code Upgrade: h2c} request or open with HTTP/2's preface; ignored with TLS
+     */
+    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls,
+                          boolean sendfile, boolean h2c) throws IOException {
         this.tls = tls;
         // Requests run on virtual threads; the pool's platform threads only select, accept and run Jetty's
         // non-blocking tasks. Left at Jetty's default maximum (200) it grew to 60 threads under 64 concurrent
@@ -89,8 +99,12 @@ public final class RegistryServer implements AutoCloseable {
             // With sendfile, plain HTTP/1.1 sends blob files from the page cache (ZeroCopyEndPoint); TLS has to
             // encrypt every byte anyway.
             DetectorConnectionFactory guard = new DetectorConnectionFactory(new PlainPortTlsGuard());
-            connector = sendfile ? new ZeroCopyEndPoint.Connector(server, guard, http1(http))
-                    : new ServerConnector(server, guard, http1(http));
+            org.eclipse.jetty.server.ConnectionFactory[] factories = h2c
+                    ? new org.eclipse.jetty.server.ConnectionFactory[]{guard, http1(http),
+                            new HTTP2CServerConnectionFactory(http)}
+                    : new org.eclipse.jetty.server.ConnectionFactory[]{guard, http1(http)};
+            connector = sendfile ? new ZeroCopyEndPoint.Connector(server, factories)
+                    : new ServerConnector(server, factories);
         } else {
             http.addCustomizer(new SecureRequestCustomizer(false)); // SNI is not checked: one certificate
             ssl = sslContext(tls);

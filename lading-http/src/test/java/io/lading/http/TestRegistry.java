@@ -65,13 +65,14 @@ final class TestRegistry implements AutoCloseable {
         this(options, metadata, notifications, htpasswd == null ? AuthGate.open() : AuthGate.basic(htpasswd,
                 io.lading.auth.AccessRules.authenticatedAll(), false,
                 new io.lading.auth.LoginLimiter(1000, Duration.ofMinutes(1), Clock.systemUTC())), null, false, null,
-                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS, eventReferences);
+                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS, eventReferences,
+                false);
     }
 
     /** A registry behind {@code gate}, with the token server {@code tokens} (or none). */
     TestRegistry(AuthGate gate, TokenHandler tokens, boolean explicitRules) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, explicitRules, null,
-                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false);
+                new InMemoryDriver(), RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false, false);
     }
 
     /**
@@ -80,13 +81,19 @@ final class TestRegistry implements AutoCloseable {
      */
     TestRegistry(RegistryOptions options, RequestObserver observer) throws Exception {
         this(options, SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, null, new InMemoryDriver(),
-                observer, StagedContent.Settings.OFF, false);
+                observer, StagedContent.Settings.OFF, false, false);
     }
 
     /** A registry behind {@code gate}, with the token server {@code tokens} (or none), seen by {@code observer}. */
     TestRegistry(AuthGate gate, TokenHandler tokens, RequestObserver observer) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, gate, tokens, false, null,
-                new InMemoryDriver(), observer, StagedContent.Settings.OFF, false);
+                new InMemoryDriver(), observer, StagedContent.Settings.OFF, false, false);
+    }
+
+    /** An open registry speaking plain HTTP/1.1 and, to clients that ask, HTTP/2 in clear text (h2c). */
+    static TestRegistry withH2c(StorageDriver driver) throws Exception {
+        return new TestRegistry(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null,
+                false, null, driver, RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false, true);
     }
 
     /** An open registry speaking HTTPS with {@code tls}. */
@@ -97,20 +104,20 @@ final class TestRegistry implements AutoCloseable {
     /** An open registry with {@code options}, storing blobs with {@code driver}. */
     TestRegistry(StorageDriver driver, RegistryOptions options) throws Exception {
         this(options, SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, null, driver,
-                RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false);
+                RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false, false);
     }
 
     /** An open registry storing blobs with {@code driver}, speaking HTTPS with {@code tls} (or HTTP if null). */
     TestRegistry(TlsSettings tls, StorageDriver driver) throws Exception {
         this(RegistryOptions.defaults(), SqliteMetadataStore.inMemory(), null, AuthGate.open(), null, false, tls,
-                driver, RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false);
+                driver, RequestObserver.NONE, StagedContent.Settings.DEFAULTS, false, false);
     }
 
     private TestRegistry(RegistryOptions options, SqliteMetadataStore metadata,
                          java.util.List<io.lading.registry.events.Endpoint> notifications, AuthGate gate,
                          TokenHandler tokens, boolean explicitRules, TlsSettings tls, StorageDriver driver,
-                         RequestObserver observer, StagedContent.Settings staging, boolean eventReferences)
-            throws Exception {
+                         RequestObserver observer, StagedContent.Settings staging, boolean eventReferences,
+                         boolean h2c) throws Exception {
         this.options = options;
         this.metadata = metadata;
         notifier = notifications == null ? Notifier.none() : new Notifier(metadata, notifications,
@@ -137,7 +144,7 @@ final class TestRegistry implements AutoCloseable {
                 options, "", Map.of());
         server = new RegistryServer(new LadingHandler(handler, new AdminHandler(maintenance, notifier, explicitRules),
                 gate, tokens, observer, io.opentelemetry.api.OpenTelemetry.noop()),
-                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5), tls, true);
+                new InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(5), tls, true, h2c);
         server.start();
         base = (tls == null ? "http" : "https") + "://127.0.0.1:" + server.port();
     }

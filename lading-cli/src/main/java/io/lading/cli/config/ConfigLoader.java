@@ -43,7 +43,7 @@ public final class ConfigLoader {
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
             "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
-            "http.prefix", "http.tls.letsencrypt", "http.debug.tls", "http.h2c",
+            "http.prefix", "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
             "validation.manifests.urls", "validation.enabled", "validation.disabled");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -341,7 +341,8 @@ public final class ConfigLoader {
             debug = new LadingConfig.Debug(debugAddr, prometheus, prometheusPath);
         }
         LadingConfig.Http http = new LadingConfig.Http(addr, host, string(root, "http.secret", ""),
-                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug, tls(root, warnings));
+                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug, tls(root, warnings),
+                bool(root, "http.h2c.enabled", false));
 
         LadingConfig.Storage storage = storage(root, fromFile, dataDir);
         LadingConfig.Validation validation = validation(root);

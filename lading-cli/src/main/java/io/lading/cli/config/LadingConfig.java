@@ -117,7 +117,7 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param tls     http.tls, or null for plain HTTP
      */
     public record Http(String addr, String host, String secret, Map<String, List<String>> headers,
-                       Duration drainTimeout, Debug debug, io.lading.http.TlsSettings tls) {
+                       Duration drainTimeout, Debug debug, io.lading.http.TlsSettings tls, boolean h2c) {
     }
 
     /**
