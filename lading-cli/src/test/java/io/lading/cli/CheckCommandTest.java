@@ -119,7 +119,8 @@ class CheckCommandTest {
         assertThat(metadata.exit()).isEqualTo(1);
         assertThat(metadata.out()).contains("METADATA tag ghost of team/app names " + lost
                 + ", which is not a manifest of that repository").contains("1 problems in the metadata database")
-                .contains("metadata.db-wal and metadata.db-shm\naside, and put back the metadata.db of the last backup");
+                .contains("metadata.db-wal and metadata.db-shm\naside, and put back the metadata.db of the last")
+                .contains("backup (`lading backup`)");
 
         Run wrongDir = check("--data", data.resolve("nothing here").toString());
         assertThat(wrongDir.exit()).isEqualTo(2);

@@ -4,8 +4,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Holds a stream of bytes to a rate: after each piece it sleeps until that piece is due. A background reader (a
- * content check that hashes the whole store, a backup) uses it to leave the disk to clients. Time spent not reading counts
- * as credit for at most {@link #CREDIT_NANOS}, so a stretch of small or cached reads cannot buy a long burst later.
+ * content check that hashes the whole store, a backup) uses it to leave the disk to clients. Time spent not reading
+ * counts as credit for at most {@link #CREDIT_NANOS}, so a stretch of small or cached reads cannot buy a long burst
+ * later.
  * Not thread-safe: one reader paces itself.
  */
 public final class Pacer {
