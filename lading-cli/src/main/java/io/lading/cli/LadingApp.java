@@ -113,7 +113,8 @@ public final class LadingApp implements AutoCloseable {
         BlobStore blobStore = new BlobStore(driver);
         RegistryOptions options = new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
-                config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve());
+                config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
+                config.validation().urls());
         Clock clock = Clock.systemUTC();
         RecentUse recentUse = new RecentUse(clock, RECENT_USE_CAPACITY);
         notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().host(),

@@ -72,18 +72,41 @@ public final class ManifestService {
     public record Content(ManifestRecord record, byte[] bytes) {
     }
 
+    /** Refuses a manifest any of whose descriptors carries a URL validation.manifests.urls does not allow. */
+    private void checkUrls(Manifest manifest) {
+        List<Descriptor> descriptors = new ArrayList<>();
+        switch (manifest) {
+            case Manifest.Image img -> {
+                descriptors.add(img.config());
+                descriptors.addAll(img.layers());
+            }
+            case Manifest.Index idx -> descriptors.addAll(idx.manifests());
+        }
+        manifest.subject().ifPresent(descriptors::add);
+        for (Descriptor d : descriptors) {
+            for (String url : d.urls()) {
+                options.manifestUrls().refusal(url).ifPresent(why -> {
+                    throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest invalid: " + d.digest()
+                            + " names the URL " + url + ", which is not allowed: " + why);
+                });
+            }
+        }
+    }
+
     /**
      * Pushes a manifest under a tag or digest reference, plus any extra tags ({@code ?tag=}).
      *
      * @throws RegistryException DIGEST_INVALID when pushed by a digest the bytes do not hash to,
-     *                           MANIFEST_INVALID / SIZE_TOO_LARGE for bad bytes, MANIFEST_BLOB_UNKNOWN for
-     *                           references to content the repository does not have
+     *                           MANIFEST_INVALID / SIZE_TOO_LARGE for bad bytes or a URL
+     *                           validation.manifests.urls does not allow, MANIFEST_BLOB_UNKNOWN for references to
+     *                           content the repository does not have
      */
     public PushResult put(RepositoryName repository, Reference reference, byte[] bytes, String contentType,
                           List<Tag> extraTags) {
         Guards.writable(options);
         space.admit(bytes.length);
         Manifest manifest = Manifest.parse(bytes, contentType);
+        checkUrls(manifest);
         Digest digest;
         List<Tag> tags = new ArrayList<>();
         switch (reference) {

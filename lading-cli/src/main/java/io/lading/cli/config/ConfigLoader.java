@@ -44,8 +44,7 @@ public final class ConfigLoader {
             "loglevel", "log.hooks", "log.reportcaller",
             "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
             "http.prefix", "http.tls.letsencrypt", "http.debug.tls",
-            "storage.cache", "storage.filesystem.maxthreads", "storage.tag",
-            "validation.manifests.urls", "validation.enabled", "validation.disabled");
+            "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
     private static final Set<String> OTHER_DRIVERS = Set.of("s3", "azure", "gcs", "swift", "oss");
 
@@ -691,7 +690,34 @@ public final class ConfigLoader {
             throw new ConfigException(at(root, "validation.manifests.indexes.platforms").origin
                     + ": validation.manifests.indexes.platforms is list but platformlist is empty");
         }
-        return new LadingConfig.Validation(mode, platforms);
+        java.util.regex.Pattern allow = patterns(root, "validation.manifests.urls.allow");
+        java.util.regex.Pattern deny = patterns(root, "validation.manifests.urls.deny");
+        // validation.disabled turns the other options off; validation.enabled is its deprecated opposite.
+        boolean disabled = bool(root, "validation.disabled", false) || !bool(root, "validation.enabled", true);
+        if (disabled) {
+            return new LadingConfig.Validation(RegistryOptions.IndexValidation.NONE, List.of(),
+                    RegistryOptions.ManifestUrls.UNCHECKED);
+        }
+        return new LadingConfig.Validation(mode, platforms, new RegistryOptions.ManifestUrls(true, allow, deny));
+    }
+
+    /** A list of regular expressions, as one that matches where any of them does; null when the list is unset. */
+    private java.util.regex.Pattern patterns(ConfigNode root, String path) {
+        List<String> list = strings(root, path);
+        if (list.isEmpty()) {
+            return null;
+        }
+        List<String> groups = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            try {
+                java.util.regex.Pattern.compile(list.get(i));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new ConfigException(at(root, path + "." + i).origin + ": " + path + ": '" + list.get(i)
+                        + "' is not a regular expression (" + e.getDescription() + ")");
+            }
+            groups.add("(?:" + list.get(i) + ")");
+        }
+        return java.util.regex.Pattern.compile(String.join("|", groups));
     }
 
     private void markUsedBelow(ConfigNode node, String path) {

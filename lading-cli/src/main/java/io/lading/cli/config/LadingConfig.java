@@ -141,7 +141,8 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
     }
 
     /** validation.manifests.indexes.* */
-    public record Validation(RegistryOptions.IndexValidation indexes, List<Descriptor.Platform> platforms) {
+    public record Validation(RegistryOptions.IndexValidation indexes, List<Descriptor.Platform> platforms,
+                             RegistryOptions.ManifestUrls urls) {
     }
 
     /**

@@ -55,6 +55,34 @@ class ConfigLoaderTest {
                 .allMatch(suite -> suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")).isNotEmpty();
     }
 
+    /** validation.manifests.urls.{allow,deny} and validation.disabled / enabled, as distribution reads them. */
+    @Test
+    void manifestUrlPatternsAndValidationDisabled() throws Exception {
+        Path data = dir.resolve("data");
+        RegistryOptions.ManifestUrls urls = ConfigLoader.load(write("version: 0.1\nvalidation:\n  manifests:\n"
+                + "    urls:\n      allow:\n        - ^https?://([^/]+\\.)*example\\.com/\n        - ^https://mirror\\.test/\n"
+                + "      deny:\n        - ^https?://www\\.example\\.com/\n"), Map.of(), data).validation().urls();
+        assertThat(urls.refusal("https://cdn.example.com/l")).isEmpty();
+        assertThat(urls.refusal("https://mirror.test/l")).as("the second allow pattern").isEmpty();
+        assertThat(urls.refusal("https://www.example.com/l")).hasValueSatisfying(w -> assertThat(w).contains("deny"));
+        assertThat(urls.refusal("https://other.test/l")).isPresent();
+
+        RegistryOptions.ManifestUrls none = ConfigLoader.load(null, Map.of(), data).validation().urls();
+        assertThat(none.refusal("https://cdn.example.com/l")).as("no allow list: no URL").isPresent();
+
+        Path bad = write("version: 0.1\nvalidation:\n  manifests:\n    urls:\n      allow:\n        - ok\n"
+                + "        - (unclosed\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of(), data)).hasMessageContaining("line 7")
+                .hasMessageContaining("validation.manifests.urls.allow: '(unclosed' is not a regular expression");
+
+        for (String off : new String[] {"validation:\n  disabled: true\n", "validation:\n  enabled: false\n"}) {
+            LadingConfig c = ConfigLoader.load(write("version: 0.1\n" + off), Map.of(), data);
+            assertThat(c.validation().urls().refusal("ftp://anything")).as(off).isEmpty();
+            assertThat(c.validation().indexes()).as(off).isEqualTo(RegistryOptions.IndexValidation.NONE);
+            assertThat(c.warnings()).as(off).isEmpty();
+        }
+    }
+
     private Path write(String yaml) throws Exception {
         Path p = dir.resolve("config.yml");
         Files.writeString(p, yaml);
