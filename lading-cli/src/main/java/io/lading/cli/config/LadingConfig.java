@@ -140,7 +140,7 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
                           RegistryOptions.UploadPurging uploadPurging, boolean redirectDisabled) {
     }
 
-    /** validation.manifests.indexes.* */
+    /** validation.manifests.indexes.* and validation.manifests.urls.*, both off with validation.disabled. */
     public record Validation(RegistryOptions.IndexValidation indexes, List<Descriptor.Platform> platforms,
                              RegistryOptions.ManifestUrls urls) {
     }
