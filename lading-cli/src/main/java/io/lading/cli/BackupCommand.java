@@ -1,7 +1,5 @@
 package io.lading.cli;
 
-import io.lading.cli.config.ConfigException;
-import io.lading.cli.config.ConfigLoader;
 import io.lading.cli.config.LadingConfig;
 import io.lading.core.Digest;
 import io.lading.metadata.BlobRecord;
@@ -19,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -88,26 +85,11 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LadingConfig cfg;
-        try {
-            cfg = ConfigLoader.load(config, new HashMap<>(System.getenv()), data);
-        } catch (ConfigException e) {
-            err.println("lading backup: " + e.getMessage());
+        LadingConfig cfg = LadingApp.Stores.offline("backup", "back up", config, data, err);
+        if (cfg == null) {
             return 2;
         }
-        Logging.configure(new LadingConfig.Log("warn", "text", true, java.util.Map.of()), false);
         LadingConfig.Storage s = cfg.storage();
-        if (s.driver().equals("inmemory")) {
-            err.println("lading backup: storage is inmemory: there is nothing on disk to back up");
-            return 2;
-        }
-        Path db = cfg.lading().metadataPath() != null ? cfg.lading().metadataPath()
-                : s.rootDirectory().resolve(DATABASE);
-        if (!Files.isRegularFile(db)) {
-            err.println("lading backup: no metadata database at " + db + " (is --data or"
-                    + " storage.filesystem.rootdirectory right?)");
-            return 2;
-        }
         Path target = to.toAbsolutePath().normalize();
         Path root = s.rootDirectory().toAbsolutePath().normalize();
         if (target.startsWith(root) || root.startsWith(target)) {

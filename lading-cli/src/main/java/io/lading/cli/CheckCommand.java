@@ -1,15 +1,11 @@
 package io.lading.cli;
 
-import io.lading.cli.config.ConfigException;
-import io.lading.cli.config.ConfigLoader;
 import io.lading.cli.config.LadingConfig;
 import io.lading.registry.ContentCheck;
 import io.lading.storage.BlobStore;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -65,29 +61,13 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LadingConfig cfg;
-        try {
-            cfg = ConfigLoader.load(config, new HashMap<>(System.getenv()), data);
-        } catch (ConfigException e) {
-            err.println("lading check: " + e.getMessage());
+        LadingConfig cfg = LadingApp.Stores.offline("check", "check", config, data, err);
+        if (cfg == null) {
             return 2;
         }
-        Logging.configure(new LadingConfig.Log("warn", "text", true, java.util.Map.of()), false);
         // What the check finds is printed below; its log lines would say it twice.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ContentCheck.class))
                 .setLevel(ch.qos.logback.classic.Level.OFF);
-        LadingConfig.Storage s = cfg.storage();
-        if (s.driver().equals("inmemory")) {
-            err.println("lading check: storage is inmemory: there is nothing on disk to check");
-            return 2;
-        }
-        Path db = cfg.lading().metadataPath() != null ? cfg.lading().metadataPath()
-                : s.rootDirectory().resolve("metadata.db");
-        if (!Files.isRegularFile(db)) {
-            err.println("lading check: no metadata database at " + db + " (is --data or"
-                    + " storage.filesystem.rootdirectory right?)");
-            return 2;
-        }
         try (LadingApp.Stores stores = LadingApp.Stores.open(cfg)) {
             int[] lost = new int[1];
             ContentCheck check = new ContentCheck(stores.metadata(), new BlobStore(stores.driver()),

@@ -181,9 +181,42 @@ public final class LadingApp implements AutoCloseable {
                 throw new IOException("cannot use the storage directory (--data or storage.filesystem.rootdirectory)",
                         e);
             }
-            Path db = config.lading().metadataPath() != null ? config.lading().metadataPath()
-                    : s.rootDirectory().resolve("metadata.db");
-            return new Stores(driver, SqliteMetadataStore.open(db));
+            return new Stores(driver, SqliteMetadataStore.open(database(config)));
+        }
+
+        /** The metadata database of a filesystem registry: lading.metadata.path, else metadata.db in its root. */
+        static Path database(LadingConfig config) {
+            return config.lading().metadataPath() != null ? config.lading().metadataPath()
+                    : config.storage().rootDirectory().resolve("metadata.db");
+        }
+
+        /**
+         * For a command that works on a stopped or running registry's files ({@code lading check}, {@code lading
+         * backup}): the configuration from {@code config} and {@code data}, with logging at warn, when it names a
+         * filesystem registry whose database exists; otherwise null, after saying why on {@code err} (exit 2).
+         *
+         * @param doing what the command does to the files, for the message about in-memory storage ("check")
+         */
+        static LadingConfig offline(String command, String doing, Path config, Path data, java.io.PrintStream err) {
+            LadingConfig cfg;
+            try {
+                cfg = io.lading.cli.config.ConfigLoader.load(config, new java.util.HashMap<>(System.getenv()), data);
+            } catch (io.lading.cli.config.ConfigException e) {
+                err.println("lading " + command + ": " + e.getMessage());
+                return null;
+            }
+            Logging.configure(new LadingConfig.Log("warn", "text", true, Map.of()), false);
+            if (cfg.storage().driver().equals("inmemory")) {
+                err.println("lading " + command + ": storage is inmemory: there is nothing on disk to " + doing);
+                return null;
+            }
+            Path db = database(cfg);
+            if (!java.nio.file.Files.isRegularFile(db)) {
+                err.println("lading " + command + ": no metadata database at " + db + " (is --data or"
+                        + " storage.filesystem.rootdirectory right?)");
+                return null;
+            }
+            return cfg;
         }
 
         @Override
