@@ -55,24 +55,18 @@ public final class RegistryServer implements AutoCloseable {
     private String tlsStamp;
 
     public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout) throws IOException {
-        this(handler, address, drainTimeout, null, false);
+        this(handler, address, drainTimeout, null, false, false);
     }
 
     /**
-     * @param tls      when not null the listener speaks HTTPS: HTTP/2 or HTTP/1.1 by ALPN, client certificates when
-     *                 {@link TlsSettings#clientCas()} has any; certificate files are re-read when they change.
-     *                 Without it, plain HTTP/1.1, and a TLS handshake gets a plain-text 400 saying so.
-     * @param sendfile large blob GETs over plain HTTP go out with sendfile ({@link ZeroCopyEndPoint}); without
+     * @param tls      when not null the listener speaks HTTPS: HTTP/2 (unless {@link TlsSettings#http2()} is off) or
+     *                 HTTP/1.1 by ALPN, client certificates when {@link TlsSettings#clientCas()} has any; certificate
+     *                 files are re-read when they change. Without it, plain HTTP/1.1, and a TLS handshake gets a
+     *                 plain-text 400 saying so.
+     * @param sendfile large blob GETs over plain HTTP/1.1 go out with sendfile ({@link ZeroCopyEndPoint}); without
      *                 TLS only (lading.storage.sendfile)
-     */
-    public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls,
-                          boolean sendfile) throws IOException {
-        this(handler, address, drainTimeout, tls, sendfile, false);
-    }
-
-    /**
-     * @param h2c without TLS, also speak HTTP/2 in clear text (http.h2c.enabled), to clients that ask by an
-     *            {@code Upgrade: h2c} request or open with HTTP/2's preface; ignored with TLS
+     * @param h2c      without TLS, also speak HTTP/2 in clear text (http.h2c.enabled), to clients that ask by an
+     *                 {@code Upgrade: h2c} request or open with HTTP/2's preface; ignored with TLS
      */
     public RegistryServer(Handler handler, InetSocketAddress address, Duration drainTimeout, TlsSettings tls,
                           boolean sendfile, boolean h2c) throws IOException {
