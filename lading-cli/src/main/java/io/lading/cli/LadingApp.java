@@ -11,6 +11,7 @@ import io.lading.http.AdminHandler;
 import io.lading.http.AuthGate;
 import io.lading.http.DebugServer;
 import io.lading.http.LadingHandler;
+import io.lading.http.PathPrefixHandler;
 import io.lading.http.RegistryHandler;
 import io.lading.http.RegistryServer;
 import io.lading.http.RequestObserver;
@@ -51,6 +52,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +119,7 @@ public final class LadingApp implements AutoCloseable {
                 config.validation().urls());
         Clock clock = Clock.systemUTC();
         RecentUse recentUse = new RecentUse(clock, RECENT_USE_CAPACITY);
-        notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().host(),
+        notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().urlBase(),
                 config.notifications().pullEvents(), config.notifications().includeReferences(), clock,
                 metrics != null ? metrics : new Notifier.Listener() {
                 });
@@ -132,13 +134,16 @@ public final class LadingApp implements AutoCloseable {
                 new ContentCheck(metadata, blobStore, clock, blobs::dataLost));
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));
-        RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().host(), headers);
+        RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().urlBase(),
+                headers);
         Access access = access(config.auth(), clock);
-        server = new RegistryServer(new LadingHandler(handler, new AdminHandler(admin, notifier,
-                config.auth().rules() != null), access.gate(), access.tokens(),
-                requestObserver(staged, metrics), tracing.openTelemetry()),
-                address(config.http().addr()), config.http().drainTimeout(), config.http().tls(),
-                config.lading().sendfile(), config.http().h2c());
+        Handler served = new LadingHandler(handler, new AdminHandler(admin, notifier, config.auth().rules() != null),
+                access.gate(), access.tokens(), requestObserver(staged, metrics), tracing.openTelemetry());
+        if (!config.http().prefix().isEmpty()) {
+            served = new PathPrefixHandler(config.http().prefix(), served);
+        }
+        server = new RegistryServer(served, address(config.http().addr()), config.http().drainTimeout(),
+                config.http().tls(), config.lading().sendfile(), config.http().h2c());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
             health = new Health(driver, metadata, config.health());

@@ -86,11 +86,12 @@ final class RequestContext {
             return;
         }
         long ms = (System.nanoTime() - startedNanos) / 1_000_000;
+        String path = Request.unWrap(request).getHttpURI().getPath(); // as sent, with any http.prefix
         // request_id comes from the MDC (set for the whole request), so it is not repeated here.
         var line = ACCESS.atInfo()
                 .addKeyValue("remote_addr", Request.getRemoteAddr(request))
                 .addKeyValue("method", request.getMethod())
-                .addKeyValue("path", request.getHttpURI().getPath())
+                .addKeyValue("path", path)
                 .addKeyValue("status", response.getStatus())
                 .addKeyValue("duration_ms", ms)
                 .addKeyValue("bytes_in", Request.getContentBytesRead(request))
@@ -100,7 +101,7 @@ final class RequestContext {
         if (user != null) {
             line = line.addKeyValue("user", user);
         }
-        line.log("{} {} {} {}ms", request.getMethod(), request.getHttpURI().getPath(), response.getStatus(), ms);
+        line.log("{} {} {} {}ms", request.getMethod(), path, response.getStatus(), ms);
     }
 
     /** A bounded route label for metrics (see {@link RequestObserver#completed}). */

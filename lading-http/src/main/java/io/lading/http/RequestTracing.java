@@ -58,7 +58,7 @@ final class RequestTracing {
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(METHOD, request.getMethod())
                 .setAttribute(ROUTE, template)
-                .setAttribute(PATH, request.getHttpURI().getPath())
+                .setAttribute(PATH, Request.unWrap(request).getHttpURI().getPath())
                 .setAttribute(REQUEST_ID, requestId)
                 .startSpan();
         return new Active(span, span.makeCurrent());

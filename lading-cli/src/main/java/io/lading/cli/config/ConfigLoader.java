@@ -43,7 +43,7 @@ public final class ConfigLoader {
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
             "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
-            "http.prefix", "http.tls.letsencrypt", "http.debug.tls",
+            "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
     private static final Set<String> OTHER_DRIVERS = Set.of("s3", "azure", "gcs", "swift", "oss");
@@ -326,7 +326,8 @@ public final class ConfigLoader {
             throw new ConfigException(at(root, "http.host").origin + ": http.host must be an absolute http(s) URL, not '"
                     + host + "'");
         }
-        bool(root, "http.relativeurls", false);
+        boolean relativeUrls = bool(root, "http.relativeurls", false);
+        String prefix = prefix(root);
         LadingConfig.Debug debug = null;
         String debugAddr = string(root, "http.debug.addr", null);
         boolean prometheus = bool(root, "http.debug.prometheus.enabled", false);
@@ -339,9 +340,9 @@ public final class ConfigLoader {
             }
             debug = new LadingConfig.Debug(debugAddr, prometheus, prometheusPath);
         }
-        LadingConfig.Http http = new LadingConfig.Http(addr, host, string(root, "http.secret", ""),
-                headers(root), duration(root, "http.draintimeout", Duration.ofSeconds(30)), debug, tls(root, warnings),
-                bool(root, "http.h2c.enabled", false));
+        LadingConfig.Http http = new LadingConfig.Http(addr, prefix, host, relativeUrls,
+                string(root, "http.secret", ""), headers(root), duration(root, "http.draintimeout",
+                Duration.ofSeconds(30)), debug, tls(root, warnings), bool(root, "http.h2c.enabled", false));
 
         LadingConfig.Storage storage = storage(root, fromFile, dataDir);
         LadingConfig.Validation validation = validation(root);
@@ -494,6 +495,36 @@ public final class ConfigLoader {
 
     private static boolean tls13(String suite) {
         return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+    }
+
+    /**
+     * http.prefix without its trailing slash, or "" at the root. Distribution's documentation asks for both
+     * slashes ({@code /path/}) and its router works without the trailing one, so both are taken; each segment
+     * must be a plain path segment, as the prefix is compared with the raw request path.
+     */
+    String prefix(ConfigNode root) {
+        String value = string(root, "http.prefix", "");
+        String trimmed = value.replaceAll("/+$", "");
+        if (value.isEmpty() || trimmed.isEmpty() && value.startsWith("/")) {
+            return "";
+        }
+        String problem = null;
+        if (!value.startsWith("/")) {
+            problem = "must start with /";
+        } else {
+            for (String segment : trimmed.substring(1).split("/", -1)) {
+                if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                    problem = "has an empty, . or .. segment";
+                } else if (!segment.matches("[A-Za-z0-9._~!$&'()*+,;=:@-]+")) {
+                    problem = "may only hold letters, digits and -._~!$&'()*+,;=:@ between its slashes";
+                }
+            }
+        }
+        if (problem != null) {
+            throw new ConfigException(at(root, "http.prefix").origin + ": http.prefix " + problem + " (like /path/),"
+                    + " not '" + value + "'");
+        }
+        return trimmed;
     }
 
     void checkAddress(ConfigNode root, String addr, String key) {

@@ -110,14 +110,33 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
     /**
      * http.*
      *
-     * @param addr    host:port to listen on (":5000" means all interfaces)
-     * @param host    external base URL for Location headers, or "" for relative locations
-     * @param headers extra response headers
-     * @param debug   http.debug: the operators' listener, or null when http.debug.addr is not set
-     * @param tls     http.tls, or null for plain HTTP
+     * @param addr         host:port to listen on (":5000" means all interfaces)
+     * @param prefix       http.prefix without its trailing slash ({@code /my/registry}), or "" at the root
+     * @param host         external base URL for Location headers, or "" for relative locations
+     * @param relativeUrls http.relativeurls: Location and Link headers without scheme and host even when http.host
+     *                     is set
+     * @param headers      extra response headers
+     * @param debug        http.debug: the operators' listener, or null when http.debug.addr is not set
+     * @param tls          http.tls, or null for plain HTTP
      */
-    public record Http(String addr, String host, String secret, Map<String, List<String>> headers,
-                       Duration drainTimeout, Debug debug, io.lading.http.TlsSettings tls, boolean h2c) {
+    public record Http(String addr, String prefix, String host, boolean relativeUrls, String secret,
+                       Map<String, List<String>> headers, Duration drainTimeout, Debug debug,
+                       io.lading.http.TlsSettings tls, boolean h2c) {
+        /**
+         * What the URLs the registry hands out (Location, Link, event targets) start with, before {@code /v2/}: the
+         * path is http.host's own when it has one (as distribution roots its URLs there), else http.prefix; the
+         * scheme and host are http.host's unless relative URLs are asked for or no host is set. So
+         * {@code https://r.example/my/registry}, or {@code /my/registry}, or "" for relative URLs at the root.
+         */
+        public String urlBase() {
+            if (host.isEmpty()) {
+                return prefix;
+            }
+            java.net.URI uri = java.net.URI.create(host);
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+            String root = path.isEmpty() ? prefix : path;
+            return relativeUrls ? root : uri.getScheme() + "://" + uri.getRawAuthority() + root;
+        }
     }
 
     /**

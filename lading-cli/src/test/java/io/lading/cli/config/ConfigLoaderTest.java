@@ -98,6 +98,47 @@ class ConfigLoaderTest {
         assertThat(c.warnings()).isEmpty();
     }
 
+    /**
+     * http.prefix, http.host and http.relativeurls together decide what the URLs the registry hands out start
+     * with: http.host's path when it has one (where distribution roots its URLs), else the prefix; no scheme and
+     * host with relative URLs or without http.host.
+     */
+    @Test
+    void prefixHostAndRelativeUrlsMakeTheBaseOfHandedOutUrls() throws Exception {
+        Path data = dir.resolve("data");
+        java.util.function.Function<String, LadingConfig.Http> http = yaml -> {
+            try {
+                return ConfigLoader.load(write("version: 0.1\nhttp:\n" + yaml), Map.of(), data).http();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(http.apply("  addr: :5000\n").urlBase()).as("nothing set: relative, at the root").isEmpty();
+        assertThat(http.apply("  prefix: /my/registry/\n").prefix()).isEqualTo("/my/registry");
+        assertThat(http.apply("  prefix: /my/registry\n").prefix()).as("the trailing slash may be left out")
+                .isEqualTo("/my/registry");
+        assertThat(http.apply("  prefix: /\n").prefix()).as("the root").isEmpty();
+        assertThat(http.apply("  prefix: /my/registry/\n").urlBase()).isEqualTo("/my/registry");
+        assertThat(http.apply("  prefix: /r/\n  host: https://r.example:5443\n").urlBase())
+                .isEqualTo("https://r.example:5443/r");
+        assertThat(http.apply("  prefix: /r/\n  host: https://r.example/elsewhere/\n").urlBase())
+                .as("http.host's own path wins, as in distribution").isEqualTo("https://r.example/elsewhere");
+        assertThat(http.apply("  prefix: /r/\n  host: https://r.example\n  relativeurls: true\n").urlBase())
+                .isEqualTo("/r");
+        assertThat(http.apply("  host: https://r.example/\n").urlBase()).isEqualTo("https://r.example");
+        assertThat(http.apply("  host: https://r.example\n  relativeurls: true\n").urlBase()).isEmpty();
+        assertThat(ConfigLoader.load(write("version: 0.1\nhttp:\n  prefix: /r/\n"), Map.of(), data).warnings())
+                .as("no longer only accepted").doesNotContain("http.prefix");
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_PREFIX", "/env/"), data).http().prefix())
+                .isEqualTo("/env");
+
+        for (String bad : new String[] {"registry/", "/a//b/", "/a/../b/", "/a b/", "/a?x/", "/%2e%2e/"}) {
+            Path p = write("version: 0.1\nhttp:\n  addr: :5000\n  prefix: \"" + bad + "\"\n");
+            assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), data)).as(bad)
+                    .hasMessageContaining("config.yml line 4: http.prefix").hasMessageContaining("'" + bad + "'");
+        }
+    }
+
     @Test
     void debianDistributionConfigStartsUnchangedWithOneWarningList() throws Exception {
         Path p = write("""

@@ -84,7 +84,8 @@ public final class Notifier implements AutoCloseable {
     private volatile boolean running;
 
     /**
-     * @param baseUrl    http.host, for the target URLs of events; when empty, the request's Host is used
+     * @param baseUrl    what the target URLs of events start with before /v2/ (http.host and http.prefix); when
+     *                   empty or a path, it is put after the request's Host
      * @param pullEvents record pull events (they are the bulk of all events)
      * @param includeReferences manifest events carry what the manifest references
      *                          (notifications.events.includereferences)
@@ -179,9 +180,9 @@ public final class Notifier implements AutoCloseable {
     /** The URL events give for content: {@code <base>/v2/<repository>/<kind>/<digest>}. */
     private String url(RepositoryName repository, String kind, Digest digest, RequestInfo request) {
         String base = baseUrl;
-        if (base.isEmpty()) {
+        if (base.isEmpty() || base.startsWith("/")) { // relative: on the host the client asked
             String host = request.host();
-            base = host == null || host.isEmpty() ? "" : "http://" + host;
+            base = (host == null || host.isEmpty() ? "" : "http://" + host) + base;
         }
         return base + "/v2/" + repository + "/" + kind + "/" + digest;
     }
