@@ -16,6 +16,7 @@ import io.lading.http.RegistryHandler;
 import io.lading.http.RegistryServer;
 import io.lading.http.RequestObserver;
 import io.lading.http.TokenHandler;
+import io.lading.proxy.HttpUpstream;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ObservedMetadataStore;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
@@ -24,6 +25,7 @@ import io.lading.registry.ContentCheck;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
 import io.lading.registry.ManifestService;
+import io.lading.registry.PullThrough;
 import io.lading.registry.RecentUse;
 import io.lading.registry.RegistryOptions;
 import io.lading.registry.SpaceReserve;
@@ -82,6 +84,8 @@ public final class LadingApp implements AutoCloseable {
     private final AtomicBoolean serving = new AtomicBoolean();
     /** Blobs remembered as recently used by clients, for the collector (about 150 bytes of heap each). */
     private static final int RECENT_USE_CAPACITY = 50_000;
+    /** How long a pull-through cache waits for the registry it mirrors to connect and to answer each request. */
+    private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(30);
 
     public LadingApp(LadingConfig config) throws IOException {
         this(config, System.getenv());
@@ -134,8 +138,16 @@ public final class LadingApp implements AutoCloseable {
                 new ContentCheck(metadata, blobStore, clock, blobs::dataLost));
         Map<String, String> headers = new LinkedHashMap<>();
         config.http().headers().forEach((k, v) -> headers.put(k, String.join(", ", v)));
+        PullThrough pullThrough = null;
+        if (config.proxy() != null) {
+            LadingConfig.Proxy p = config.proxy();
+            pullThrough = new PullThrough(manifests, blobs, uploads, new HttpUpstream(p.remoteUrl(), p.username(),
+                    p.password(), UPSTREAM_TIMEOUT, clock));
+            LOG.info("pull-through cache of {}{}: pushes and deletes are refused", p.remoteUrl(),
+                    p.username() == null ? "" : " (as " + p.username() + ")");
+        }
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().urlBase(),
-                headers);
+                headers, pullThrough);
         Access access = access(config.auth(), clock);
         Handler served = new LadingHandler(handler, new AdminHandler(admin, notifier, config.auth().rules() != null),
                 access.gate(), access.tokens(), requestObserver(staged, metrics), tracing.openTelemetry());

@@ -732,6 +732,37 @@ class ClientsEndToEndTest {
     }
 
     /** An htpasswd file with the account the login scenarios use: ann, password s3cret ($2y$ bcrypt). */
+    @Test
+    @Order(14)
+    void skopeoAndPodmanPullAMultiArchImageThroughAPullThroughCache() throws Exception {
+        Path config = tmp.resolve("mirror.yml");
+        Files.writeString(config, """
+                version: 0.1
+                http:
+                  addr: 127.0.0.1:0
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                proxy:
+                  remoteurl: http://%s
+                """.formatted(tmp.resolve("mirror-data"), host));
+        try (LadingApp mirror = new LadingApp(ConfigLoader.load(config, Map.of(), null))) {
+            mirror.start();
+            String reg = "127.0.0.1:" + mirror.port();
+            Path layout = tmp.resolve("mirror-layout");
+            ok(Map.of(), List.of("skopeo"), "copy", "--all", "--src-tls-verify=false",
+                    "docker://" + reg + "/clients/list:v1", "oci:" + layout + ":v1");
+            assertThat(ok(Map.of(), List.of("skopeo"), "inspect", "--raw", "--tls-verify=false",
+                    "docker://" + reg + "/clients/list:v1"))
+                    .as("the index as the registry it mirrors has it")
+                    .isEqualTo(get("/v2/clients/list/manifests/v1", ALL_TYPES).body());
+            podman("pull", "--tls-verify=false", reg + "/clients/podman:v2s2");
+            Result push = exec(containersEnv, concat(podman, "push", "--tls-verify=false", reg + "/clients/podman:v2s2",
+                    "docker://" + reg + "/clients/pushed:v1"));
+            assertThat(push.exit()).as("a cache takes no pushes: %s", push.output()).isNotZero();
+        }
+    }
+
     private Path annsHtpasswd(String name) throws Exception {
         Path file = tmp.resolve(name);
         Files.writeString(file, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(

@@ -35,6 +35,11 @@ public enum ErrorCode {
     /** Not a spec code; the registry cannot serve right now (shutting down, store unavailable). */
     UNAVAILABLE(503, "service unavailable"),
     /**
+     * Not a spec code; a pull-through cache could not get content it does not hold from the registry it mirrors
+     * (unreachable, refused, rate limited), or got bytes that do not match their digest. 502 Bad Gateway.
+     */
+    UPSTREAM_FAILED(502, "the upstream registry failed"),
+    /**
      * Not a spec code; the disk under the blob store or the metadata database has no space left for the request.
      * Answered 507 (Insufficient Storage, RFC 4918) rather than 500: nothing is wrong with the request or the
      * registry's code, and the same request succeeds once the operator frees space.
@@ -64,7 +69,7 @@ public enum ErrorCode {
         return switch (this) {
             case SIZE_TOO_LARGE -> "SIZE_INVALID";
             case CONFLICT -> "DENIED";
-            case INTERNAL, UNAVAILABLE, INSUFFICIENT_STORAGE -> "UNKNOWN";
+            case INTERNAL, UNAVAILABLE, UPSTREAM_FAILED, INSUFFICIENT_STORAGE -> "UNKNOWN";
             default -> name();
         };
     }

@@ -17,12 +17,14 @@ import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.UploadRecord;
 import io.lading.registry.BlobService;
 import io.lading.registry.ManifestService;
+import io.lading.registry.PullThrough;
 import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadRangeException;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.RequestInfo;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -76,13 +78,26 @@ public final class RegistryHandler extends Handler.Abstract {
     private final RegistryOptions options;
     private final String baseUrl;
     private final Map<String, String> extraHeaders;
+    private final PullThrough pullThrough;
 
     /**
-     * @param baseUrl      http.host: prefix for Location headers ("" for relative locations)
+     * @param baseUrl      what Location and Link URLs start with before /v2/ (http.host, http.prefix; "" for
+     *                     relative locations at the root)
      * @param extraHeaders http.headers: added to every response
      */
     public RegistryHandler(BlobService blobs, UploadService uploads, ManifestService manifests,
                            RegistryOptions options, String baseUrl, Map<String, String> extraHeaders) {
+        this(blobs, uploads, manifests, options, baseUrl, extraHeaders, null);
+    }
+
+    /**
+     * @param pullThrough when not null, this registry is a pull-through cache (proxy.remoteurl): pulls go through
+     *                    it, and pushes and deletes are refused (UNSUPPORTED)
+     */
+    public RegistryHandler(BlobService blobs, UploadService uploads, ManifestService manifests,
+                           RegistryOptions options, String baseUrl, Map<String, String> extraHeaders,
+                           PullThrough pullThrough) {
+        this.pullThrough = pullThrough;
         this.blobs = blobs;
         this.uploads = uploads;
         this.manifests = manifests;
@@ -143,7 +158,9 @@ public final class RegistryHandler extends Handler.Abstract {
         }
         try {
             return switch (Route.parse(request.getHttpURI().getPath())) {
-                case Route.Manifests m -> manifestFromMemory(request, m.name(), Reference.parse(m.reference()), head);
+                case Route.Manifests m when pullThrough == null || Reference.parse(m.reference())
+                        instanceof Reference.ByDigest -> // a cache asks upstream where a tag points
+                        manifestFromMemory(request, m.name(), Reference.parse(m.reference()), head);
                 case Route.Blob b when head && request.getHeaders().get(HttpHeader.RANGE) == null ->
                         blobHeadFromMemory(b.name(), Digest.parse(b.digest()));
                 default -> null;
@@ -222,6 +239,10 @@ public final class RegistryHandler extends Handler.Abstract {
     /** The route table. */
     private void dispatch(Call c, Route route) throws IOException {
         String m = c.method();
+        if (pullThrough != null && !m.equals("GET") && !m.equals("HEAD") && !(route instanceof Route.NotFound)) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, "this registry is a pull-through cache"
+                    + " (proxy.remoteurl): it takes no pushes or deletes; send them to the registry it mirrors");
+        }
         switch (route) {
             case Route.Base b when m.equals("GET") || m.equals("HEAD") -> sendJson(c, 200, "{}");
             case Route.Catalog cat when m.equals("GET") -> catalog(c);
@@ -248,7 +269,11 @@ public final class RegistryHandler extends Handler.Abstract {
         Reference reference = Reference.parse(ref);
         ManifestRecord record;
         byte[] bytes = null;
-        if (c.isHead()) {
+        if (pullThrough != null) { // a HEAD fetches it too: it is small, and the GET usually follows
+            ManifestService.Content content = pullThrough.manifest(name, reference);
+            record = content.record();
+            bytes = c.isHead() ? null : content.bytes();
+        } else if (c.isHead()) {
             record = manifests.stat(name, reference);
         } else {
             ManifestService.Content content = manifests.get(name, reference);
@@ -312,6 +337,9 @@ public final class RegistryHandler extends Handler.Abstract {
     // ---- blobs --------------------------------------------------------------------------------------------------
 
     private void getBlob(Call c, RepositoryName name, Digest digest) throws IOException {
+        if (pullThrough != null && blobThroughCache(c, name, digest)) {
+            return;
+        }
         long size = blobs.size(name, digest);
         putBlobHeaders(c.response(), digest);
         var h = c.response().getHeaders();
@@ -346,6 +374,41 @@ public final class RegistryHandler extends Handler.Abstract {
                 sendChannel(c, ch, length, digest);
             }
         }
+    }
+
+    /**
+     * A blob GET or HEAD of a pull-through cache, answered here when the cache does not hold the blob: a HEAD with
+     * upstream's size, a GET by streaming upstream's bytes to the client as they are stored. Returns false when the
+     * blob is (now) in the cache, for {@link #getBlob} to answer as any other. A range, or a blob whose length
+     * upstream does not declare, is stored whole first.
+     */
+    private boolean blobThroughCache(Call c, RepositoryName name, Digest digest) throws IOException {
+        if (c.isHead()) {
+            long size = pullThrough.blobSize(name, digest);
+            putBlobHeaders(c.response(), digest);
+            c.response().setStatus(200);
+            c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, size);
+            return true;
+        }
+        Optional<PullThrough.Fill> fill = pullThrough.blob(name, digest);
+        if (fill.isEmpty()) {
+            return false;
+        }
+        try (PullThrough.Fill f = fill.get()) {
+            if (f.length() < 0 || c.header(HttpHeader.RANGE) != null) {
+                f.transferTo(null);
+                return false;
+            }
+            putBlobHeaders(c.response(), digest);
+            c.response().setStatus(200);
+            c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, f.length());
+            // Bytes that fail their digest at the end leave this response short of its Content-Length: Jetty
+            // then cuts the connection, and the client sees a broken download, not a finished one.
+            OutputStream out = Content.Sink.asOutputStream(c.response());
+            f.transferTo(out);
+            out.close();
+        }
+        return true;
     }
 
     /**

@@ -130,6 +130,40 @@ public final class ManifestService {
         Set<Digest> blobRefs = new LinkedHashSet<>();
         Set<Digest> manifestRefs = new LinkedHashSet<>();
         Set<Digest> required = new LinkedHashSet<>();
+        references(manifest, blobRefs, manifestRefs, required);
+        return new PushResult(digest, store(repository, digest, bytes, manifest, tags, blobRefs, manifestRefs,
+                required).tags(), manifest.subject().map(Descriptor::digest));
+    }
+
+    /**
+     * Stores a manifest that a pull-through cache fetched from the registry it mirrors ({@link PullThrough}), tagged
+     * {@code tag} unless it is null. Unlike a push, what it references need not be here (the cache fetches blobs
+     * when they are pulled), and validation.manifests.urls does not apply: the content is upstream's.
+     *
+     * @throws RegistryException UPSTREAM_FAILED when the bytes do not hash to {@code digest}, MANIFEST_INVALID
+     *                           when they are no manifest
+     */
+    public ManifestRecord mirror(RepositoryName repository, Tag tag, Digest digest, byte[] bytes, String mediaType) {
+        Guards.writable(options);
+        space.admit(bytes.length);
+        Digest actual = Digest.of(digest.algorithm(), bytes);
+        if (!actual.equals(digest)) {
+            throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "upstream sent manifest bytes with digest "
+                    + actual + " for " + digest + "; nothing was stored");
+        }
+        Manifest manifest = Manifest.parse(bytes, mediaType);
+        Set<Digest> blobRefs = new LinkedHashSet<>();
+        Set<Digest> manifestRefs = new LinkedHashSet<>();
+        references(manifest, blobRefs, manifestRefs, new LinkedHashSet<>());
+        return store(repository, digest, bytes, manifest, tag == null ? List.of() : List.of(tag), blobRefs,
+                manifestRefs, null).record();
+    }
+
+    private record Stored(ManifestRecord record, List<Tag> tags) {
+    }
+
+    /** What a manifest references: its blobs (config, layers but external ones), its children and those required. */
+    private void references(Manifest manifest, Set<Digest> blobRefs, Set<Digest> manifestRefs, Set<Digest> required) {
         switch (manifest) {
             case Manifest.Image img -> {
                 blobRefs.add(img.config().digest());
@@ -148,8 +182,17 @@ public final class ManifestService {
                 }
             }
         }
+    }
+
+    /**
+     * Stores a verified manifest with its tags in one transaction.
+     *
+     * @param required the children that must be here, or null when none must, not even the blobs (a mirrored one)
+     */
+    private Stored store(RepositoryName repository, Digest digest, byte[] bytes, Manifest manifest, List<Tag> tags,
+                         Set<Digest> blobRefs, Set<Digest> manifestRefs, Set<Digest> required) {
         boolean staging = staged.accepts(bytes.length);
-        if (!staging) {
+        if (!staging && required != null) {
             // Before the bytes are written to storage, which is not undone when the transaction below fails. Staged
             // bytes are part of that transaction, so a staged push is checked there only (a read here cost a staged
             // manifest push about 7 % of its CPU: readers start afresh after every commit).
@@ -164,9 +207,12 @@ public final class ManifestService {
             events.add(notifier.event(Event.PUSH, notifier.manifest(repository, digest, manifest.mediaType(),
                     bytes.length, t == null ? null : t.value(), manifest, RequestInfo.current())));
         }
+        ManifestRecord[] kept = new ManifestRecord[1]; // the repository's record: this one, or the one it had
         MetadataStore.Work<WriteTx, Void> link = tx -> {
-            // Checked in the transaction (again, for content checked above): a blob unlinked since must not count.
-            checkReferences(tx, repository, blobRefs, required);
+            if (required != null) {
+                // Checked in the transaction (again, for content checked above): a blob unlinked since must not count.
+                checkReferences(tx, repository, blobRefs, required);
+            }
             tx.linkBlob(repository, digest);
             boolean added = tx.putManifest(repository, record, blobRefs, manifestRefs);
             for (Tag t : tags) {
@@ -177,6 +223,7 @@ public final class ManifestService {
             // repository had when it had the manifest already (created at its first push). The claim, the blob
             // link (a lookup that found none was not kept), the references and the repository row change none.
             ManifestRecord stored = added ? record : tx.manifest(repository, digest).orElseThrow();
+            kept[0] = stored;
             tx.updateLookupsOnCommit(count -> {
                 lookups.put(new Named(repository, new Reference.ByDigest(digest)), stored, count);
                 for (Tag t : tags) {
@@ -195,7 +242,7 @@ public final class ManifestService {
             }
         }
         notifier.wake();
-        return new PushResult(digest, List.copyOf(tags), manifest.subject().map(Descriptor::digest));
+        return new Stored(kept[0], List.copyOf(tags));
     }
 
     /**

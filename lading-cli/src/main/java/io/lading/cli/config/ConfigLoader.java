@@ -42,7 +42,7 @@ public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
-            "auth.silly", "middleware", "reporting", "redis", "proxy", "compatibility",
+            "auth.silly", "middleware", "reporting", "redis", "proxy.ttl", "proxy.exec", "compatibility",
             "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -391,9 +391,45 @@ public final class ConfigLoader {
 
         LadingConfig.HealthChecks health = HealthConfig.health(this, root);
 
+        LadingConfig.Proxy proxy = proxy(root);
+
         collectUnknown(root, "", warnings);
         return new LadingConfig(log, http, storage, validation, catalogMax, lading, auth, notifications, health,
-                List.copyOf(warnings));
+                proxy, List.copyOf(warnings));
+    }
+
+    /**
+     * proxy.{remoteurl,username,password}, or null without proxy.remoteurl. The URL is a registry's root, as
+     * distribution's mirror recipe requires (a path, query or fragment is an error).
+     */
+    LadingConfig.Proxy proxy(ConfigNode root) {
+        String url = string(root, "proxy.remoteurl", null);
+        String username = string(root, "proxy.username", null);
+        String password = string(root, "proxy.password", null);
+        if (url == null) {
+            ConfigNode section = at(root, "proxy");
+            if (section != null && section.value != null && (username != null || password != null)) {
+                throw new ConfigException(section.origin + ": proxy needs proxy.remoteurl, the registry to mirror");
+            }
+            return null;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        String path = uri == null ? null : uri.getRawPath();
+        if (uri == null || uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null
+                || path != null && !path.isEmpty() && !path.equals("/")) {
+            throw new ConfigException(at(root, "proxy.remoteurl").origin + ": proxy.remoteurl must be the root URL of"
+                    + " a registry, http(s)://host[:port] (no path, query or fragment), not '" + url + "'");
+        }
+        if (password != null && username == null) {
+            throw new ConfigException(at(root, "proxy.password").origin + ": proxy.password needs proxy.username");
+        }
+        return new LadingConfig.Proxy(java.net.URI.create(url.replaceAll("/+$", "")), username, password);
     }
 
     /**

@@ -17,8 +17,22 @@ import java.util.Map;
  * @param warnings keys that distribution knows and Lading does not implement yet (reported once at start-up)
  */
 public record LadingConfig(Log log, Http http, Storage storage, Validation validation, int catalogMaxEntries,
-                           Lading lading, Auth auth, Notifications notifications, HealthChecks health,
+                           Lading lading, Auth auth, Notifications notifications, HealthChecks health, Proxy proxy,
                            List<String> warnings) {
+
+    /**
+     * proxy.*: this registry is a pull-through cache of another one.
+     *
+     * @param remoteUrl proxy.remoteurl: the mirrored registry's root URL
+     * @param username  proxy.username, or null to ask it anonymously
+     * @param password  proxy.password, or null
+     */
+    public record Proxy(java.net.URI remoteUrl, String username, String password) {
+        @Override
+        public String toString() { // never the password, in a log line or an exception
+            return "Proxy[" + remoteUrl + (username == null ? "" : ", user " + username) + "]";
+        }
+    }
 
     /**
      * health.*: distribution's periodic checks.

@@ -139,6 +139,38 @@ class ConfigLoaderTest {
         }
     }
 
+    /** proxy.* as distribution's mirror recipe writes it; what Lading does not do yet (ttl, exec) is warned about. */
+    @Test
+    void proxyMakesAPullThroughCacheOfARegistrysRootUrl() throws Exception {
+        Path data = dir.resolve("data");
+        LadingConfig c = ConfigLoader.load(write("""
+                version: 0.1
+                proxy:
+                  remoteurl: https://registry-1.docker.io/
+                  username: ann
+                  password: s3cret
+                  ttl: 168h
+                """), Map.of(), data);
+        assertThat(c.proxy().remoteUrl()).hasToString("https://registry-1.docker.io");
+        assertThat(c.proxy().username()).isEqualTo("ann");
+        assertThat(c.proxy().password()).isEqualTo("s3cret");
+        assertThat(c.proxy().toString()).doesNotContain("s3cret");
+        assertThat(c.warnings()).contains("proxy.ttl").doesNotContain("proxy", "proxy.remoteurl");
+        assertThat(ConfigLoader.load(null, Map.of(), data).proxy()).as("not a cache by default").isNull();
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_PROXY_REMOTEURL", "http://upstream:5000"), data).proxy()
+                .remoteUrl()).hasToString("http://upstream:5000");
+
+        for (String bad : new String[] {"registry-1.docker.io", "ftp://x", "https://x/foo", "https://x?y=1",
+            "https://x#z"}) {
+            Path p = write("version: 0.1\nproxy:\n  remoteurl: \"" + bad + "\"\n");
+            assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), data)).as(bad)
+                    .hasMessageContaining("config.yml line 3: proxy.remoteurl must be the root URL of a registry");
+        }
+        Path noUrl = write("version: 0.1\nproxy:\n  username: ann\n");
+        assertThatThrownBy(() -> ConfigLoader.load(noUrl, Map.of(), data))
+                .hasMessageContaining("proxy needs proxy.remoteurl");
+    }
+
     @Test
     void debianDistributionConfigStartsUnchangedWithOneWarningList() throws Exception {
         Path p = write("""

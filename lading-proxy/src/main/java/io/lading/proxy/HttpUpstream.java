@@ -1,0 +1,282 @@
+package io.lading.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lading.core.Digest;
+import io.lading.core.Manifest;
+import io.lading.core.MediaTypes;
+import io.lading.core.Reference;
+import io.lading.core.RepositoryName;
+import io.lading.registry.Upstream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The registry a pull-through cache mirrors, asked over HTTP with the JDK's client: the Distribution API's HEADs and
+ * GETs, authenticated as that registry asks (its {@code WWW-Authenticate} challenge): none, Basic with
+ * {@code proxy.username}/{@code password}, or a Bearer token from the challenge's realm (the Docker token
+ * protocol), fetched with those credentials or anonymously and kept per scope until shortly before it expires.
+ *
+ * <p>Redirects (Docker Hub sends blob GETs to a CDN) are followed here, not by the client, so that the registry's
+ * credentials never go to another host. A manifest is read to at most 4 MiB; a blob is handed over as a stream.
+ */
+public final class HttpUpstream implements Upstream {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
+            MediaTypes.DOCKER_LIST, MediaTypes.DOCKER_MANIFEST);
+    private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+    private static final int MAX_REDIRECTS = 5;
+    /** A token is not used in its last seconds: it could expire on its way. */
+    private static final Duration TOKEN_MARGIN = Duration.ofSeconds(30);
+    /** What a token without expires_in lasts (the token specification's default). */
+    private static final Duration TOKEN_DEFAULT = Duration.ofSeconds(60);
+
+    private final URI remote;
+    private final String basic;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final Clock clock;
+    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+
+    private record Token(String value, Instant expires) {
+    }
+
+    /**
+     * @param remote   proxy.remoteurl: the registry's root ({@code https://registry-1.docker.io})
+     * @param username proxy.username, or null to ask anonymously
+     * @param timeout  how long to wait for a connection and for each response's head (a blob's body may take longer)
+     */
+    public HttpUpstream(URI remote, String username, String password, Duration timeout, Clock clock) {
+        String root = remote.toString().replaceAll("/+$", "");
+        this.remote = URI.create(root);
+        this.basic = username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+                (username + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+        this.timeout = timeout;
+        this.clock = clock;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    @Override
+    public Optional<ManifestHead> head(RepositoryName repository, Reference reference) throws IOException {
+        String path = "/v2/" + repository + "/manifests/" + reference;
+        HttpResponse<InputStream> r = send(repository, "HEAD", path, ACCEPT);
+        try (InputStream ignored = r.body()) {
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            expectOk(r, "HEAD", path);
+            Optional<String> digest = r.headers().firstValue("Docker-Content-Digest");
+            String mediaType = MediaTypes.normalize(r.headers().firstValue("Content-Type").orElse(""));
+            long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (digest.isPresent()) {
+                try {
+                    return Optional.of(new ManifestHead(Digest.parse(digest.get()), mediaType, size));
+                } catch (RuntimeException invalid) {
+                    throw new IOException("upstream answered HEAD " + path + " with a malformed digest '"
+                            + digest.get() + "'");
+                }
+            }
+        }
+        // A registry that does not say the digest on a HEAD: the bytes tell it.
+        return fetchManifest(repository, reference.toString()).map(b -> {
+            Digest d = Digest.of(Digest.Algorithm.SHA256, b.bytes());
+            return new ManifestHead(d, b.mediaType(), b.bytes().length);
+        });
+    }
+
+    @Override
+    public Optional<ManifestBody> manifest(RepositoryName repository, Digest digest) throws IOException {
+        return fetchManifest(repository, digest.toString());
+    }
+
+    private Optional<ManifestBody> fetchManifest(RepositoryName repository, String reference) throws IOException {
+        String path = "/v2/" + repository + "/manifests/" + reference;
+        HttpResponse<InputStream> r = send(repository, "GET", path, ACCEPT);
+        try (InputStream body = r.body()) {
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            expectOk(r, "GET", path);
+            byte[] bytes = body.readNBytes(Manifest.MAX_BYTES + 1);
+            if (bytes.length > Manifest.MAX_BYTES) {
+                throw new IOException("upstream's manifest " + repository + ":" + reference + " exceeds "
+                        + Manifest.MAX_BYTES + " bytes");
+            }
+            return Optional.of(new ManifestBody(MediaTypes.normalize(r.headers().firstValue("Content-Type")
+                    .orElse("")), bytes));
+        }
+    }
+
+    @Override
+    public Optional<Long> blobSize(RepositoryName repository, Digest digest) throws IOException {
+        String path = "/v2/" + repository + "/blobs/" + digest;
+        HttpResponse<InputStream> r = send(repository, "HEAD", path, null);
+        try (InputStream ignored = r.body()) {
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            expectOk(r, "HEAD", path);
+            long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (length < 0) {
+                throw new IOException("upstream answered HEAD " + path + " without a Content-Length");
+            }
+            return Optional.of(length);
+        }
+    }
+
+    @Override
+    public Optional<BlobBody> blob(RepositoryName repository, Digest digest) throws IOException {
+        String path = "/v2/" + repository + "/blobs/" + digest;
+        HttpResponse<InputStream> r = send(repository, "GET", path, null);
+        if (r.statusCode() == 404) {
+            r.body().close();
+            return Optional.empty();
+        }
+        try {
+            expectOk(r, "GET", path);
+        } catch (IOException e) {
+            r.body().close();
+            throw e;
+        }
+        return Optional.of(new BlobBody(r.headers().firstValueAsLong("Content-Length").orElse(-1), r.body()));
+    }
+
+    private static void expectOk(HttpResponse<?> r, String method, String path) throws IOException {
+        if (r.statusCode() != 200) {
+            throw new IOException("upstream answered " + method + " " + path + " with " + r.statusCode()
+                    + (r.statusCode() == 429 ? " (rate limited)" : r.statusCode() == 401 || r.statusCode() == 403
+                    ? " (proxy.username and proxy.password are not accepted for it)" : ""));
+        }
+    }
+
+    /**
+     * Sends a request to the registry, authenticated as it asks, following redirects without credentials.
+     * The response's body is the caller's to close.
+     */
+    private HttpResponse<InputStream> send(RepositoryName repository, String method, String path, String accept)
+            throws IOException {
+        URI uri = remote.resolve(path);
+        String scope = "repository:" + repository + ":pull";
+        HttpResponse<InputStream> r = exchange(method, uri, accept, authorization(scope));
+        if (r.statusCode() == 401) {
+            String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
+            r.body().close();
+            String auth = answer(challenge, scope);
+            if (auth == null) {
+                throw new IOException("upstream answered " + method + " " + path + " with 401 and a challenge"
+                        + " Lading cannot answer: '" + challenge + "'");
+            }
+            r = exchange(method, uri, accept, auth);
+        }
+        for (int hops = 0; isRedirect(r.statusCode()); hops++) {
+            Optional<String> location = r.headers().firstValue("Location");
+            r.body().close();
+            if (location.isEmpty() || hops == MAX_REDIRECTS) {
+                throw new IOException("upstream redirected " + method + " " + path + (location.isEmpty()
+                        ? " without a Location" : " more than " + MAX_REDIRECTS + " times"));
+            }
+            URI next = uri.resolve(location.get());
+            // Credentials go to the registry's own host only (a CDN's signed URL must not get them).
+            String auth = sameOrigin(next, remote) ? authorization(scope) : null;
+            uri = next;
+            r = exchange(method, uri, accept, auth);
+        }
+        return r;
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && a.getPort() == b.getPort();
+    }
+
+    private HttpResponse<InputStream> exchange(String method, URI uri, String accept, String authorization)
+            throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (accept != null) {
+            b.header("Accept", accept);
+        }
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking upstream " + uri, e);
+        }
+    }
+
+    /** What to send before any challenge: a token kept for the scope, else Basic credentials, else nothing. */
+    private String authorization(String scope) {
+        Token t = tokens.get(scope);
+        if (t != null && clock.instant().isBefore(t.expires())) {
+            return "Bearer " + t.value();
+        }
+        return basic;
+    }
+
+    /** The Authorization answering {@code challenge}, or null when there is none to give. */
+    private String answer(String challenge, String scope) throws IOException {
+        String scheme = challenge.split("\\s+", 2)[0];
+        if (scheme.equalsIgnoreCase("Basic")) {
+            return basic;
+        }
+        if (!scheme.equalsIgnoreCase("Bearer")) {
+            return null;
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        Matcher m = PARAM.matcher(challenge);
+        while (m.find()) {
+            params.put(m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2));
+        }
+        String realm = params.get("realm");
+        if (realm == null) {
+            return null;
+        }
+        StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
+        if (params.containsKey("service")) {
+            url.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8))
+                    .append('&');
+        }
+        url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope", scope), StandardCharsets.UTF_8));
+        HttpResponse<InputStream> r = exchange("GET", URI.create(url.toString()), null, basic);
+        JsonNode body;
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) {
+                throw new IOException("upstream's token service " + realm + " answered " + r.statusCode()
+                        + (r.statusCode() == 401 ? " (proxy.username and proxy.password are not accepted)" : ""));
+            }
+            body = JSON.readTree(in.readNBytes(1 << 20));
+        }
+        String token = body.path("token").asText(body.path("access_token").asText(""));
+        if (token.isEmpty()) {
+            throw new IOException("upstream's token service " + realm + " answered without a token");
+        }
+        long seconds = body.path("expires_in").asLong(TOKEN_DEFAULT.toSeconds());
+        Instant expires = clock.instant().plusSeconds(seconds).minus(TOKEN_MARGIN);
+        tokens.put(scope, new Token(token, expires));
+        return "Bearer " + token;
+    }
+}

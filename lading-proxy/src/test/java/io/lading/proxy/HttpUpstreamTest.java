@@ -1,0 +1,144 @@
+package io.lading.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.lading.core.Digest;
+import io.lading.core.Reference;
+import io.lading.core.RepositoryName;
+import io.lading.registry.Upstream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP side of a pull-through cache against registries that ask for tokens, redirect, and say no. */
+class HttpUpstreamTest {
+    private static final RepositoryName REPO = RepositoryName.of("lib/app");
+    private static final byte[] BLOB = "layer bytes".getBytes(StandardCharsets.UTF_8);
+    private static final Digest DIGEST = Digest.of(Digest.Algorithm.SHA256, BLOB);
+
+    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        servers.forEach(s -> s.stop(0));
+    }
+
+    private interface Answer {
+        void answer(HttpExchange exchange) throws IOException;
+    }
+
+    private String serve(Answer answer) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                answer.answer(exchange);
+            }
+        });
+        server.start();
+        servers.add(server);
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    @Test
+    void tokensFromTheChallengesRealmAreKeptAndCredentialsNeverFollowARedirectToAnotherHost() throws Exception {
+        List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
+        String cdn = serve(exchange -> {
+            cdnAuthorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            reply(exchange, 200, BLOB);
+        });
+        AtomicInteger tokensIssued = new AtomicInteger();
+        String[] registry = new String[1];
+        registry[0] = serve(exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (path.equals("/token")) {
+                String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("ann:s3cret".getBytes());
+                assertThat(exchange.getRequestURI().getQuery()).isEqualTo("service=reg&scope=repository:lib/app:pull");
+                if (!basic.equals(auth)) {
+                    reply(exchange, 401, new byte[0]);
+                    return;
+                }
+                tokensIssued.incrementAndGet();
+                reply(exchange, 200, "{\"token\":\"t0ken\",\"expires_in\":300}".getBytes());
+                return;
+            }
+            if (!"Bearer t0ken".equals(auth)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + registry[0]
+                        + "/token\",service=\"reg\",scope=\"repository:lib/app:pull\"");
+                reply(exchange, 401, new byte[0]);
+                return;
+            }
+            if (path.equals("/v2/lib/app/blobs/" + DIGEST)) {
+                exchange.getResponseHeaders().set("Location", cdn + "/signed?sig=1");
+                reply(exchange, 307, new byte[0]);
+                return;
+            }
+            reply(exchange, 404, new byte[0]);
+        });
+        HttpUpstream upstream = new HttpUpstream(URI.create(registry[0] + "/"), "ann", "s3cret",
+                Duration.ofSeconds(5), Clock.systemUTC());
+        for (int i = 0; i < 3; i++) {
+            try (Upstream.BlobBody body = upstream.blob(REPO, DIGEST).orElseThrow(); InputStream in = body.body()) {
+                assertThat(in.readAllBytes()).isEqualTo(BLOB);
+            }
+        }
+        assertThat(tokensIssued.get()).as("one token, kept until it expires").isEqualTo(1);
+        assertThat(cdnAuthorizations).as("the CDN gets no credentials").containsExactly("null", "null", "null");
+        assertThat(upstream.blobSize(REPO, Digest.of(Digest.Algorithm.SHA256, new byte[1]))).as("404").isEmpty();
+
+        HttpUpstream wrong = new HttpUpstream(URI.create(registry[0]), "ann", "nope", Duration.ofSeconds(5),
+                Clock.systemUTC());
+        assertThatThrownBy(() -> wrong.blob(REPO, DIGEST)).isInstanceOf(IOException.class)
+                .hasMessageContaining("token service").hasMessageContaining("401")
+                .hasMessageContaining("proxy.username and proxy.password are not accepted");
+    }
+
+    @Test
+    void aHeadWithoutADigestIsAnsweredByTheManifestsBytesAndRateLimitsAreFailuresNotAbsence() throws Exception {
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                + "\"manifests\":[]}")
+                .getBytes(StandardCharsets.UTF_8);
+        AtomicInteger limited = new AtomicInteger();
+        String registry = serve(exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            if (path.endsWith("/limited")) {
+                limited.incrementAndGet();
+                reply(exchange, 429, new byte[0]);
+                return;
+            }
+            exchange.getResponseHeaders().set("Content-Type", "application/vnd.oci.image.index.v1+json");
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                exchange.sendResponseHeaders(200, -1); // no Docker-Content-Digest
+                return;
+            }
+            reply(exchange, 200, manifest);
+        });
+        HttpUpstream upstream = new HttpUpstream(URI.create(registry), null, null, Duration.ofSeconds(5),
+                Clock.systemUTC());
+        Upstream.ManifestHead head = upstream.head(REPO, Reference.parse("v1")).orElseThrow();
+        assertThat(head.digest()).isEqualTo(Digest.of(Digest.Algorithm.SHA256, manifest));
+        assertThat(head.mediaType()).isEqualTo("application/vnd.oci.image.index.v1+json");
+        assertThatThrownBy(() -> upstream.head(REPO, Reference.parse("limited"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("429 (rate limited)");
+        assertThat(limited.get()).as("asked once, not retried behind the cache's back").isEqualTo(1);
+    }
+}

@@ -1,0 +1,358 @@
+package io.lading.registry;
+
+import io.lading.core.Digest;
+import io.lading.core.ErrorCode;
+import io.lading.core.Reference;
+import io.lading.core.RegistryException;
+import io.lading.core.RepositoryName;
+import io.lading.core.Tag;
+import io.lading.metadata.ManifestRecord;
+import io.lading.metadata.UploadRecord;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls of a pull-through cache ({@code proxy.remoteurl}): what the cache holds is answered from it, the rest is
+ * fetched from the {@link Upstream}, checked against its digest, stored, and answered.
+ *
+ * <ul>
+ *   <li>A manifest by tag asks upstream where the tag points now (a HEAD, which registries such as Docker Hub do
+ *       not count against pull limits) and answers the cached manifest of that digest, fetching it only when the
+ *       cache lacks it. When upstream cannot be asked (down, refusing, rate limiting), the tag as last cached is
+ *       the answer; when upstream says the tag does not exist, neither does it here.</li>
+ *   <li>A manifest or blob by digest is answered from the cache when it is there, without asking upstream.</li>
+ *   <li>A blob the cache lacks is fetched once however many clients ask for it at the same time: the first one's
+ *       request streams it from upstream into the store and to its client at once, the others wait for it to be
+ *       stored and are answered from the cache. A first client that goes away does not stop the fetch.</li>
+ *   <li>Nothing upstream sends is stored unless it hashes to the digest it was asked by (a manifest fetched by tag
+ *       is fetched again by the digest upstream named). A blob whose bytes do not match reaches its first client
+ *       cut short, and is not stored.</li>
+ * </ul>
+ *
+ * Content is cached per repository, as upstream authorizes it per repository: a blob fetched for one repository is
+ * fetched again, not shared, when another asks for it (its bytes are stored once all the same).
+ */
+public final class PullThrough {
+    private static final Logger LOG = LoggerFactory.getLogger(PullThrough.class);
+
+    private final ManifestService manifests;
+    private final BlobService blobs;
+    private final UploadService uploads;
+    private final Upstream upstream;
+    private final Map<Linked, CompletableFuture<Void>> fills = new ConcurrentHashMap<>();
+
+    private record Linked(RepositoryName repository, Digest digest) {
+    }
+
+    public PullThrough(ManifestService manifests, BlobService blobs, UploadService uploads, Upstream upstream) {
+        this.manifests = manifests;
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.upstream = upstream;
+    }
+
+    /** Something upstream may answer, or fail to. */
+    @FunctionalInterface
+    private interface Ask<T> {
+        Optional<T> run() throws IOException;
+    }
+
+    private static <T> Optional<T> ask(String what, Ask<T> ask) {
+        try {
+            return ask.run();
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "the upstream registry could not be asked for "
+                    + what + ": " + reason(e), null, e);
+        }
+    }
+
+    /** What went wrong, for a client and a log line (the JDK's client leaves some messages empty). */
+    private static String reason(IOException e) {
+        return e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** A manifest (GET and HEAD). @throws RegistryException MANIFEST_UNKNOWN, UPSTREAM_FAILED */
+    public ManifestService.Content manifest(RepositoryName repository, Reference reference) {
+        return switch (reference) {
+            case Reference.ByDigest d -> cached(repository, d.digest())
+                    .orElseGet(() -> fetch(repository, null, d.digest()));
+            case Reference.ByTag t -> byTag(repository, t);
+        };
+    }
+
+    private ManifestService.Content byTag(RepositoryName repository, Reference.ByTag reference) {
+        Optional<Upstream.ManifestHead> head;
+        try {
+            head = upstream.head(repository, reference);
+        } catch (IOException e) {
+            try {
+                ManifestService.Content last = manifests.get(repository, reference);
+                LOG.warn("upstream could not be asked for {}:{} ({}); answering the tag as last cached", repository,
+                        reference.tag().value(), reason(e));
+                return last;
+            } catch (RegistryException unknown) {
+                if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
+                    throw unknown;
+                }
+                throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "the upstream registry could not be asked"
+                        + " for " + repository + ":" + reference.tag().value() + ", which is not cached: "
+                        + reason(e), null, e);
+            }
+        }
+        if (head.isEmpty()) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference.tag().value()
+                    + " is unknown upstream in " + repository);
+        }
+        Digest digest = head.get().digest();
+        Optional<ManifestService.Content> cached = cached(repository, digest);
+        if (cached.isEmpty()) {
+            return fetch(repository, reference.tag(), digest);
+        }
+        ManifestService.Content content = cached.get();
+        if (!taggedAs(repository, reference, digest)) { // the tag moved upstream to content cached already
+            manifests.mirror(repository, reference.tag(), digest, content.bytes(), content.record().mediaType());
+        }
+        return content;
+    }
+
+    private boolean taggedAs(RepositoryName repository, Reference.ByTag reference, Digest digest) {
+        try {
+            return manifests.stat(repository, reference).digest().equals(digest);
+        } catch (RegistryException unknown) {
+            if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
+                throw unknown;
+            }
+            return false;
+        }
+    }
+
+    private Optional<ManifestService.Content> cached(RepositoryName repository, Digest digest) {
+        try {
+            return Optional.of(manifests.get(repository, new Reference.ByDigest(digest)));
+        } catch (RegistryException unknown) {
+            if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
+                throw unknown;
+            }
+            return Optional.empty();
+        }
+    }
+
+    private ManifestService.Content fetch(RepositoryName repository, Tag tag, Digest digest) {
+        Upstream.ManifestBody body = ask("manifest " + repository + "@" + digest,
+                () -> upstream.manifest(repository, digest))
+                .orElseThrow(() -> new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest
+                        + " is unknown upstream in " + repository));
+        ManifestRecord stored = manifests.mirror(repository, tag, digest, body.bytes(), body.mediaType());
+        LOG.info("cached manifest {}@{} ({} bytes) from upstream", repository, digest, body.bytes().length);
+        return new ManifestService.Content(stored, body.bytes());
+    }
+
+    /** A blob's size (HEAD): the cached one's, else upstream's, without fetching it. */
+    public long blobSize(RepositoryName repository, Digest digest) {
+        Optional<Long> cached = cachedSize(repository, digest);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        return ask("blob " + repository + "@" + digest, () -> upstream.blobSize(repository, digest))
+                .orElseThrow(() -> blobUnknown(repository, digest));
+    }
+
+    private Optional<Long> cachedSize(RepositoryName repository, Digest digest) {
+        try {
+            return Optional.of(blobs.size(repository, digest));
+        } catch (RegistryException unknown) {
+            if (unknown.code() != ErrorCode.BLOB_UNKNOWN) {
+                throw unknown;
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static RegistryException blobUnknown(RepositoryName repository, Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is unknown upstream in "
+                + repository, Map.of("digest", digest.toString()));
+    }
+
+    /**
+     * A blob GET: empty when the cache holds the blob (answer it from there), else the fetch this request is to
+     * make, which the caller must {@link Fill#transferTo} or {@link Fill#close}. When another request is fetching
+     * the blob, this waits until it is done.
+     *
+     * @throws RegistryException BLOB_UNKNOWN, UPSTREAM_FAILED
+     */
+    public Optional<Fill> blob(RepositoryName repository, Digest digest) {
+        Linked key = new Linked(repository, digest);
+        while (true) {
+            if (cachedSize(repository, digest).isPresent()) {
+                return Optional.empty();
+            }
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> other = fills.putIfAbsent(key, mine);
+            if (other != null) {
+                other.handle((ok, failed) -> null).join(); // then look again: stored, or try it ourselves
+                continue;
+            }
+            try {
+                if (cachedSize(repository, digest).isPresent()) { // stored between the look and the claim
+                    done(key, mine);
+                    return Optional.empty();
+                }
+                Upstream.BlobBody body = ask("blob " + repository + "@" + digest,
+                        () -> upstream.blob(repository, digest)).orElseThrow(() -> blobUnknown(repository, digest));
+                return Optional.of(new Fill(key, mine, body));
+            } catch (RuntimeException e) {
+                done(key, mine);
+                throw e;
+            }
+        }
+    }
+
+    private void done(Linked key, CompletableFuture<Void> fill) {
+        fills.remove(key, fill);
+        fill.complete(null);
+    }
+
+    /** One fetch of a blob from upstream into the cache, copied to the client that asked as it arrives. */
+    public final class Fill implements AutoCloseable {
+        private final Linked key;
+        private final CompletableFuture<Void> done;
+        private final Upstream.BlobBody body;
+
+        private Fill(Linked key, CompletableFuture<Void> done, Upstream.BlobBody body) {
+            this.key = key;
+            this.done = done;
+            this.body = body;
+        }
+
+        /** The blob's length as upstream declared it, or -1. */
+        public long length() {
+            return body.length();
+        }
+
+        /**
+         * Stores the blob, copying each piece to {@code client} (null for none) as it arrives. A client that fails
+         * is dropped and the blob is stored all the same. @throws RegistryException UPSTREAM_FAILED when the bytes
+         * do not hash to the digest or upstream's stream breaks (nothing is stored)
+         */
+        public void transferTo(OutputStream client) {
+            Linked k = key;
+            UploadRecord upload = null;
+            try {
+                upload = uploads.start(k.repository(), k.digest().algorithm());
+                Tee tee = new Tee(body.body(), client);
+                long size = uploads.complete(k.repository(), upload.id(), k.digest(), null, tee, body.length());
+                tee.release();
+                LOG.info("cached blob {}@{} ({} bytes) from upstream", k.repository(), k.digest(), size);
+                upload = null;
+            } catch (RegistryException e) {
+                if (e.code() == ErrorCode.DIGEST_INVALID || e.code() == ErrorCode.SIZE_INVALID) {
+                    throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "upstream sent blob " + k.digest()
+                            + " with other content: " + e.getMessage() + "; nothing was stored", null, e);
+                }
+                throw e;
+            } catch (UncheckedIOException e) {
+                throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "fetching blob " + k.digest()
+                        + " from upstream failed: " + reason((IOException) e.getCause()), null, e);
+            } finally {
+                if (upload != null) {
+                    discard(upload);
+                }
+                close();
+            }
+        }
+
+        private void discard(UploadRecord upload) {
+            try {
+                uploads.cancel(upload.repository(), upload.id());
+            } catch (RegistryException gone) {
+                LOG.debug("upload {} of a failed fetch: {}", upload.id(), gone.getMessage()); // ended with it
+            }
+        }
+
+        /** Gives up the fetch (if not done yet): the requests waiting for it look again. */
+        @Override
+        public void close() {
+            try {
+                body.close();
+            } catch (IOException e) {
+                LOG.debug("closing upstream's blob stream: {}", e.getMessage());
+            } finally {
+                done(key, done);
+            }
+        }
+    }
+
+    /** A failure reading from upstream, told apart from the store's failures. */
+    private static final class UncheckedIOException extends RuntimeException {
+        UncheckedIOException(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * Upstream's bytes as the store reads them, copied to the client on the way while the client takes them. The
+     * last piece read is held back until {@link #release}, which is called once the store has verified the whole:
+     * bytes that do not match their digest never reach the client complete.
+     */
+    private static final class Tee extends FilterInputStream {
+        private OutputStream client;
+        private byte[] held = new byte[0];
+        private int heldLength;
+
+        Tee(InputStream upstream, OutputStream client) {
+            super(upstream);
+            this.client = client;
+        }
+
+        /** Sends the piece held back: the bytes were verified. */
+        void release() {
+            send(held, 0, heldLength);
+            heldLength = 0;
+        }
+
+        private void send(byte[] b, int off, int n) {
+            if (n == 0 || client == null) {
+                return;
+            }
+            try {
+                client.write(b, off, n);
+            } catch (IOException gone) {
+                LOG.debug("the client of a blob fetch went away ({}); storing it all the same", gone.getMessage());
+                client = null;
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (n > 0 && client != null) {
+                release();
+                if (held.length < n) {
+                    held = new byte[n];
+                }
+                System.arraycopy(b, off, held, 0, n);
+                heldLength = n;
+            }
+            return n;
+        }
+    }
+}
