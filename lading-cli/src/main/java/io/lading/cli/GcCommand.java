@@ -87,7 +87,7 @@ final class GcCommand implements Callable<Integer> {
         }
         try (LadingApp.Stores stores = LadingApp.Stores.open(cfg)) {
             GarbageCollector collector = new GarbageCollector(stores.metadata(), new BlobStore(stores.driver()), null,
-                    Clock.systemUTC());
+                    Clock.systemUTC(), cfg.proxy() == null ? null : cfg.proxy().ttl()); // a cache's content expires
             GarbageCollector.Options options = new GarbageCollector.Options(graceDuration, deleteUntagged, dryRun,
                     deleteOrphans ? GarbageCollector.Orphans.DELETE : GarbageCollector.Orphans.REPORT);
             Printer printer = new Printer(System.console() != null);
@@ -128,7 +128,8 @@ final class GcCommand implements Callable<Integer> {
     private final class Printer implements GarbageCollector.Listener {
         private final ProgressLine progress;
         private final Map<GarbageCollector.Phase, String> names = Map.of(
-                GarbageCollector.Phase.RECOVER, "recovering", GarbageCollector.Phase.MANIFESTS, "untagged manifests",
+                GarbageCollector.Phase.RECOVER, "recovering", GarbageCollector.Phase.EXPIRE, "expired cached tags",
+                GarbageCollector.Phase.MANIFESTS, "untagged manifests",
                 GarbageCollector.Phase.LINKS, "repositories", GarbageCollector.Phase.BLOBS, "blobs",
                 GarbageCollector.Phase.ORPHANS, "storage");
 

@@ -133,7 +133,8 @@ public final class LadingApp implements AutoCloseable {
         uploads = new UploadService(metadata, blobStore, staged, blobs, options, space, clock, notifier);
         ManifestService manifests = new ManifestService(metadata, blobStore, staged, options, space, clock,
                 notifier);
-        collector = new GarbageCollector(metadata, blobStore, recentUse, clock);
+        collector = new GarbageCollector(metadata, blobStore, recentUse, clock, config.proxy() == null ? null
+                : config.proxy().ttl());
         admin = new MaintenanceService(metadata, options, collector, config.lading().gc(), config.lading().check(),
                 new ContentCheck(metadata, blobStore, clock, blobs::dataLost));
         Map<String, String> headers = new LinkedHashMap<>();

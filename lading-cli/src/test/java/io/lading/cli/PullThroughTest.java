@@ -153,6 +153,52 @@ class PullThroughTest {
         }
     }
 
+    /** Runs one collection through the admin API and waits for it to end. */
+    private void collect(LadingApp app) throws Exception {
+        HttpResponse<byte[]> started = send("POST", base(app) + "/lading/v1/gc", null);
+        assertThat(started.statusCode()).as(text(started)).isEqualTo(202);
+        for (int i = 0; i < 200 && text(send("GET", base(app) + "/lading/v1/gc", null)).contains("\"running\":true");
+             i++) {
+            Thread.sleep(50);
+        }
+        assertThat(text(send("GET", base(app) + "/lading/v1/gc", null))).contains("\"running\":false");
+    }
+
+    @Test
+    void cachedContentExpiresAfterTheTtlAndIsKeptBeforeIt() throws Exception {
+        LadingApp upstream = start("upstream", "");
+        Image image = push(base(upstream), "lib/app", "1", random(5000, 9));
+        String gc = "lading:\n  gc:\n    enabled: false\n    grace: 0s\n";
+        try (LadingApp expiring = start("expiring", "proxy:\n  remoteurl: " + base(upstream) + "\n  ttl: 1ms\n"
+                + gc);
+             LadingApp keeping = start("keeping", "proxy:\n  remoteurl: " + base(upstream) + "\n" + gc)) {
+            for (LadingApp mirror : List.of(expiring, keeping)) {
+                assertThat(send("GET", base(mirror) + "/v2/lib/app/manifests/1", null, "Accept", ACCEPT).body())
+                        .isEqualTo(image.manifest());
+                assertThat(send("GET", base(mirror) + "/v2/lib/app/blobs/" + image.layerDigest(), null).body())
+                        .isEqualTo(image.layer());
+            }
+            Thread.sleep(20);
+            collect(expiring);
+            collect(keeping);
+            upstream.close();
+
+            assertThat(text(send("GET", base(keeping) + "/v2/_catalog", null))).contains("lib/app");
+            assertThat(send("GET", base(keeping) + "/v2/lib/app/manifests/1", null, "Accept", ACCEPT).statusCode())
+                    .as("within proxy.ttl (168h): kept").isEqualTo(200);
+            assertThat(send("GET", base(keeping) + "/v2/lib/app/blobs/" + image.layerDigest(), null).statusCode())
+                    .isEqualTo(200);
+
+            assertThat(text(send("GET", base(expiring) + "/v2/_catalog", null))).doesNotContain("lib/app");
+            assertThat(send("GET", base(expiring) + "/v2/lib/app/manifests/1", null, "Accept", ACCEPT)
+                    .statusCode()).as("expired, and upstream is gone").isEqualTo(502);
+            assertThat(send("GET", base(expiring) + "/v2/lib/app/manifests/" + image.digest(), null,
+                    "Accept", ACCEPT).statusCode()).isEqualTo(502);
+            assertThat(send("GET", base(expiring) + "/v2/lib/app/blobs/" + image.layerDigest(), null).statusCode())
+                    .isEqualTo(502);
+        }
+    }
+
     @Test
     void aTagThatMovesUpstreamMovesInTheCacheAndOneUpstreamDeletedIsGone() throws Exception {
         try (LadingApp upstream = start("upstream", "", Map.of("REGISTRY_STORAGE_DELETE_ENABLED", "true"))) {

@@ -44,6 +44,9 @@ public interface WriteTx extends ReadTx {
     /** Removes a tag; false when it did not exist. */
     boolean deleteTag(RepositoryName repository, Tag tag);
 
+    /** Tags of the repository last put (created or moved) at or before {@code cutoff}, at most {@code limit}. */
+    List<Tag> tagsUnchangedSince(RepositoryName repository, Instant cutoff, int limit);
+
     /** Removes a manifest and every tag pointing to it; false when it did not exist. */
     boolean deleteManifest(RepositoryName repository, Digest digest);
 

@@ -2,6 +2,7 @@ package io.lading.registry;
 
 import io.lading.core.Digest;
 import io.lading.core.RepositoryName;
+import io.lading.core.Tag;
 import io.lading.metadata.BlobRecord;
 import io.lading.metadata.GcRunRecord;
 import io.lading.metadata.MetadataStore;
@@ -41,7 +42,7 @@ public final class GarbageCollector {
     private static final int BATCH = 200;
 
     /** The phases of a collection, in order. */
-    public enum Phase { RECOVER, MANIFESTS, LINKS, BLOBS, ORPHANS }
+    public enum Phase { RECOVER, EXPIRE, MANIFESTS, LINKS, BLOBS, ORPHANS }
 
     /** What to do with bytes in storage that the metadata store has no record of. */
     public enum Orphans {
@@ -96,14 +97,28 @@ public final class GarbageCollector {
     private final BlobStore blobs;
     private final RecentUse recentUse;
     private final Clock clock;
+    private final Duration cacheTtl;
     private final ReentrantLock running = new ReentrantLock();
 
     /** @param recentUse blobs clients used lately (online collections), or null (offline) */
     public GarbageCollector(MetadataStore metadata, BlobStore blobs, RecentUse recentUse, Clock clock) {
+        this(metadata, blobs, recentUse, clock, null);
+    }
+
+    /**
+     * @param cacheTtl for a pull-through cache (proxy.ttl), how long what it cached is kept: each collection first
+     *                 removes the tags cached (or moved upstream and followed) longer ago than that, then the
+     *                 manifests cached longer ago that no tag reaches, whether or not untagged manifests are
+     *                 collected otherwise; their blobs go the way of every unreferenced blob. As in distribution,
+     *                 age counts from caching, not from the last pull. Null (or zero) when nothing expires.
+     */
+    public GarbageCollector(MetadataStore metadata, BlobStore blobs, RecentUse recentUse, Clock clock,
+                            Duration cacheTtl) {
         this.metadata = metadata;
         this.blobs = blobs;
         this.recentUse = recentUse;
         this.clock = clock;
+        this.cacheTtl = cacheTtl == null || cacheTtl.isZero() ? null : cacheTtl;
     }
 
     public boolean isRunning() {
@@ -168,9 +183,10 @@ public final class GarbageCollector {
                 collect(metadata::write, options, cutoff, listener, counts);
             }
             Result result = counts.result(options.dryRun(), Duration.between(started, clock.instant()));
-            LOG.info("gc: {} in {} ms: {} repositories and {} blobs scanned, {} manifests, {} links and {} blobs"
+            LOG.info("gc: {} in {} ms: {} repositories and {} blobs scanned, {}{} manifests, {} links and {} blobs"
                             + " ({} bytes) {}{}", options.dryRun() ? "dry run done" : "done",
                     result.took().toMillis(), result.repositoriesScanned(), result.blobsScanned(),
+                    cacheTtl == null ? "" : counts.tagsExpired + " expired cached tags, ",
                     result.manifestsDeleted(), result.linksRemoved(), result.blobsDeleted(), result.bytesReclaimed(),
                     options.dryRun() ? "would be deleted" : "deleted",
                     result.orphansFound() > 0 ? ", " + result.orphansFound() + " unrecorded blobs in storage ("
@@ -240,6 +256,14 @@ public final class GarbageCollector {
         recover(txs, dry);
 
         long totalRepositories = txs.write(tx -> tx.repositoryCount());
+        if (cacheTtl != null) {
+            listener.phase(Phase.EXPIRE);
+            Instant expired = clock.instant().minus(cacheTtl);
+            forEachRepository(txs, Phase.EXPIRE, totalRepositories, listener, repository -> {
+                counts.tagsExpired += expireTags(txs, repository, expired);
+                deleteUnreachableManifests(txs, repository, expired, listener, counts);
+            });
+        }
         if (o.deleteUntagged()) {
             listener.phase(Phase.MANIFESTS);
             forEachRepository(txs, Phase.MANIFESTS, totalRepositories, listener,
@@ -288,6 +312,25 @@ public final class GarbageCollector {
         if (o.orphans() != Orphans.SKIP) {
             listener.phase(Phase.ORPHANS);
             sweepOrphans(txs, o, cutoff, listener, counts);
+        }
+    }
+
+    /** Removes the cache's tags cached or moved before {@code expired}; returns how many. */
+    private static int expireTags(Txs txs, RepositoryName repository, Instant expired) {
+        int total = 0;
+        while (true) {
+            List<Tag> gone = txs.write(tx -> {
+                List<Tag> old = tx.tagsUnchangedSince(repository, expired, BATCH);
+                old.forEach(t -> tx.deleteTag(repository, t));
+                return old;
+            });
+            total += gone.size();
+            for (Tag t : gone) {
+                LOG.debug("gc: {}: cached tag {} expired", repository, t.value());
+            }
+            if (gone.size() < BATCH) {
+                return total;
+            }
         }
     }
 
@@ -409,6 +452,7 @@ public final class GarbageCollector {
         long repositories;
         long blobsScanned;
         long manifests;
+        long tagsExpired;
         long links;
         long blobsDeleted;
         long bytes;

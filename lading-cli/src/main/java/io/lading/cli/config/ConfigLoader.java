@@ -42,7 +42,7 @@ public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
-            "auth.silly", "middleware", "reporting", "redis", "proxy.ttl", "proxy.exec", "compatibility",
+            "auth.silly", "middleware", "reporting", "redis", "proxy.exec", "compatibility",
             "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -429,7 +429,11 @@ public final class ConfigLoader {
         if (password != null && username == null) {
             throw new ConfigException(at(root, "proxy.password").origin + ": proxy.password needs proxy.username");
         }
-        return new LadingConfig.Proxy(java.net.URI.create(url.replaceAll("/+$", "")), username, password);
+        Duration ttl = duration(root, "proxy.ttl", Duration.ofHours(168));
+        if (ttl.isNegative()) {
+            throw new ConfigException(at(root, "proxy.ttl").origin + ": proxy.ttl must not be negative");
+        }
+        return new LadingConfig.Proxy(java.net.URI.create(url.replaceAll("/+$", "")), username, password, ttl);
     }
 
     /**

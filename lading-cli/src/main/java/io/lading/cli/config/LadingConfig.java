@@ -26,11 +26,12 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param remoteUrl proxy.remoteurl: the mirrored registry's root URL
      * @param username  proxy.username, or null to ask it anonymously
      * @param password  proxy.password, or null
+     * @param ttl       proxy.ttl: how long cached content is kept (168h); zero keeps it for good
      */
-    public record Proxy(java.net.URI remoteUrl, String username, String password) {
+    public record Proxy(java.net.URI remoteUrl, String username, String password, Duration ttl) {
         @Override
         public String toString() { // never the password, in a log line or an exception
-            return "Proxy[" + remoteUrl + (username == null ? "" : ", user " + username) + "]";
+            return "Proxy[" + remoteUrl + (username == null ? "" : ", user " + username) + ", ttl " + ttl + "]";
         }
     }
 

@@ -139,7 +139,7 @@ class ConfigLoaderTest {
         }
     }
 
-    /** proxy.* as distribution's mirror recipe writes it; what Lading does not do yet (ttl, exec) is warned about. */
+    /** proxy.* as distribution's mirror recipe writes it; what Lading does not do yet (exec) is warned about. */
     @Test
     void proxyMakesAPullThroughCacheOfARegistrysRootUrl() throws Exception {
         Path data = dir.resolve("data");
@@ -149,16 +149,21 @@ class ConfigLoaderTest {
                   remoteurl: https://registry-1.docker.io/
                   username: ann
                   password: s3cret
-                  ttl: 168h
+                  ttl: 72h
+                  exec:
+                    command: docker-credential-pass
                 """), Map.of(), data);
         assertThat(c.proxy().remoteUrl()).hasToString("https://registry-1.docker.io");
         assertThat(c.proxy().username()).isEqualTo("ann");
         assertThat(c.proxy().password()).isEqualTo("s3cret");
         assertThat(c.proxy().toString()).doesNotContain("s3cret");
-        assertThat(c.warnings()).contains("proxy.ttl").doesNotContain("proxy", "proxy.remoteurl");
+        assertThat(c.proxy().ttl()).isEqualTo(Duration.ofHours(72));
+        assertThat(c.warnings()).contains("proxy.exec").doesNotContain("proxy", "proxy.remoteurl", "proxy.ttl");
         assertThat(ConfigLoader.load(null, Map.of(), data).proxy()).as("not a cache by default").isNull();
-        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_PROXY_REMOTEURL", "http://upstream:5000"), data).proxy()
-                .remoteUrl()).hasToString("http://upstream:5000");
+        LadingConfig.Proxy fromEnv = ConfigLoader.load(null, Map.of("REGISTRY_PROXY_REMOTEURL",
+                "http://upstream:5000"), data).proxy();
+        assertThat(fromEnv.remoteUrl()).hasToString("http://upstream:5000");
+        assertThat(fromEnv.ttl()).as("distribution's default").isEqualTo(Duration.ofHours(168));
 
         for (String bad : new String[] {"registry-1.docker.io", "ftp://x", "https://x/foo", "https://x?y=1",
             "https://x#z"}) {

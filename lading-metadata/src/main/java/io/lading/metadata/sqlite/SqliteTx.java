@@ -647,6 +647,16 @@ final class SqliteTx implements WriteTx {
     }
 
     @Override
+    public List<Tag> tagsUnchangedSince(RepositoryName repository, Instant cutoff, int limit) {
+        Optional<Long> id = repositoryId(repository);
+        if (id.isEmpty()) {
+            return List.of();
+        }
+        return query("SELECT name FROM tags WHERE repository_id = ? AND updated_at <= ? ORDER BY name LIMIT ?",
+                rs -> Tag.of(rs.getString(1)), id.get(), cutoff.toEpochMilli(), limit);
+    }
+
+    @Override
     public boolean deleteManifest(RepositoryName repository, Digest digest) {
         Optional<Long> id = repositoryId(repository);
         if (id.isEmpty()) {

@@ -290,6 +290,33 @@ class SqliteMetadataStoreTest {
     }
 
     @Test
+    void tagsUnchangedSinceACutoffAreTheOnesPutBeforeItAndAMoveCountsAsAPut() throws Exception {
+        try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
+            store.write(tx -> {
+                putManifest(tx, REPO, manifest("one", null), List.of(), List.of());
+                putManifest(tx, REPO, manifest("two", null), List.of(), List.of());
+                for (String t : new String[] {"c", "a", "b"}) {
+                    tx.putTag(REPO, Tag.of(t), d("one"));
+                }
+                return null;
+            });
+            Thread.sleep(5);
+            Instant cutoff = Instant.now();
+            Thread.sleep(5);
+            store.write(tx -> {
+                tx.putTag(REPO, Tag.of("b"), d("two")); // moved after the cutoff
+                tx.putTag(REPO, Tag.of("new"), d("two"));
+                return null;
+            });
+            assertThat(store.<List<Tag>>write(tx -> tx.tagsUnchangedSince(REPO, cutoff, 10)))
+                    .containsExactly(Tag.of("a"), Tag.of("c"));
+            assertThat(store.<List<Tag>>write(tx -> tx.tagsUnchangedSince(REPO, cutoff, 1))).hasSize(1);
+            assertThat(store.<List<Tag>>write(tx -> tx.tagsUnchangedSince(RepositoryName.of("none"), cutoff, 10)))
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void aBlobHasASizeInARepositoryOnlyWhileLinkedThere() {
         RepositoryName other = RepositoryName.of("lib/other");
         try (SqliteMetadataStore store = SqliteMetadataStore.inMemory()) {
