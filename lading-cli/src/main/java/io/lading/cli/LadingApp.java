@@ -164,6 +164,9 @@ public final class LadingApp implements AutoCloseable {
             pages.put("/debug/ready", new DebugServer.Page("application/json", () -> health.ready(serving::get)));
             if (metrics != null) {
                 metrics.bind(admin, collector, notifier, metadata, staged, server);
+                if (pullThrough != null) {
+                    metrics.bindCache(pullThrough.counts());
+                }
                 pages.put(debug.prometheusPath(), DebugServer.Page.ok(Metrics.CONTENT_TYPE, metrics::scrape));
             }
             debugServer = new DebugServer(address(debug.addr()), pages);

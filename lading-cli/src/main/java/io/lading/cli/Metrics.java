@@ -9,6 +9,7 @@ import io.lading.metadata.Usage;
 import io.lading.registry.ContentCheck;
 import io.lading.registry.GarbageCollector;
 import io.lading.registry.MaintenanceService;
+import io.lading.registry.PullThrough;
 import io.lading.registry.StagedContent;
 import io.lading.registry.events.Notifier;
 import io.lading.storage.ObservedDriver;
@@ -127,6 +128,28 @@ final class Metrics implements AutoCloseable, RequestObserver, Notifier.Listener
                 .description("distinct blobs stored (from the metadata store)").register(registry);
         Gauge.builder("lading.storage.used", () -> usage(maintenance).bytes()).baseUnit("bytes")
                 .description("bytes stored, each blob counted once").register(registry);
+    }
+
+    /** Registers the pull-through cache's figures (proxy.remoteurl). */
+    void bindCache(PullThrough.Counts cache) {
+        String hits = "pulls the pull-through cache answered from what it holds";
+        FunctionCounter.builder("lading.proxy.hits", cache, PullThrough.Counts::manifestHits).tag("kind", "manifest")
+                .description(hits).register(registry);
+        FunctionCounter.builder("lading.proxy.hits", cache, PullThrough.Counts::blobHits).tag("kind", "blob")
+                .description(hits).register(registry);
+        String fetches = "content fetched from upstream, verified and stored";
+        FunctionCounter.builder("lading.proxy.fetches", cache, PullThrough.Counts::manifestFetches)
+                .tag("kind", "manifest").description(fetches).register(registry);
+        FunctionCounter.builder("lading.proxy.fetches", cache, PullThrough.Counts::blobFetches).tag("kind", "blob")
+                .description(fetches).register(registry);
+        FunctionCounter.builder("lading.proxy.fetched", cache, PullThrough.Counts::fetchedBytes).baseUnit("bytes")
+                .description("bytes fetched from upstream and stored").register(registry);
+        FunctionCounter.builder("lading.proxy.stale", cache, PullThrough.Counts::staleTags)
+                .description("tag pulls answered as last cached because upstream could not be asked")
+                .register(registry);
+        FunctionCounter.builder("lading.proxy.upstream.failures", cache, PullThrough.Counts::upstreamFailures)
+                .description("requests to upstream that failed or brought content not matching its digest")
+                .register(registry);
     }
 
     private Counter counter(String name, String description) {

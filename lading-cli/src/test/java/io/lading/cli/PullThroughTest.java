@@ -114,7 +114,8 @@ class PullThroughTest {
         assertThat(send("PUT", base(upstream) + "/v2/lib/app/manifests/multi", index, "Content-Type", OCI_INDEX)
                 .statusCode()).isEqualTo(201);
 
-        try (LadingApp mirror = start("mirror", "proxy:\n  remoteurl: " + base(upstream) + "/\n")) {
+        try (LadingApp mirror = start("mirror", "proxy:\n  remoteurl: " + base(upstream) + "/\n",
+                Map.of("REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"))) {
             String m = base(mirror) + "/v2/lib/app";
             HttpResponse<byte[]> head = send("HEAD", m + "/manifests/multi", null, "Accept", ACCEPT);
             assertThat(head.statusCode()).isEqualTo(200);
@@ -150,6 +151,19 @@ class PullThroughTest {
             assertThat(never.statusCode()).as("never fetched, and upstream is gone").isEqualTo(502);
             assertThat(text(never)).contains("upstream");
             assertThat(send("GET", m + "/manifests/nosuchtag", null, "Accept", ACCEPT).statusCode()).isEqualTo(502);
+
+            String metrics = text(send("GET", "http://127.0.0.1:" + mirror.debugPort() + "/metrics", null));
+            // Fetched: the index (on its HEAD), one image manifest, two layers (one for the range request).
+            assertThat(metrics).contains("lading_proxy_fetches_total{kind=\"manifest\"} 2.0",
+                    "lading_proxy_fetches_total{kind=\"blob\"} 2.0",
+                    "lading_proxy_fetched_bytes_total " + (double) (index.length + one.manifest().length
+                            + one.layer().length + two.layer().length),
+                    "lading_proxy_stale_total 1.0",
+                    // The GET of the tag after its HEAD (the stale answer counts as stale); the two layers
+                    // after upstream left.
+                    "lading_proxy_hits_total{kind=\"manifest\"} 1.0", "lading_proxy_hits_total{kind=\"blob\"} 2.0",
+                    // The stale tag's HEAD, the uncached manifest and the unknown tag.
+                    "lading_proxy_upstream_failures_total 3.0");
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,50 @@ public final class PullThrough {
     private final UploadService uploads;
     private final Upstream upstream;
     private final Map<Linked, CompletableFuture<Void>> fills = new ConcurrentHashMap<>();
+    private final Counts counts = new Counts();
+
+    /**
+     * What the cache did since it started, for metrics: pulls answered from what it holds, content fetched from
+     * upstream (and its bytes), tags answered as last cached because upstream could not be asked, and requests to
+     * upstream that failed (could not be made, or brought content that does not match its digest).
+     */
+    public static final class Counts {
+        private final LongAdder manifestHits = new LongAdder();
+        private final LongAdder blobHits = new LongAdder();
+        private final LongAdder manifestFetches = new LongAdder();
+        private final LongAdder blobFetches = new LongAdder();
+        private final LongAdder fetchedBytes = new LongAdder();
+        private final LongAdder staleTags = new LongAdder();
+        private final LongAdder upstreamFailures = new LongAdder();
+
+        public long manifestHits() {
+            return manifestHits.sum();
+        }
+
+        public long blobHits() {
+            return blobHits.sum();
+        }
+
+        public long manifestFetches() {
+            return manifestFetches.sum();
+        }
+
+        public long blobFetches() {
+            return blobFetches.sum();
+        }
+
+        public long fetchedBytes() {
+            return fetchedBytes.sum();
+        }
+
+        public long staleTags() {
+            return staleTags.sum();
+        }
+
+        public long upstreamFailures() {
+            return upstreamFailures.sum();
+        }
+    }
 
     private record Linked(RepositoryName repository, Digest digest) {
     }
@@ -65,10 +110,16 @@ public final class PullThrough {
         Optional<T> run() throws IOException;
     }
 
-    private static <T> Optional<T> ask(String what, Ask<T> ask) {
+    /** What the cache did since it started. */
+    public Counts counts() {
+        return counts;
+    }
+
+    private <T> Optional<T> ask(String what, Ask<T> ask) {
         try {
             return ask.run();
         } catch (IOException e) {
+            counts.upstreamFailures.increment();
             throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "the upstream registry could not be asked for "
                     + what + ": " + reason(e), null, e);
         }
@@ -93,8 +144,10 @@ public final class PullThrough {
         try {
             head = upstream.head(repository, reference);
         } catch (IOException e) {
+            counts.upstreamFailures.increment();
             try {
                 ManifestService.Content last = manifests.get(repository, reference);
+                counts.staleTags.increment();
                 LOG.warn("upstream could not be asked for {}:{} ({}); answering the tag as last cached", repository,
                         reference.tag().value(), reason(e));
                 return last;
@@ -136,7 +189,9 @@ public final class PullThrough {
 
     private Optional<ManifestService.Content> cached(RepositoryName repository, Digest digest) {
         try {
-            return Optional.of(manifests.get(repository, new Reference.ByDigest(digest)));
+            ManifestService.Content content = manifests.get(repository, new Reference.ByDigest(digest));
+            counts.manifestHits.increment();
+            return Optional.of(content);
         } catch (RegistryException unknown) {
             if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
                 throw unknown;
@@ -150,7 +205,17 @@ public final class PullThrough {
                 () -> upstream.manifest(repository, digest))
                 .orElseThrow(() -> new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest
                         + " is unknown upstream in " + repository));
-        ManifestRecord stored = manifests.mirror(repository, tag, digest, body.bytes(), body.mediaType());
+        ManifestRecord stored;
+        try {
+            stored = manifests.mirror(repository, tag, digest, body.bytes(), body.mediaType());
+        } catch (RegistryException e) {
+            if (e.code() == ErrorCode.UPSTREAM_FAILED || e.code() == ErrorCode.MANIFEST_INVALID) {
+                counts.upstreamFailures.increment(); // it sent what it should not have
+            }
+            throw e;
+        }
+        counts.manifestFetches.increment();
+        counts.fetchedBytes.add(body.bytes().length);
         LOG.info("cached manifest {}@{} ({} bytes) from upstream", repository, digest, body.bytes().length);
         return new ManifestService.Content(stored, body.bytes());
     }
@@ -159,6 +224,7 @@ public final class PullThrough {
     public long blobSize(RepositoryName repository, Digest digest) {
         Optional<Long> cached = cachedSize(repository, digest);
         if (cached.isPresent()) {
+            counts.blobHits.increment();
             return cached.get();
         }
         return ask("blob " + repository + "@" + digest, () -> upstream.blobSize(repository, digest))
@@ -192,6 +258,7 @@ public final class PullThrough {
         Linked key = new Linked(repository, digest);
         while (true) {
             if (cachedSize(repository, digest).isPresent()) {
+                counts.blobHits.increment();
                 return Optional.empty();
             }
             CompletableFuture<Void> mine = new CompletableFuture<>();
@@ -203,6 +270,7 @@ public final class PullThrough {
             try {
                 if (cachedSize(repository, digest).isPresent()) { // stored between the look and the claim
                     done(key, mine);
+                    counts.blobHits.increment();
                     return Optional.empty();
                 }
                 Upstream.BlobBody body = ask("blob " + repository + "@" + digest,
@@ -251,14 +319,18 @@ public final class PullThrough {
                 long size = uploads.complete(k.repository(), upload.id(), k.digest(), null, tee, body.length());
                 tee.release();
                 LOG.info("cached blob {}@{} ({} bytes) from upstream", k.repository(), k.digest(), size);
+                counts.blobFetches.increment();
+                counts.fetchedBytes.add(size);
                 upload = null;
             } catch (RegistryException e) {
                 if (e.code() == ErrorCode.DIGEST_INVALID || e.code() == ErrorCode.SIZE_INVALID) {
+                    counts.upstreamFailures.increment();
                     throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "upstream sent blob " + k.digest()
                             + " with other content: " + e.getMessage() + "; nothing was stored", null, e);
                 }
                 throw e;
             } catch (UncheckedIOException e) {
+                counts.upstreamFailures.increment();
                 throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "fetching blob " + k.digest()
                         + " from upstream failed: " + reason((IOException) e.getCause()), null, e);
             } finally {
