@@ -143,7 +143,7 @@ public final class LadingApp implements AutoCloseable {
         if (config.proxy() != null) {
             LadingConfig.Proxy p = config.proxy();
             pullThrough = new PullThrough(manifests, blobs, uploads, new HttpUpstream(p.remoteUrl(), p.username(),
-                    p.password(), UPSTREAM_TIMEOUT, clock));
+                    p.password(), UPSTREAM_TIMEOUT, clock), clock);
             LOG.info("pull-through cache of {}{}: pushes and deletes are refused", p.remoteUrl(),
                     p.username() == null ? "" : " (as " + p.username() + ")");
         }

@@ -255,6 +255,40 @@ class PullThroughTest {
     }
 
     @Test
+    void anUpstreamThatRateLimitsIsLeftAloneForItsRetryAfterWhileCachedTagsAreAnswered() throws Exception {
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                + "\"manifests\":[]}").getBytes(StandardCharsets.UTF_8);
+        Digest digest = Digest.of(Digest.Algorithm.SHA256, manifest);
+        String tag = "/v2/lib/y/manifests/v1";
+        try (ScriptedUpstream upstream = new ScriptedUpstream();
+             LadingApp mirror = start("mirror", "proxy:\n  remoteurl: " + upstream.url() + "\n")) {
+            upstream.serve(tag, OCI_INDEX, manifest, digest);
+            upstream.serve("/v2/lib/y/manifests/" + digest, OCI_INDEX, manifest, digest);
+            assertThat(send("GET", base(mirror) + tag, null, "Accept", ACCEPT).body()).isEqualTo(manifest);
+            int asked = upstream.requests(tag);
+
+            upstream.busyRetryAfter = "1";
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<byte[]> r = send("GET", base(mirror) + tag, null, "Accept", ACCEPT);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo(manifest);
+            }
+            assertThat(upstream.requests(tag)).as("asked once, then left alone for its Retry-After")
+                    .isEqualTo(asked + 1);
+            HttpResponse<byte[]> uncached = send("GET", base(mirror) + "/v2/lib/y/manifests/v2", null,
+                    "Accept", ACCEPT);
+            assertThat(uncached.statusCode()).as("what is not cached is still asked for").isEqualTo(502);
+            assertThat(text(uncached)).contains("429 (rate limited)");
+            assertThat(upstream.requests("/v2/lib/y/manifests/v2")).isEqualTo(1);
+
+            upstream.busyRetryAfter = null;
+            Thread.sleep(1100);
+            assertThat(send("GET", base(mirror) + tag, null, "Accept", ACCEPT).statusCode()).isEqualTo(200);
+            assertThat(upstream.requests(tag)).as("asked again once the second passed").isEqualTo(asked + 2);
+        }
+    }
+
+    @Test
     void contentThatDoesNotMatchItsDigestIsNeitherStoredNorServedWhole() throws Exception {
         byte[] real = random(300_000, 6);
         Digest digest = Digest.of(Digest.Algorithm.SHA256, real);

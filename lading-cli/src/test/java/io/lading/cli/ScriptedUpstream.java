@@ -24,8 +24,11 @@ final class ScriptedUpstream implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Served> content = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     /** Pause after each 64 KiB of a blob body, so that requests overlap. */
     volatile long pauseMillis;
+    /** When not null, every request is answered 429 with this Retry-After (seconds). */
+    volatile String busyRetryAfter;
 
     ScriptedUpstream() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -43,6 +46,11 @@ final class ScriptedUpstream implements AutoCloseable {
         content.put(path, new Served(contentType, bytes, digest.toString()));
     }
 
+    /** How many requests (any method) {@code path} had. */
+    int requests(String path) {
+        return requests.computeIfAbsent(path, p -> new AtomicInteger()).get();
+    }
+
     /** How many GETs {@code path} had. */
     int gets(String path) {
         return gets.computeIfAbsent(path, p -> new AtomicInteger()).get();
@@ -54,6 +62,13 @@ final class ScriptedUpstream implements AutoCloseable {
             boolean head = exchange.getRequestMethod().equals("HEAD");
             if (!head) {
                 gets.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            }
+            requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            String busy = busyRetryAfter;
+            if (busy != null) {
+                exchange.getResponseHeaders().set("Retry-After", busy);
+                exchange.sendResponseHeaders(429, -1);
+                return;
             }
             Served s = content.get(path);
             if (s == null) {

@@ -159,10 +159,24 @@ public final class HttpUpstream implements Upstream {
     }
 
     private static void expectOk(HttpResponse<?> r, String method, String path) throws IOException {
+        if (r.statusCode() == 429 || r.statusCode() == 503) {
+            throw new Busy("upstream answered " + method + " " + path + " with " + r.statusCode()
+                    + (r.statusCode() == 429 ? " (rate limited)" : " (unavailable)"), retryAfter(r));
+        }
         if (r.statusCode() != 200) {
             throw new IOException("upstream answered " + method + " " + path + " with " + r.statusCode()
-                    + (r.statusCode() == 429 ? " (rate limited)" : r.statusCode() == 401 || r.statusCode() == 403
+                    + (r.statusCode() == 401 || r.statusCode() == 403
                     ? " (proxy.username and proxy.password are not accepted for it)" : ""));
+        }
+    }
+
+    /** A Retry-After in seconds (the form registries send), or null. */
+    private static Duration retryAfter(HttpResponse<?> r) {
+        try {
+            return r.headers().firstValue("Retry-After").map(String::trim).map(Long::parseLong)
+                    .filter(s -> s >= 0).map(Duration::ofSeconds).orElse(null);
+        } catch (NumberFormatException httpDate) {
+            return null;
         }
     }
 

@@ -12,6 +12,9 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -48,8 +51,16 @@ public final class PullThrough {
     private final BlobService blobs;
     private final UploadService uploads;
     private final Upstream upstream;
+    /** How long tags are answered from the cache alone after upstream could not be asked. */
+    static final Duration QUIET = Duration.ofSeconds(30);
+    /** The longest a Retry-After keeps the cache from asking upstream about tags. */
+    static final Duration MAX_QUIET = Duration.ofMinutes(5);
+
     private final Map<Linked, CompletableFuture<Void>> fills = new ConcurrentHashMap<>();
     private final Counts counts = new Counts();
+    private final Clock clock;
+    /** Until when tags the cache holds are answered without asking upstream (it failed just before). */
+    private volatile Instant quietUntil = Instant.MIN;
 
     /**
      * What the cache did since it started, for metrics: pulls answered from what it holds, content fetched from
@@ -97,7 +108,9 @@ public final class PullThrough {
     private record Linked(RepositoryName repository, Digest digest) {
     }
 
-    public PullThrough(ManifestService manifests, BlobService blobs, UploadService uploads, Upstream upstream) {
+    public PullThrough(ManifestService manifests, BlobService blobs, UploadService uploads, Upstream upstream,
+                       Clock clock) {
+        this.clock = clock;
         this.manifests = manifests;
         this.blobs = blobs;
         this.uploads = uploads;
@@ -117,12 +130,35 @@ public final class PullThrough {
 
     private <T> Optional<T> ask(String what, Ask<T> ask) {
         try {
-            return ask.run();
+            Optional<T> answer = ask.run();
+            quietUntil = Instant.MIN; // it answers again
+            return answer;
         } catch (IOException e) {
-            counts.upstreamFailures.increment();
+            failed(e);
             throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "the upstream registry could not be asked for "
                     + what + ": " + reason(e), null, e);
         }
+    }
+
+    /**
+     * Upstream could not be asked: for a while ({@link #QUIET}, or as long as its Retry-After asked, up to
+     * {@link #MAX_QUIET}), tags the cache holds are answered without asking it, so that pulls do not each wait for
+     * a timeout of an upstream that is down, or press one that is rate limiting.
+     */
+    private void failed(IOException e) {
+        counts.upstreamFailures.increment();
+        Duration wait = e instanceof Upstream.Busy busy && busy.retryAfter() != null
+                ? min(busy.retryAfter(), MAX_QUIET) : QUIET;
+        Instant now = clock.instant();
+        if (!now.isBefore(quietUntil)) {
+            LOG.warn("the upstream registry could not be asked ({}); for {} s tags the cache holds are answered"
+                    + " without asking it", reason(e), wait.toSeconds());
+        }
+        quietUntil = now.plus(wait);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** What went wrong, for a client and a log line (the JDK's client leaves some messages empty). */
@@ -140,25 +176,28 @@ public final class PullThrough {
     }
 
     private ManifestService.Content byTag(RepositoryName repository, Reference.ByTag reference) {
+        if (clock.instant().isBefore(quietUntil)) {
+            Optional<ManifestService.Content> last = lastCached(repository, reference);
+            if (last.isPresent()) {
+                counts.staleTags.increment();
+                return last.get();
+            }
+        }
         Optional<Upstream.ManifestHead> head;
         try {
             head = upstream.head(repository, reference);
+            quietUntil = Instant.MIN;
         } catch (IOException e) {
-            counts.upstreamFailures.increment();
-            try {
-                ManifestService.Content last = manifests.get(repository, reference);
-                counts.staleTags.increment();
-                LOG.warn("upstream could not be asked for {}:{} ({}); answering the tag as last cached", repository,
-                        reference.tag().value(), reason(e));
-                return last;
-            } catch (RegistryException unknown) {
-                if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
-                    throw unknown;
-                }
+            failed(e);
+            Optional<ManifestService.Content> last = lastCached(repository, reference);
+            if (last.isEmpty()) {
                 throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "the upstream registry could not be asked"
                         + " for " + repository + ":" + reference.tag().value() + ", which is not cached: "
                         + reason(e), null, e);
             }
+            counts.staleTags.increment();
+            LOG.debug("answering {}:{} as last cached: {}", repository, reference.tag().value(), reason(e));
+            return last.get();
         }
         if (head.isEmpty()) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference.tag().value()
@@ -174,6 +213,17 @@ public final class PullThrough {
             manifests.mirror(repository, reference.tag(), digest, content.bytes(), content.record().mediaType());
         }
         return content;
+    }
+
+    private Optional<ManifestService.Content> lastCached(RepositoryName repository, Reference.ByTag reference) {
+        try {
+            return Optional.of(manifests.get(repository, reference));
+        } catch (RegistryException unknown) {
+            if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
+                throw unknown;
+            }
+            return Optional.empty();
+        }
     }
 
     private boolean taggedAs(RepositoryName repository, Reference.ByTag reference, Digest digest) {
@@ -330,7 +380,7 @@ public final class PullThrough {
                 }
                 throw e;
             } catch (UncheckedIOException e) {
-                counts.upstreamFailures.increment();
+                failed((IOException) e.getCause());
                 throw new RegistryException(ErrorCode.UPSTREAM_FAILED, "fetching blob " + k.digest()
                         + " from upstream failed: " + reason((IOException) e.getCause()), null, e);
             } finally {

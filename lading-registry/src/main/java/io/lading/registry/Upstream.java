@@ -30,6 +30,22 @@ public interface Upstream {
     /** A blob's bytes as they arrive, or empty when upstream has none; the caller closes it. */
     Optional<BlobBody> blob(RepositoryName repository, Digest digest) throws IOException;
 
+    /** Upstream answered but asked to be left alone for a while (429 or 503, with Retry-After when it said). */
+    final class Busy extends IOException {
+        private final java.time.Duration retryAfter;
+
+        /** @param retryAfter how long upstream asked to wait, or null when it did not say */
+        public Busy(String message, java.time.Duration retryAfter) {
+            super(message);
+            this.retryAfter = retryAfter;
+        }
+
+        /** How long upstream asked to wait, or null when it did not say. */
+        public java.time.Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
     /** A manifest as upstream describes it: digest, media type and size. */
     record ManifestHead(Digest digest, String mediaType, long size) {
     }
