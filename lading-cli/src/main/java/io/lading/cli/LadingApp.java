@@ -95,7 +95,6 @@ public final class LadingApp implements AutoCloseable {
     public LadingApp(LadingConfig config, Map<String, String> env) throws IOException {
         this.config = config;
         tracing = Tracing.fromEnvironment(env);
-        LadingConfig.Storage s = config.storage();
         LadingConfig.Debug debug = config.http().debug();
         metrics = debug != null && debug.prometheus() ? new Metrics() : null;
         Stores stores = Stores.open(config);
@@ -117,10 +116,7 @@ public final class LadingApp implements AutoCloseable {
             });
         }
         BlobStore blobStore = new BlobStore(driver);
-        RegistryOptions options = new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
-                config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
-                config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
-                config.validation().urls());
+        RegistryOptions options = options(config);
         Clock clock = Clock.systemUTC();
         RecentUse recentUse = new RecentUse(clock, RECENT_USE_CAPACITY);
         notifier = new Notifier(metadata, config.notifications().endpoints(), source(config), config.http().urlBase(),
@@ -219,6 +215,12 @@ public final class LadingApp implements AutoCloseable {
          * @param doing what the command does to the files, for the message about in-memory storage ("check")
          */
         static LadingConfig offline(String command, String doing, Path config, Path data, java.io.PrintStream err) {
+            return offline(command, doing, config, data, err, true);
+        }
+
+        /** @param existing whether the data directory must hold a metadata database already */
+        static LadingConfig offline(String command, String doing, Path config, Path data, java.io.PrintStream err,
+                                    boolean existing) {
             LadingConfig cfg;
             try {
                 cfg = io.lading.cli.config.ConfigLoader.load(config, new java.util.HashMap<>(System.getenv()), data);
@@ -232,7 +234,7 @@ public final class LadingApp implements AutoCloseable {
                 return null;
             }
             Path db = database(cfg);
-            if (!java.nio.file.Files.isRegularFile(db)) {
+            if (existing && !java.nio.file.Files.isRegularFile(db)) {
                 err.println("lading " + command + ": no metadata database at " + db + " (is --data or"
                         + " storage.filesystem.rootdirectory right?)");
                 return null;
@@ -248,6 +250,15 @@ public final class LadingApp implements AutoCloseable {
                 driver.close();
             }
         }
+    }
+
+    /** The registry's rules, as the configuration sets them. */
+    static RegistryOptions options(LadingConfig config) {
+        LadingConfig.Storage s = config.storage();
+        return new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
+                config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
+                config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
+                config.validation().urls());
     }
 
     /** The gate every request passes, and the built-in token server when it is on. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** The {@code lading} command line. */
 @Command(name = "lading", mixinStandardHelpOptions = true, version = "Lading 0.1.0",
         description = "A container registry (OCI Distribution + Docker Registry V2).",
-        subcommands = {Main.Serve.class, GcCommand.class, CheckCommand.class, BackupCommand.class,
+        subcommands = {Main.Serve.class, GcCommand.class, CheckCommand.class, BackupCommand.class, ImportCommand.class,
                 TrainCommand.class})
 public final class Main implements Runnable {
 
