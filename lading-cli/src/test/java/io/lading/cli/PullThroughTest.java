@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -210,6 +211,27 @@ class PullThroughTest {
                     "Accept", ACCEPT).statusCode()).isEqualTo(502);
             assertThat(send("GET", base(expiring) + "/v2/lib/app/blobs/" + image.layerDigest(), null).statusCode())
                     .isEqualTo(502);
+        }
+    }
+
+    @Test
+    void whatTheCacheFetchesIsNoPushItsClientsPullsAreNotified() throws Exception {
+        try (io.lading.http.EventReceiver receiver = new io.lading.http.EventReceiver();
+             LadingApp upstream = start("upstream", "")) {
+            Image image = push(base(upstream), "lib/app", "1", random(2000, 10));
+            try (LadingApp mirror = start("mirror", "proxy:\n  remoteurl: " + base(upstream) + "\n"
+                    + "notifications:\n  endpoints:\n    - name: hook\n      url: " + receiver.url() + "\n"
+                    + "      timeout: 2s\n      threshold: 3\n      backoff: 50ms\n")) {
+                send("GET", base(mirror) + "/v2/lib/app/manifests/1", null, "Accept", ACCEPT);
+                send("GET", base(mirror) + "/v2/lib/app/blobs/" + image.layerDigest(), null);
+                send("GET", base(mirror) + "/v2/lib/app/blobs/" + image.layerDigest(), null);
+                // Three pulls: the manifest, the layer as it was fetched, and the layer from the cache.
+                receiver.await(rs -> receiver.deliveredEvents().stream()
+                        .filter(e -> e.path("action").asText().equals("pull")).count() >= 3, Duration.ofSeconds(20));
+                Thread.sleep(300); // a push event recorded with the fetch would have been sent by now, before these
+                assertThat(receiver.deliveredEvents()).extracting(e -> e.path("action").asText())
+                        .as("the cache's fills are no pushes (as distribution's)").doesNotContain("push");
+            }
         }
     }
 

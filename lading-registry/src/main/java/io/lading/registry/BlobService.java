@@ -102,9 +102,8 @@ public final class BlobService {
     public ReadableByteChannel open(RepositoryName repository, Digest digest, long size, long offset) {
         try {
             ReadableByteChannel channel = blobs.open(digest, offset);
-            if (offset == 0 && notifier.recordsPulls()) {
-                notifier.pulled(notifier.event(Event.PULL, notifier.blob(repository, digest, size, null,
-                        RequestInfo.current())));
+            if (offset == 0) {
+                pulled(repository, digest, size);
             }
             return channel;
         } catch (PathNotFoundException e) {
@@ -113,6 +112,14 @@ public final class BlobService {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " has no data in storage");
         } catch (IOException e) {
             throw StorageFailure.of("reading blob " + digest, e);
+        }
+    }
+
+    /** Records a pull of the blob by the current request (an event, when pull events are recorded). */
+    public void pulled(RepositoryName repository, Digest digest, long size) {
+        if (notifier.recordsPulls()) {
+            notifier.pulled(notifier.event(Event.PULL, notifier.blob(repository, digest, size, null,
+                    RequestInfo.current())));
         }
     }
 

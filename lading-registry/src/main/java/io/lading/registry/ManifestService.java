@@ -138,7 +138,9 @@ public final class ManifestService {
     /**
      * Stores a manifest that a pull-through cache fetched from the registry it mirrors ({@link PullThrough}), tagged
      * {@code tag} unless it is null. Unlike a push, what it references need not be here (the cache fetches blobs
-     * when they are pulled), and validation.manifests.urls does not apply: the content is upstream's.
+     * when they are pulled), validation.manifests.urls does not apply (the content is upstream's), and no push
+     * event is recorded (as distribution's cache records none). {@link DistributionImport} stores what it adopts
+     * the same way.
      *
      * @throws RegistryException UPSTREAM_FAILED when the bytes do not hash to {@code digest}, MANIFEST_INVALID
      *                           when they are no manifest
@@ -187,7 +189,9 @@ public final class ManifestService {
     /**
      * Stores a verified manifest with its tags in one transaction.
      *
-     * @param required the children that must be here, or null when none must, not even the blobs (a mirrored one)
+     * @param required the children that must be here; null for a manifest a pull-through cache fetched (or an
+     *                 import brought), of which nothing need be here, not even the blobs, and which is no push
+     *                 (no push event)
      */
     private Stored store(RepositoryName repository, Digest digest, byte[] bytes, Manifest manifest, List<Tag> tags,
                          Set<Digest> blobRefs, Set<Digest> manifestRefs, Set<Digest> required) {
@@ -201,9 +205,11 @@ public final class ManifestService {
         ManifestRecord record = new ManifestRecord(digest, manifest.mediaType(), bytes.length,
                 manifest.subject().map(Descriptor::digest).orElse(null), manifest.referrerArtifactType(),
                 manifest.annotations(), clock.instant().truncatedTo(ChronoUnit.MILLIS)); // as the store keeps it
-        // One push event per tag set (distribution's shape), or one without a tag for a push by digest only.
+        // One push event per tag set (distribution's shape), or one without a tag for a push by digest only; none
+        // for content that was fetched or imported, which is no push.
         List<Event> events = new ArrayList<>();
-        for (Tag t : tags.isEmpty() ? java.util.Collections.<Tag>singletonList(null) : tags) {
+        for (Tag t : required == null ? List.<Tag>of() : tags.isEmpty()
+                ? java.util.Collections.<Tag>singletonList(null) : tags) {
             events.add(notifier.event(Event.PUSH, notifier.manifest(repository, digest, manifest.mediaType(),
                     bytes.length, t == null ? null : t.value(), manifest, RequestInfo.current())));
         }

@@ -6,7 +6,6 @@ import io.lading.core.Reference;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.core.Tag;
-import io.lading.metadata.ManifestRecord;
 import io.lading.metadata.UploadRecord;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -204,50 +203,48 @@ public final class PullThrough {
                     + " is unknown upstream in " + repository);
         }
         Digest digest = head.get().digest();
+        if (taggedAs(repository, reference, digest)) { // read by tag, so that its pull event names the tag
+            Optional<ManifestService.Content> last = lastCached(repository, reference);
+            if (last.isPresent() && last.get().record().digest().equals(digest)) {
+                counts.manifestHits.increment();
+                return last.get();
+            }
+        }
         Optional<ManifestService.Content> cached = cached(repository, digest);
         if (cached.isEmpty()) {
             return fetch(repository, reference.tag(), digest);
         }
-        ManifestService.Content content = cached.get();
-        if (!taggedAs(repository, reference, digest)) { // the tag moved upstream to content cached already
-            manifests.mirror(repository, reference.tag(), digest, content.bytes(), content.record().mediaType());
-        }
+        ManifestService.Content content = cached.get(); // the tag moved upstream to content cached already
+        manifests.mirror(repository, reference.tag(), digest, content.bytes(), content.record().mediaType());
         return content;
     }
 
-    private Optional<ManifestService.Content> lastCached(RepositoryName repository, Reference.ByTag reference) {
+    /** What {@code lookup} answers, or empty when it finds nothing ({@code absent}); other errors go on. */
+    private static <T> Optional<T> unless(ErrorCode absent, java.util.function.Supplier<T> lookup) {
         try {
-            return Optional.of(manifests.get(repository, reference));
-        } catch (RegistryException unknown) {
-            if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
-                throw unknown;
+            return Optional.of(lookup.get());
+        } catch (RegistryException e) {
+            if (e.code() != absent) {
+                throw e;
             }
             return Optional.empty();
         }
+    }
+
+    private Optional<ManifestService.Content> lastCached(RepositoryName repository, Reference.ByTag reference) {
+        return unless(ErrorCode.MANIFEST_UNKNOWN, () -> manifests.get(repository, reference));
     }
 
     private boolean taggedAs(RepositoryName repository, Reference.ByTag reference, Digest digest) {
-        try {
-            return manifests.stat(repository, reference).digest().equals(digest);
-        } catch (RegistryException unknown) {
-            if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
-                throw unknown;
-            }
-            return false;
-        }
+        return unless(ErrorCode.MANIFEST_UNKNOWN, () -> manifests.stat(repository, reference))
+                .map(r -> r.digest().equals(digest)).orElse(false);
     }
 
     private Optional<ManifestService.Content> cached(RepositoryName repository, Digest digest) {
-        try {
-            ManifestService.Content content = manifests.get(repository, new Reference.ByDigest(digest));
-            counts.manifestHits.increment();
-            return Optional.of(content);
-        } catch (RegistryException unknown) {
-            if (unknown.code() != ErrorCode.MANIFEST_UNKNOWN) {
-                throw unknown;
-            }
-            return Optional.empty();
-        }
+        Optional<ManifestService.Content> content = unless(ErrorCode.MANIFEST_UNKNOWN,
+                () -> manifests.get(repository, new Reference.ByDigest(digest)));
+        content.ifPresent(c -> counts.manifestHits.increment());
+        return content;
     }
 
     private ManifestService.Content fetch(RepositoryName repository, Tag tag, Digest digest) {
@@ -255,9 +252,8 @@ public final class PullThrough {
                 () -> upstream.manifest(repository, digest))
                 .orElseThrow(() -> new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest
                         + " is unknown upstream in " + repository));
-        ManifestRecord stored;
         try {
-            stored = manifests.mirror(repository, tag, digest, body.bytes(), body.mediaType());
+            manifests.mirror(repository, tag, digest, body.bytes(), body.mediaType());
         } catch (RegistryException e) {
             if (e.code() == ErrorCode.UPSTREAM_FAILED || e.code() == ErrorCode.MANIFEST_INVALID) {
                 counts.upstreamFailures.increment(); // it sent what it should not have
@@ -267,7 +263,8 @@ public final class PullThrough {
         counts.manifestFetches.increment();
         counts.fetchedBytes.add(body.bytes().length);
         LOG.info("cached manifest {}@{} ({} bytes) from upstream", repository, digest, body.bytes().length);
-        return new ManifestService.Content(stored, body.bytes());
+        // Read back as any pull is, so that it is recorded (with its tag) as one.
+        return manifests.get(repository, tag != null ? new Reference.ByTag(tag) : new Reference.ByDigest(digest));
     }
 
     /** A blob's size (HEAD): the cached one's, else upstream's, without fetching it. */
@@ -282,14 +279,7 @@ public final class PullThrough {
     }
 
     private Optional<Long> cachedSize(RepositoryName repository, Digest digest) {
-        try {
-            return Optional.of(blobs.size(repository, digest));
-        } catch (RegistryException unknown) {
-            if (unknown.code() != ErrorCode.BLOB_UNKNOWN) {
-                throw unknown;
-            }
-            return Optional.empty();
-        }
+        return unless(ErrorCode.BLOB_UNKNOWN, () -> blobs.size(repository, digest));
     }
 
     private static RegistryException blobUnknown(RepositoryName repository, Digest digest) {
@@ -366,11 +356,14 @@ public final class PullThrough {
             try {
                 upload = uploads.start(k.repository(), k.digest().algorithm());
                 Tee tee = new Tee(body.body(), client);
-                long size = uploads.complete(k.repository(), upload.id(), k.digest(), null, tee, body.length());
+                long size = uploads.completeFetched(k.repository(), upload.id(), k.digest(), tee, body.length());
                 tee.release();
                 LOG.info("cached blob {}@{} ({} bytes) from upstream", k.repository(), k.digest(), size);
                 counts.blobFetches.increment();
                 counts.fetchedBytes.add(size);
+                if (client != null) {
+                    blobs.pulled(k.repository(), k.digest(), size); // its client pulled it as it arrived
+                }
                 upload = null;
             } catch (RegistryException e) {
                 if (e.code() == ErrorCode.DIGEST_INVALID || e.code() == ErrorCode.SIZE_INVALID) {

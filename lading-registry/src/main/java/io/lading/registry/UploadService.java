@@ -192,6 +192,19 @@ public final class UploadService {
      */
     public long complete(RepositoryName repository, UUID id, Digest digest, Long rangeStart, InputStream body,
                          long length) {
+        return complete(repository, id, digest, rangeStart, body, length, true);
+    }
+
+    /**
+     * As {@link #complete}, for a blob a pull-through cache fetched from the registry it mirrors: stored the same
+     * way, but it is no push, so no push event is recorded (as distribution's cache records none).
+     */
+    public long completeFetched(RepositoryName repository, UUID id, Digest digest, InputStream body, long length) {
+        return complete(repository, id, digest, null, body, length, false);
+    }
+
+    private long complete(RepositoryName repository, UUID id, Digest digest, Long rangeStart, InputStream body,
+                          long length, boolean push) {
         Guards.writable(options);
         admitBody(length);
         Live l = live.computeIfAbsent(id, k -> new Live());
@@ -200,7 +213,7 @@ public final class UploadService {
             UploadRecord session = status(repository, id);
             if (session.offset() == 0 && (rangeStart == null || rangeStart == 0) && length > 0
                     && staged.accepts(length)) {
-                return completeStaged(repository, id, digest, body, (int) length, l.written);
+                return completeStaged(repository, id, digest, body, (int) length, l.written, push);
             }
             // The final chunk's offset is not recorded: the session either ends below or the bytes past the
             // recorded offset are overwritten by the client's next attempt.
@@ -218,7 +231,7 @@ public final class UploadService {
             forget(l);
             verify(id, digest, actual);
             long size = u.offset();
-            Event pushed = pushEvent(repository, digest, size);
+            Event pushed = push ? pushEvent(repository, digest, size) : null;
             try {
                 BlobClaims.store(metadata, digest, size, attempt -> {
                     if (attempt == 1) {
@@ -249,7 +262,7 @@ public final class UploadService {
      * in the transaction that links it, without a file of its own for the upload.
      */
     private long completeStaged(RepositoryName repository, UUID id, Digest digest, InputStream body, int length,
-                                boolean written) {
+                                boolean written, boolean push) {
         byte[] bytes;
         try {
             bytes = body.readNBytes(length);
@@ -260,7 +273,7 @@ public final class UploadService {
             throw new RegistryException(ErrorCode.SIZE_INVALID, "request body shorter than Content-Length");
         }
         verify(id, digest, Digest.of(digest.algorithm(), bytes));
-        Event pushed = pushEvent(repository, digest, length);
+        Event pushed = push ? pushEvent(repository, digest, length) : null;
         staged.store(digest, bytes, tx -> link(tx, repository, id, digest, bytes.length, pushed));
         notifier.wake();
         if (written) {
@@ -286,10 +299,13 @@ public final class UploadService {
         return notifier.event(Event.PUSH, notifier.blob(repository, digest, size, null, RequestInfo.current()));
     }
 
+    /** @param pushed the push event to record, or null for none */
     private Void link(WriteTx tx, RepositoryName repository, UUID id, Digest digest, long size, Event pushed) {
         linked.link(tx, repository, digest, size);
         tx.deleteUpload(id);
-        notifier.record(tx, pushed);
+        if (pushed != null) {
+            notifier.record(tx, pushed);
+        }
         return null;
     }
 
