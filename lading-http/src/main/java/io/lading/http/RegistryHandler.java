@@ -384,10 +384,13 @@ public final class RegistryHandler extends Handler.Abstract {
      */
     private boolean blobThroughCache(Call c, RepositoryName name, Digest digest) throws IOException {
         if (c.isHead()) {
-            long size = pullThrough.blobSize(name, digest);
+            Optional<Long> size = pullThrough.uncachedBlobSize(name, digest);
+            if (size.isEmpty()) {
+                return false;
+            }
             putBlobHeaders(c.response(), digest);
             c.response().setStatus(200);
-            c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, size);
+            c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, size.get());
             return true;
         }
         Optional<PullThrough.Fill> fill = pullThrough.blob(name, digest);

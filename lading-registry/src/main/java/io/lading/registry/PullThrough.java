@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Nothing upstream sends is stored unless it hashes to the digest it was asked by (a manifest fetched by tag
  *       is fetched again by the digest upstream named). A blob whose bytes do not match reaches its first client
  *       cut short, and is not stored.</li>
+ *   <li>After upstream could not be asked, cached tags are answered without asking it for a while ({@link #QUIET},
+ *       or its Retry-After), so that pulls neither wait out its timeouts nor press it while it rate limits.</li>
+ *   <li>What it fetches is no push (no push event); its clients' pulls are recorded as on any registry.</li>
  * </ul>
  *
  * Content is cached per repository, as upstream authorizes it per repository: a blob fetched for one repository is
@@ -46,14 +49,15 @@ import org.slf4j.LoggerFactory;
 public final class PullThrough {
     private static final Logger LOG = LoggerFactory.getLogger(PullThrough.class);
 
-    private final ManifestService manifests;
-    private final BlobService blobs;
-    private final UploadService uploads;
-    private final Upstream upstream;
     /** How long tags are answered from the cache alone after upstream could not be asked. */
     static final Duration QUIET = Duration.ofSeconds(30);
     /** The longest a Retry-After keeps the cache from asking upstream about tags. */
     static final Duration MAX_QUIET = Duration.ofMinutes(5);
+
+    private final ManifestService manifests;
+    private final BlobService blobs;
+    private final UploadService uploads;
+    private final Upstream upstream;
 
     private final Map<Linked, CompletableFuture<Void>> fills = new ConcurrentHashMap<>();
     private final Counts counts = new Counts();
@@ -267,15 +271,17 @@ public final class PullThrough {
         return manifests.get(repository, tag != null ? new Reference.ByTag(tag) : new Reference.ByDigest(digest));
     }
 
-    /** A blob's size (HEAD): the cached one's, else upstream's, without fetching it. */
-    public long blobSize(RepositoryName repository, Digest digest) {
-        Optional<Long> cached = cachedSize(repository, digest);
-        if (cached.isPresent()) {
+    /**
+     * A blob HEAD: empty when the cache holds the blob (answer it from there), else upstream's size, without
+     * fetching the blob. @throws RegistryException BLOB_UNKNOWN, UPSTREAM_FAILED
+     */
+    public Optional<Long> uncachedBlobSize(RepositoryName repository, Digest digest) {
+        if (cachedSize(repository, digest).isPresent()) {
             counts.blobHits.increment();
-            return cached.get();
+            return Optional.empty();
         }
-        return ask("blob " + repository + "@" + digest, () -> upstream.blobSize(repository, digest))
-                .orElseThrow(() -> blobUnknown(repository, digest));
+        return Optional.of(ask("blob " + repository + "@" + digest, () -> upstream.blobSize(repository, digest))
+                .orElseThrow(() -> blobUnknown(repository, digest)));
     }
 
     private Optional<Long> cachedSize(RepositoryName repository, Digest digest) {
