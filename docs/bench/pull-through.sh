@@ -30,7 +30,11 @@ http:
 YML
   if [ -n "${3:-}" ]; then printf 'proxy:\n  remoteurl: %s\n' "$3" >> "$w/$1.yml"; fi
 }
-wait_up() { for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/v2/" >/dev/null && return; sleep 0.5; done; echo "port $1 did not come up" >&2; exit 1; }
+wait_up() {
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/v2/" >/dev/null && return; sleep 0.5; done
+  echo "port $1 did not come up" >&2
+  exit 1
+}
 
 registry_config upstream 5070
 docker-registry serve "$w/upstream.yml" > "$w/upstream.log" 2>&1 & pids+=($!)
@@ -43,10 +47,12 @@ wait_up 5071; wait_up 5072
 
 head -c $((size_mib << 20)) /dev/urandom > "$w/blob"
 digest="sha256:$(sha256sum "$w/blob" | cut -d' ' -f1)"
-location=$(curl -sfi -X POST http://127.0.0.1:5070/v2/bench/big/blobs/uploads/ | tr -d '\r' | sed -n 's/^Location: //Ip')
+location=$(curl -sfi -X POST http://127.0.0.1:5070/v2/bench/big/blobs/uploads/ | tr -d '\r' \
+  | sed -n 's/^Location: //Ip')
 case "$location" in http*) ;; *) location="http://127.0.0.1:5070$location" ;; esac
 sep='?'; case "$location" in *\?*) sep='&' ;; esac
-curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$w/blob" "$location${sep}digest=$digest" >/dev/null
+curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$w/blob" \
+  "$location${sep}digest=$digest" >/dev/null
 
 upstream_gets() { grep -c "GET /v2/bench/big/blobs/$digest" "$w/upstream.log" || true; }
 
