@@ -424,6 +424,11 @@ public final class PullThrough {
      * bytes that do not match their digest never reach the client complete.
      */
     private static final class Tee extends FilterInputStream {
+        /**
+         * Bytes gathered per read and per write to the client. An HTTP client's body stream hands over a socket
+         * read at a time (16 KiB for the JDK's); one write to the client per such piece cost a thread wake-up each.
+         */
+        private static final int PIECE = 1 << 20;
         private OutputStream client;
         private byte[] held = new byte[0];
         private int heldLength;
@@ -459,21 +464,28 @@ public final class PullThrough {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n;
+            int want = Math.min(len, PIECE);
+            int n = 0;
             try {
-                n = super.read(b, off, len);
+                while (n < want) { // gather a large piece: the store and the client each take it in one go
+                    int r = super.read(b, off + n, want - n);
+                    if (r < 0) {
+                        break;
+                    }
+                    n += r;
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             if (n > 0 && client != null) {
-                release();
+                release(); // what was held back is not the last piece any more
                 if (held.length < n) {
-                    held = new byte[n];
+                    held = new byte[Math.max(n, Math.min(PIECE, 2 * held.length))];
                 }
                 System.arraycopy(b, off, held, 0, n);
                 heldLength = n;
             }
-            return n;
+            return n == 0 && want > 0 ? -1 : n;
         }
     }
 }
