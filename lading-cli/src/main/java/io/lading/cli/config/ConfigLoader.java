@@ -408,7 +408,7 @@ public final class ConfigLoader {
         String password = string(root, "proxy.password", null);
         if (url == null) {
             ConfigNode section = at(root, "proxy");
-            if (section != null && section.value != null && (username != null || password != null)) {
+            if (section != null && section.isMap() && !section.map().isEmpty()) {
                 throw new ConfigException(section.origin + ": proxy needs proxy.remoteurl, the registry to mirror");
             }
             return null;

@@ -171,9 +171,11 @@ class ConfigLoaderTest {
             assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), data)).as(bad)
                     .hasMessageContaining("config.yml line 3: proxy.remoteurl must be the root URL of a registry");
         }
-        Path noUrl = write("version: 0.1\nproxy:\n  username: ann\n");
-        assertThatThrownBy(() -> ConfigLoader.load(noUrl, Map.of(), data))
-                .hasMessageContaining("proxy needs proxy.remoteurl");
+        for (String without : new String[] {"  username: ann\n", "  ttl: 1h\n"}) {
+            Path noUrl = write("version: 0.1\nproxy:\n" + without);
+            assertThatThrownBy(() -> ConfigLoader.load(noUrl, Map.of(), data))
+                    .hasMessageContaining("line 2: proxy needs proxy.remoteurl");
+        }
     }
 
     @Test
