@@ -1,16 +1,12 @@
 package io.lading.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lading.core.Digest;
 import io.lading.core.Manifest;
-import io.lading.core.MediaTypes;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.core.Tag;
 import io.lading.metadata.MetadataStore;
 import io.lading.storage.BlobStore;
-import io.lading.storage.ContentMismatchException;
 import io.lading.storage.PathNotFoundException;
 import io.lading.storage.StorageDriver;
 import java.io.IOException;
@@ -38,8 +34,6 @@ import java.util.Map;
  * </pre>
  */
 public final class DistributionImport {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final StorageDriver source;
     private final BlobStore sourceBlobs;
     private final MetadataStore metadata;
@@ -215,9 +209,7 @@ public final class DistributionImport {
             }
         } catch (PathNotFoundException e) {
             c.problems.add(name + "@" + digest + ": linked, but distribution has no data for it; left out");
-        } catch (ContentMismatchException e) {
-            c.problems.add(name + "@" + digest + ": " + e.getMessage() + "; left out");
-        } catch (IOException | RegistryException e) {
+        } catch (IOException | RegistryException e) { // data that does not match its digest among them
             c.problems.add(name + "@" + digest + ": " + e.getMessage() + "; left out");
         }
     }
@@ -227,12 +219,9 @@ public final class DistributionImport {
         String what = name + (tag == null ? "@" + digest : ":" + tag.value() + " (" + digest + ")");
         try {
             byte[] bytes = known != null ? known : sourceBlobs.readVerified(digest, Manifest.MAX_BYTES);
-            String mediaType = mediaType(bytes);
-            if (mediaType == null) {
-                c.problems.add(what + ": a Docker schema 1 manifest, which Lading does not serve; left out");
-                return null;
-            }
-            manifests.mirror(name, tag, digest, bytes, mediaType);
+            // No Content-Type: the parser takes the type the bytes declare, or their shape's, and names a Docker
+            // schema 1 manifest as one it does not take.
+            manifests.mirror(name, tag, digest, bytes, "");
             return bytes;
         } catch (PathNotFoundException e) {
             c.problems.add(what + ": distribution has no data for this manifest; left out");
@@ -240,24 +229,5 @@ public final class DistributionImport {
             c.problems.add(what + ": " + e.getMessage() + "; left out");
         }
         return null;
-    }
-
-    /**
-     * The media type a manifest's bytes declare, or what their shape says when they declare none (an OCI index or
-     * manifest); null for Docker schema 1.
-     */
-    private static String mediaType(byte[] bytes) throws IOException {
-        JsonNode json = JSON.readTree(bytes);
-        if (json == null || !json.isObject()) {
-            throw new IOException("not a JSON object");
-        }
-        if (json.path("schemaVersion").asInt() == 1) {
-            return null;
-        }
-        String declared = json.path("mediaType").asText("");
-        if (!declared.isEmpty()) {
-            return declared;
-        }
-        return json.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
     }
 }
