@@ -158,9 +158,11 @@ public final class RegistryHandler extends Handler.Abstract {
         }
         try {
             return switch (Route.parse(request.getHttpURI().getPath())) {
-                case Route.Manifests m when pullThrough == null || Reference.parse(m.reference())
-                        instanceof Reference.ByDigest -> // a cache asks upstream where a tag points
-                        manifestFromMemory(request, m.name(), Reference.parse(m.reference()), head);
+                case Route.Manifests m -> {
+                    Reference reference = Reference.parse(m.reference());
+                    yield pullThrough != null && reference instanceof Reference.ByTag ? null // a cache asks upstream
+                            : manifestFromMemory(request, m.name(), reference, head);
+                }
                 case Route.Blob b when head && request.getHeaders().get(HttpHeader.RANGE) == null ->
                         blobHeadFromMemory(b.name(), Digest.parse(b.digest()));
                 default -> null;
