@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The behaviour every {@link StorageDriver} must have; each driver's test extends this. */
-abstract class StorageDriverContract {
+public abstract class StorageDriverContract {
     protected StorageDriver driver;
 
     protected abstract StorageDriver create() throws Exception;

@@ -1,0 +1,113 @@
+package io.lading.storage.s3;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A real S3 API server for tests: S3Proxy (its all-in-one jar, copied to {@code target/s3proxy/s3proxy.jar} by the
+ * build), keeping objects in its memory (jclouds' "transient" store), in a process of its own, on a free port of the
+ * loopback interface. (Its newer "nio2" stores list the temporary file of a PUT that was abandoned, then fail that
+ * listing with a 400.)
+ */
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "lading-test";
+    public static final String SECRET_KEY = "lading-test-secret";
+    public static final String REGION = "us-east-1";
+
+    private final Process process;
+    private final URI endpoint;
+    private final Path dir;
+
+    private S3ProxyServer(Process process, URI endpoint, Path dir) {
+        this.process = process;
+        this.endpoint = endpoint;
+        this.dir = dir;
+    }
+
+    /** Starts S3Proxy and waits until it answers. */
+    public static S3ProxyServer start() throws IOException, InterruptedException {
+        Path jar = Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: the build copies it there (maven-dependency-plugin)");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path dir = Files.createTempDirectory("s3proxy");
+        Path properties = dir.resolve("s3proxy.properties");
+        URI endpoint = URI.create("http://127.0.0.1:" + port);
+        Files.writeString(properties, String.join("\n",
+                "s3proxy.endpoint=" + endpoint,
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + ACCESS_KEY,
+                "s3proxy.credential=" + SECRET_KEY,
+                "jclouds.provider=transient",
+                "jclouds.identity=" + ACCESS_KEY,
+                "jclouds.credential=" + SECRET_KEY, ""));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx1g", "-jar", jar.toString(), "--properties",
+                properties.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
+        S3ProxyServer server = new S3ProxyServer(p, endpoint, dir);
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                http.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return server;
+            } catch (IOException e) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    server.close();
+                    throw new IOException("S3Proxy did not start; its log: "
+                            + Files.readString(dir.resolve("s3proxy.log")), e);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** Creates a bucket. */
+    public void createBucket(String name) {
+        try (S3Client s3 = S3Client.builder().region(Region.of(REGION)).endpointOverride(endpoint).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
+                        SECRET_KEY))).build()) {
+            s3.createBucket(b -> b.bucket(name));
+        }
+    }
+
+    /** Settings for a driver on {@code bucket} below {@code root}, with distribution's defaults otherwise. */
+    public S3Settings settings(String bucket, String root) {
+        return S3Settings.of(bucket, REGION, endpoint, ACCESS_KEY, SECRET_KEY).withRootDirectory(root);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
