@@ -90,6 +90,10 @@ final class BackupCommand implements Callable<Integer> {
             return 2;
         }
         LadingConfig.Storage s = cfg.storage();
+        if (!s.driver().equals("filesystem")) {
+            err.println("lading backup: storage is " + s.driver() + ": backups are of filesystem registries only");
+            return 2;
+        }
         Path target = to.toAbsolutePath().normalize();
         Path root = s.rootDirectory().toAbsolutePath().normalize();
         if (target.startsWith(root) || root.startsWith(target)) {

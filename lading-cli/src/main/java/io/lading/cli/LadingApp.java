@@ -36,6 +36,7 @@ import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.FileSystemDriver;
 import io.lading.storage.InMemoryDriver;
+import io.lading.storage.s3.S3Driver;
 import io.lading.storage.ObservedDriver;
 import io.lading.storage.StorageDriver;
 import java.io.IOException;
@@ -192,6 +193,18 @@ public final class LadingApp implements AutoCloseable {
                         ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory());
             }
             StorageDriver driver;
+            if (s.driver().equals("s3")) {
+                S3Driver s3 = new S3Driver(s.s3());
+                try {
+                    s3.checkAccess();
+                } catch (IOException e) {
+                    s3.close();
+                    throw new IOException("storage.s3: cannot list bucket " + s.s3().bucket() + " (are bucket,"
+                            + " region, regionendpoint and the credentials right?): " + e.getMessage(), e);
+                }
+                java.nio.file.Files.createDirectories(s.rootDirectory());
+                return new Stores(s3, SqliteMetadataStore.open(database(config)));
+            }
             try {
                 driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo());
             } catch (IOException e) {
@@ -258,7 +271,7 @@ public final class LadingApp implements AutoCloseable {
         return new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
                 config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
-                config.validation().urls());
+                config.validation().urls(), !s.redirectDisabled());
     }
 
     /** The gate every request passes, and the built-in token server when it is on. */
@@ -384,10 +397,12 @@ public final class LadingApp implements AutoCloseable {
             maintenance.scheduleWithFixedDelay(() -> purge(purging), first, purging.interval().toMillis(),
                     TimeUnit.MILLISECONDS);
         }
+        LadingConfig.Storage st = config.storage();
         LOG.info("Lading listening on {} (port {}, {}), storage {} at {}, metadata {}", config.http().addr(), port(),
-                config.http().tls() == null ? "http" : "https, HTTP/2",
-                driver.name(), config.storage().rootDirectory() == null ? "memory" : config.storage().rootDirectory(),
-                metadata);
+                config.http().tls() == null ? "http" : "https, HTTP/2", driver.name(),
+                st.s3() != null ? "bucket " + st.s3().bucket() + (st.s3().rootDirectory().isEmpty() ? ""
+                        : " below " + st.s3().rootDirectory()) + (st.redirectDisabled() ? "" : ", blob GETs redirected")
+                        : st.rootDirectory() == null ? "memory" : st.rootDirectory(), metadata);
     }
 
     private void purge(io.lading.registry.RegistryOptions.UploadPurging purging) {

@@ -116,11 +116,24 @@ class SkopeoEndToEndTest {
 
     /** Writes an OCI layout holding a two-platform index tagged v1; returns the index bytes. */
     private static byte[] writeMultiArchLayout(Path dir) throws Exception {
+        return writeMultiArchLayout(dir, 0);
+    }
+
+    /**
+     * {@link #writeMultiArchLayout(Path)} whose layers' files also hold {@code padding} random bytes (which gzip
+     * cannot shrink), for layers of about that size.
+     */
+    static byte[] writeMultiArchLayout(Path dir, int padding) throws Exception {
         Files.createDirectories(dir.resolve("blobs/sha256"));
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         StringBuilder children = new StringBuilder();
         for (String arch : new String[]{"amd64", "arm64"}) {
-            byte[] tar = tarWithOneFile("hello-" + arch + ".txt", ("hello from " + arch + "\n").getBytes());
+            byte[] text = ("hello from " + arch + "\n").getBytes();
+            byte[] content = java.util.Arrays.copyOf(text, text.length + padding);
+            byte[] noise = new byte[padding];
+            new java.util.Random(arch.hashCode()).nextBytes(noise);
+            System.arraycopy(noise, 0, content, text.length, padding);
+            byte[] tar = tarWithOneFile("hello-" + arch + ".txt", content);
             byte[] layer = gzip(tar);
             Digest layerDigest = blob(dir, layer);
             Digest diffId = Digest.of(Digest.Algorithm.SHA256, tar);

@@ -343,8 +343,19 @@ public final class RegistryHandler extends Handler.Abstract {
             return;
         }
         long size = blobs.size(name, digest);
-        putBlobHeaders(c.response(), digest);
         var h = c.response().getHeaders();
+        if (!c.isHead()) {
+            Optional<java.net.URI> redirect = blobs.redirect(name, digest, size);
+            if (redirect.isPresent()) {
+                // The storage serves the bytes (and any Range of them) itself, for as long as the URL is valid:
+                // no caching headers here.
+                h.put("Docker-Content-Digest", digest.toString());
+                h.put(HttpHeader.LOCATION, redirect.get().toString());
+                sendEmpty(c, 307);
+                return;
+            }
+        }
+        putBlobHeaders(c.response(), digest);
         ByteRange range;
         try {
             range = ByteRange.request(c.header(HttpHeader.RANGE), size);

@@ -402,7 +402,7 @@ class BlobApiTest {
         RegistryOptions d = RegistryOptions.defaults();
         RegistryOptions withMin = new RegistryOptions(true, d.readOnly(), d.indexValidation(), d.indexPlatforms(),
                 5 * 1024 * 1024, d.catalogMaxEntries(), d.tagsMaxEntries(), d.referrers(), d.reserve(),
-                d.manifestUrls());
+                d.manifestUrls(), d.redirects());
         try (TestRegistry r = new TestRegistry(withMin)) {
             HttpResponse<byte[]> post = r.send("POST", "/v2/x/blobs/uploads/", null);
             assertThat(post.headers().firstValue("OCI-Chunk-Min-Length")).hasValue(String.valueOf(5 * 1024 * 1024));

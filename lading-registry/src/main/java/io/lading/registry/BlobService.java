@@ -115,6 +115,20 @@ public final class BlobService {
         }
     }
 
+    /**
+     * Where a GET of the whole blob may be sent instead (storage.redirect: S3's presigned URL), recorded as a pull;
+     * empty when redirects are off, the driver offers none, or the blob is small enough to be staged. Call
+     * {@link #size} first for the visibility check.
+     */
+    public Optional<java.net.URI> redirect(RepositoryName repository, Digest digest, long size) {
+        if (!options.redirects()) {
+            return Optional.empty();
+        }
+        Optional<java.net.URI> url = blobs.redirectUrl(digest, size);
+        url.ifPresent(u -> pulled(repository, digest, size));
+        return url;
+    }
+
     /** Records a pull of the blob by the current request (an event, when pull events are recorded). */
     public void pulled(RepositoryName repository, Digest digest, long size) {
         if (notifier.recordsPulls()) {

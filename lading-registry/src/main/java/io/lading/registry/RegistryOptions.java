@@ -18,11 +18,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param reserve          lading.storage.reserve: bytes of the storage's file system that pushes leave free for
  *                         deletes and garbage collection (0: none; see {@link SpaceReserve})
  * @param manifestUrls     validation.manifests.urls: the URLs a pushed manifest's descriptors may carry
+ * @param redirects        not storage.redirect.disable: blob GETs are redirected to the storage's own URL where the
+ *                         driver offers one (S3's presigned URLs)
  */
 public record RegistryOptions(boolean deleteEnabled, AtomicBoolean readOnly, IndexValidation indexValidation,
                               List<Descriptor.Platform> indexPlatforms, long chunkMinLength,
                               int catalogMaxEntries, int tagsMaxEntries, ReferrersOnDelete referrers,
-                              long reserve, ManifestUrls manifestUrls) {
+                              long reserve, ManifestUrls manifestUrls, boolean redirects) {
 
     /** Deleting a manifest that is the subject of referrers: refuse (409), or delete the referrers with it. */
     public enum ReferrersOnDelete { REFUSE, CASCADE }
@@ -80,27 +82,27 @@ public record RegistryOptions(boolean deleteEnabled, AtomicBoolean readOnly, Ind
      */
     public static RegistryOptions defaults() {
         return new RegistryOptions(true, new AtomicBoolean(false), IndexValidation.ALL, List.of(), 0, 1000, 100_000,
-                ReferrersOnDelete.REFUSE, 0, ManifestUrls.NONE_ALLOWED);
+                ReferrersOnDelete.REFUSE, 0, ManifestUrls.NONE_ALLOWED, true);
     }
 
     public RegistryOptions withDelete(boolean enabled) {
         return new RegistryOptions(enabled, readOnly, indexValidation, indexPlatforms, chunkMinLength,
-                catalogMaxEntries, tagsMaxEntries, referrers, reserve, manifestUrls);
+                catalogMaxEntries, tagsMaxEntries, referrers, reserve, manifestUrls, redirects);
     }
 
     public RegistryOptions withReferrersOnDelete(ReferrersOnDelete rule) {
         return new RegistryOptions(deleteEnabled, readOnly, indexValidation, indexPlatforms, chunkMinLength,
-                catalogMaxEntries, tagsMaxEntries, rule, reserve, manifestUrls);
+                catalogMaxEntries, tagsMaxEntries, rule, reserve, manifestUrls, redirects);
     }
 
     public RegistryOptions withReserve(long bytes) {
         return new RegistryOptions(deleteEnabled, readOnly, indexValidation, indexPlatforms, chunkMinLength,
-                catalogMaxEntries, tagsMaxEntries, referrers, bytes, manifestUrls);
+                catalogMaxEntries, tagsMaxEntries, referrers, bytes, manifestUrls, redirects);
     }
 
     public RegistryOptions withManifestUrls(ManifestUrls urls) {
         return new RegistryOptions(deleteEnabled, readOnly, indexValidation, indexPlatforms, chunkMinLength,
-                catalogMaxEntries, tagsMaxEntries, referrers, reserve, urls);
+                catalogMaxEntries, tagsMaxEntries, referrers, reserve, urls, redirects);
     }
 
     /** Age after which idle upload sessions are purged. */

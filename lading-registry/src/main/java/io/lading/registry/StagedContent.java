@@ -160,6 +160,14 @@ public final class StagedContent implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * A URL the storage serves the blob's bytes from ({@link BlobStore#redirectUrl}), for content too large ever to
+     * be staged (staged bytes may not be in storage yet).
+     */
+    public Optional<java.net.URI> redirectUrl(Digest digest, long size) {
+        return size > settings.maxSize() ? blobs.redirectUrl(digest) : Optional.empty();
+    }
+
     /** The bytes of {@code digest} when they are in memory (recently pushed or read small content). Never blocks. */
     public Optional<byte[]> cached(Digest digest) {
         return Optional.ofNullable(cache.get(digest));

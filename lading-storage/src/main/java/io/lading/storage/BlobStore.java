@@ -59,6 +59,11 @@ public final class BlobStore {
         return driver.reader(blobPath(digest), offset);
     }
 
+    /** A URL a client can fetch the blob from without this process ({@link StorageDriver#redirectUrl}), if any. */
+    public Optional<java.net.URI> redirectUrl(Digest digest) {
+        return driver.redirectUrl(blobPath(digest), "GET");
+    }
+
     /**
      * Opens a blob for one read of all of it past the driver's caches ({@link StorageDriver#uncachedReader}): for a
      * check of its bytes or a copy, which should see what is on the device and leave the page cache to clients.

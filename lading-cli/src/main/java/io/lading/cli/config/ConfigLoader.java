@@ -46,7 +46,7 @@ public final class ConfigLoader {
             "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
-    private static final Set<String> OTHER_DRIVERS = Set.of("s3", "azure", "gcs", "swift", "oss");
+    private static final Set<String> OTHER_DRIVERS = Set.of("azure", "gcs", "swift", "oss");
 
     private final String fileName;
     private final Set<String> used = new HashSet<>();
@@ -344,7 +344,7 @@ public final class ConfigLoader {
                 string(root, "http.secret", ""), headers(root), duration(root, "http.draintimeout",
                 Duration.ofSeconds(30)), debug, tls(root, warnings), bool(root, "http.h2c.enabled", false));
 
-        LadingConfig.Storage storage = storage(root, fromFile, dataDir);
+        LadingConfig.Storage storage = storage(root, fromFile, dataDir, warnings);
         LadingConfig.Validation validation = validation(root);
         int catalogMax = (int) integer(root, "catalog.maxentries", 1000, 1);
 
@@ -688,12 +688,12 @@ public final class ConfigLoader {
         return out;
     }
 
-    private LadingConfig.Storage storage(ConfigNode root, boolean fromFile, Path dataDir) {
+    private LadingConfig.Storage storage(ConfigNode root, boolean fromFile, Path dataDir, List<String> warnings) {
         ConfigNode s = at(root, "storage");
         List<String> drivers = new ArrayList<>();
         if (s != null && s.isMap()) {
             for (String k : s.map().keySet()) {
-                if (k.equals("filesystem") || k.equals("inmemory") || OTHER_DRIVERS.contains(k)) {
+                if (k.equals("filesystem") || k.equals("inmemory") || k.equals("s3") || OTHER_DRIVERS.contains(k)) {
                     drivers.add(k);
                 }
             }
@@ -703,7 +703,7 @@ public final class ConfigLoader {
         for (String d : drivers) {
             if (OTHER_DRIVERS.contains(d)) {
                 throw new ConfigException(at(root, "storage." + d).origin + ": storage." + d + ": the " + d
-                        + " storage driver is not available in Lading yet (filesystem and inmemory are)");
+                        + " storage driver is not available in Lading yet (filesystem, s3 and inmemory are)");
             }
         }
         if (drivers.size() > 1) {
@@ -714,7 +714,11 @@ public final class ConfigLoader {
             throw new ConfigException(fileName + ": storage must name a driver (storage.filesystem.rootdirectory)");
         }
         Path rootDir = null;
-        if (driver.equals("filesystem")) {
+        io.lading.storage.s3.S3Settings s3 = null;
+        if (driver.equals("s3")) {
+            s3 = S3Config.s3(this, root, warnings);
+            rootDir = dataDir != null ? dataDir : Path.of("data"); // the metadata database and keys, on local disk
+        } else if (driver.equals("filesystem")) {
             at(root, "storage.filesystem");
             String dir = string(root, "storage.filesystem.rootdirectory", "/var/lib/registry");
             rootDir = dataDir != null ? dataDir : fromFile || drivers.contains("filesystem") ? Path.of(dir) : Path.of("data");
@@ -735,7 +739,7 @@ public final class ConfigLoader {
                     + ": storage.maintenance.uploadpurging.interval must be greater than 0");
         }
         boolean redirectDisabled = bool(root, "storage.redirect.disable", false);
-        return new LadingConfig.Storage(driver, rootDir, delete, readOnly, purging, redirectDisabled);
+        return new LadingConfig.Storage(driver, rootDir, delete, readOnly, purging, redirectDisabled, s3);
     }
 
     private LadingConfig.Validation validation(ConfigNode root) {

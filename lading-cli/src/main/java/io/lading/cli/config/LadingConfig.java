@@ -167,11 +167,14 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
     /**
      * storage.*
      *
-     * @param driver        "filesystem" or "inmemory"
-     * @param rootDirectory storage.filesystem.rootdirectory (null for inmemory)
+     * @param driver        "filesystem", "s3" or "inmemory"
+     * @param rootDirectory storage.filesystem.rootdirectory; for s3 the local directory of the metadata database and
+     *                      keys (--data, else ./data); null for inmemory
+     * @param s3            storage.s3, with the s3 driver
      */
     public record Storage(String driver, Path rootDirectory, boolean deleteEnabled, boolean readOnly,
-                          RegistryOptions.UploadPurging uploadPurging, boolean redirectDisabled) {
+                          RegistryOptions.UploadPurging uploadPurging, boolean redirectDisabled,
+                          io.lading.storage.s3.S3Settings s3) {
     }
 
     /** validation.manifests.indexes.* and validation.manifests.urls.*, both off with validation.disabled. */

@@ -340,9 +340,97 @@ class ConfigLoaderTest {
 
     @Test
     void unavailableStorageDriverIsAnError() throws Exception {
-        Path p = write("version: 0.1\nstorage:\n  s3:\n    bucket: b\n");
+        Path p = write("version: 0.1\nstorage:\n  gcs:\n    bucket: b\n");
         assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null))
-                .hasMessageContaining("storage.s3").hasMessageContaining("line 3");
+                .hasMessageContaining("storage.gcs").hasMessageContaining("line 3")
+                .hasMessageContaining("not available in Lading yet");
+    }
+
+    /** distribution's storage.s3 section, every key of its configuration reference. */
+    @Test
+    void s3SectionAsDistributionDocumentsIt() throws Exception {
+        LadingConfig c = ConfigLoader.load(write("""
+                version: 0.1
+                storage:
+                  s3:
+                    accesskey: awsaccesskey
+                    secretkey: awssecretkey
+                    region: us-west-1
+                    regionendpoint: myobjects.local:9000
+                    redirectendpoint: https://cdn.example.com
+                    forcepathstyle: true
+                    accelerate: false
+                    bucket: bucketname
+                    encrypt: true
+                    keyid: mykeyid
+                    secure: false
+                    skipverify: false
+                    v4auth: true
+                    chunksize: 5242880
+                    multipartcopychunksize: 33554432
+                    multipartcopymaxconcurrency: 100
+                    multipartcopythresholdsize: 33554432
+                    rootdirectory: /s3/object/name/prefix
+                    storageclass: REDUCED_REDUNDANCY
+                    objectacl: bucket-owner-full-control
+                    useragent: lading-test
+                    usedualstack: false
+                    usefipsendpoint: false
+                    loglevel: debug
+                  redirect:
+                    disable: true
+                """), Map.of(), null);
+        var s3 = c.storage().s3();
+        assertThat(c.storage().driver()).isEqualTo("s3");
+        assertThat(s3.bucket()).isEqualTo("bucketname");
+        assertThat(s3.region()).isEqualTo("us-west-1");
+        assertThat(s3.endpoint()).as("a bare host, with secure: false").hasToString("http://myobjects.local:9000");
+        assertThat(s3.redirectEndpoint()).hasToString("https://cdn.example.com");
+        assertThat(s3.forcePathStyle()).isTrue();
+        assertThat(s3.rootDirectory()).isEqualTo("s3/object/name/prefix");
+        assertThat(s3.chunkSize()).isEqualTo(5242880);
+        assertThat(s3.encrypt()).isTrue();
+        assertThat(s3.keyId()).isEqualTo("mykeyid");
+        assertThat(s3.storageClass()).isEqualTo("REDUCED_REDUNDANCY");
+        assertThat(s3.objectAcl()).isEqualTo("bucket-owner-full-control");
+        assertThat(s3.userAgent()).isEqualTo("lading-test");
+        assertThat(c.storage().redirectDisabled()).isTrue();
+        assertThat(c.storage().rootDirectory()).as("the metadata database's directory").isEqualTo(Path.of("data"));
+        assertThat(c.warnings()).containsExactly("storage.s3.loglevel (the S3 client logs under the logger"
+                + " software.amazon.awssdk instead)");
+
+        LadingConfig minimal = ConfigLoader.load(write("""
+                version: 0.1
+                storage:
+                  s3:
+                    region: eu-central-1
+                    bucket: b
+                """), Map.of("REGISTRY_STORAGE_S3_ROOTDIRECTORY", "/from/env"), dir.resolve("local"));
+        assertThat(minimal.storage().s3().endpoint()).as("Amazon S3 itself").isNull();
+        assertThat(minimal.storage().s3().accessKey()).as("the SDK's default credentials").isNull();
+        assertThat(minimal.storage().s3().chunkSize()).isEqualTo(10L << 20);
+        assertThat(minimal.storage().s3().rootDirectory()).isEqualTo("from/env");
+        assertThat(minimal.storage().rootDirectory()).isEqualTo(dir.resolve("local"));
+    }
+
+    @Test
+    void s3MistakesNameTheKeyAndLine() throws Exception {
+        String head = "version: 0.1\nstorage:\n  s3:\n    region: us-east-1\n";
+        Object[][] cases = {
+            {head, "line 3: storage.s3.bucket is required"},
+            {head + "    bucket: b\n    chunksize: 1048576\n", "line 6: storage.s3.chunksize must be between 5242880"},
+            {head + "    bucket: b\n    storageclass: COLD\n", "line 6: storage.s3.storageclass must be one of"},
+            {head + "    bucket: b\n    objectacl: everyone\n", "line 6: storage.s3.objectacl must be a canned ACL"},
+            {head + "    bucket: b\n    regionendpoint: ftp://x\n", "line 6: storage.s3.regionendpoint must be"},
+            {head + "    bucket: b\n    redirectendpoint: https://cdn/x\n", "line 6: storage.s3.redirectendpoint"},
+            {head + "    bucket: b\n    secure: sometimes\n", "line 6: storage.s3.secure must be true or false"},
+            {head + "    bucket: b\n    buckett: c\n", "line 6: unknown configuration key storage.s3.buckett"},
+        };
+        for (Object[] c : cases) {
+            Path p = write((String) c[0]);
+            assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null)).as((String) c[1])
+                    .isInstanceOf(ConfigException.class).hasMessageContaining((String) c[1]);
+        }
     }
 
     @Test
