@@ -9,6 +9,9 @@ import io.lading.registry.StagedContent;
 import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.FileSystemDriver;
+import io.lading.storage.StorageDriver;
+import io.lading.storage.s3.S3Driver;
+import io.lading.storage.s3.S3Settings;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,19 +24,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lading import --from DIR}: adopts the storage of a CNCF distribution registry (its
- * {@code storage.filesystem.rootdirectory}) into a Lading data directory; see {@link DistributionImport}.
+ * {@code lading import --from DIR | --from-config FILE}: adopts the storage of a CNCF distribution registry (its
+ * {@code storage.filesystem.rootdirectory}, or the filesystem or s3 storage its config.yml names) into a Lading
+ * registry; see {@link DistributionImport}.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = "Import the repositories, blobs, manifests and tags of a distribution registry's filesystem"
-                + " storage into Lading's (stop the registry being imported into first; the source is only read).",
+        description = "Import the repositories, blobs, manifests and tags of a distribution registry's storage"
+                + " (filesystem or S3) into Lading's (stop the registry being imported into first; the source is"
+                + " only read).",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:everything was imported", "1:some content was left out (listed, with the reason)",
                 "2:bad arguments or configuration", "3:the import could not finish (storage or database failure)"})
 final class ImportCommand implements Callable<Integer> {
-    @Option(names = "--from", paramLabel = "DIR", required = true, description = "distribution's"
+    @Option(names = "--from", paramLabel = "DIR", description = "distribution's"
             + " storage.filesystem.rootdirectory (the directory holding docker/registry/v2)")
     Path from;
+
+    @Option(names = "--from-config", paramLabel = "FILE", description = "distribution's config.yml: the storage it"
+            + " names (filesystem, or s3 with its bucket, rootdirectory and credentials) is read")
+    Path fromConfig;
 
     @Option(names = "--config", paramLabel = "FILE", description = "distribution-format config.yml of the Lading"
             + " registry to import into")
@@ -63,27 +72,80 @@ final class ImportCommand implements Callable<Integer> {
         return Files.isDirectory(nested) ? nested : dir;
     }
 
+    /** Where distribution's tree is read from: a driver rooted at it, and its directory when it is local. */
+    private record Source(StorageDriver driver, Path directory) {
+    }
+
+    /** The source the options name, opened; null after saying why (exit 2). */
+    private Source source() throws java.io.IOException {
+        if ((from == null) == (fromConfig == null)) {
+            err.println("lading import: name the distribution storage to read with either --from DIR or"
+                    + " --from-config FILE");
+            return null;
+        }
+        Path dir = from;
+        if (fromConfig != null) {
+            LadingConfig.Storage s;
+            try {
+                s = io.lading.cli.config.ConfigLoader.load(fromConfig, new java.util.HashMap<>(System.getenv()), null)
+                        .storage();
+            } catch (io.lading.cli.config.ConfigException e) {
+                err.println("lading import: --from-config: " + e.getMessage());
+                return null;
+            }
+            if (s.driver().equals("s3")) {
+                String root = s.s3().rootDirectory();
+                S3Settings tree = s.s3().withRootDirectory((root.isEmpty() ? "" : root + "/") + "docker/registry/v2");
+                S3Driver driver = new S3Driver(tree);
+                if (driver.list("/").stream().noneMatch(p -> p.equals("/repositories") || p.equals("/blobs"))) {
+                    driver.close();
+                    err.println("lading import: bucket " + tree.bucket() + " holds no distribution storage below "
+                            + tree.rootDirectory() + " (no repositories or blobs)");
+                    return null;
+                }
+                return new Source(driver, null);
+            }
+            if (!s.driver().equals("filesystem")) {
+                err.println("lading import: " + fromConfig + " names " + s.driver() + " storage: nothing to read");
+                return null;
+            }
+            dir = s.rootDirectory();
+        }
+        Path tree = tree(dir);
+        if (!Files.isDirectory(tree.resolve("repositories")) && !Files.isDirectory(tree.resolve("blobs"))) {
+            err.println("lading import: " + dir + " holds no distribution storage (no docker/registry/v2 with"
+                    + " repositories or blobs in it)");
+            return null;
+        }
+        return new Source(new FileSystemDriver(tree), tree);
+    }
+
     @Override
     public Integer call() {
-        Path source = tree(from);
-        if (!Files.isDirectory(source.resolve("repositories")) && !Files.isDirectory(source.resolve("blobs"))) {
-            err.println("lading import: " + from + " holds no distribution storage (no docker/registry/v2 with"
-                    + " repositories or blobs in it)");
-            return 2;
-        }
         LadingConfig cfg = LadingApp.Stores.offline("import", "import into", config, data, err, false);
         if (cfg == null) {
             return 2;
         }
-        if (cfg.storage().rootDirectory() != null
+        Source source;
+        try {
+            source = source();
+        } catch (Exception e) {
+            err.println("lading import: cannot read the distribution storage: " + e.getMessage());
+            return 3;
+        }
+        if (source == null) {
+            return 2;
+        }
+        if (source.directory() != null && cfg.storage().driver().equals("filesystem")
                 && tree(cfg.storage().rootDirectory()).toAbsolutePath().normalize()
-                .equals(source.toAbsolutePath().normalize())) {
+                .equals(source.directory().toAbsolutePath().normalize())) {
+            close(source);
             err.println("lading import: --from is the data directory being imported into");
             return 2;
         }
         Instant started = Instant.now();
         try (LadingApp.Stores stores = LadingApp.Stores.open(cfg);
-             FileSystemDriver distribution = new FileSystemDriver(source)) {
+             StorageDriver distribution = source.driver()) {
             BlobStore blobs = new BlobStore(stores.driver());
             RegistryOptions options = LadingApp.options(cfg);
             StagedContent staged = new StagedContent(stores.metadata(), blobs, StagedContent.Settings.OFF);
@@ -101,8 +163,17 @@ final class ImportCommand implements Callable<Integer> {
                     r.problems().isEmpty() ? "" : "; " + r.problems().size() + " left out (above)");
             return r.problems().isEmpty() ? 0 : 1;
         } catch (Exception e) {
+            close(source); // when the registry's stores failed to open, before the source was taken in hand
             err.println("lading import: failed: " + e.getMessage());
             return 3;
+        }
+    }
+
+    private static void close(Source source) {
+        try {
+            source.driver().close();
+        } catch (Exception e) {
+            // nothing was written through it
         }
     }
 }

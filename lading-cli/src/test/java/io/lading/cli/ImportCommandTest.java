@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lading.cli.config.ConfigLoader;
 import io.lading.core.Digest;
+import io.lading.storage.s3.S3ProxyServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -194,25 +195,79 @@ class ImportCommandTest {
         try (LadingApp lading = new LadingApp(ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"),
                 data))) {
             lading.start();
-            String base = "http://127.0.0.1:" + lading.port();
-            for (Map.Entry<String, byte[]> m : manifests.entrySet()) {
-                String[] repoRef = m.getKey().split(":", 2);
-                HttpResponse<byte[]> r = send("GET", base + "/v2/" + repoRef[0] + "/manifests/" + repoRef[1], null,
-                        "Accept", ACCEPT);
-                assertThat(r.statusCode()).as(m.getKey()).isEqualTo(200);
-                assertThat(r.body()).as(m.getKey()).isEqualTo(m.getValue());
-                assertThat(r.headers().firstValue("Docker-Content-Digest")).as(m.getKey())
-                        .hasValue(Digest.of(Digest.Algorithm.SHA256, m.getValue()).toString());
-            }
-            for (Map.Entry<String, byte[]> b : blobs.entrySet()) {
-                assertThat(send("GET", base + "/v2/lib/app/blobs/" + b.getKey(), null).body()).isEqualTo(b.getValue());
-            }
-            assertThat(new String(send("GET", base + "/v2/lib/app/tags/list", null).body(), StandardCharsets.UTF_8))
-                    .isEqualTo("{\"name\":\"lib/app\",\"tags\":[\"latest\",\"multi\",\"v1\",\"v2\"]}");
-            assertThat(new String(send("GET", base + "/v2/_catalog", null).body(), StandardCharsets.UTF_8))
-                    .isEqualTo("{\"repositories\":[\"lib/app\",\"team/deep/tool\"]}");
-            assertThat(send("HEAD", base + "/v2/team/deep/tool/blobs/" + corrupt, null).statusCode())
-                    .as("the damaged blob was left out").isEqualTo(404);
+            assertServes("http://127.0.0.1:" + lading.port(), manifests, blobs, corrupt);
         }
+
+        // The same storage in a bucket, as distribution's s3 driver keeps it (below rootdirectory), imported with
+        // --from-config naming distribution's config into a Lading on S3 (another root of the same bucket).
+        try (S3ProxyServer s3 = S3ProxyServer.start()) {
+            s3.createBucket("registry");
+            String s3Section = """
+                    storage:
+                      s3:
+                        accesskey: %s
+                        secretkey: %s
+                        region: %s
+                        regionendpoint: %s
+                        forcepathstyle: true
+                        bucket: registry
+                        rootdirectory: /%%s
+                    """.formatted(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, S3ProxyServer.REGION,
+                    s3.endpoint());
+            try (io.lading.storage.s3.S3Driver bucket = new io.lading.storage.s3.S3Driver(
+                    s3.settings("registry", "dist"));
+                 java.util.stream.Stream<Path> files = Files.walk(dist)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    byte[] bytes = Files.readAllBytes(f);
+                    try (var w = bucket.writer("/" + dist.relativize(f).toString().replace('\\', '/'), 0,
+                            bytes.length)) {
+                        w.write(java.nio.ByteBuffer.wrap(bytes));
+                        w.commit();
+                    }
+                }
+            }
+            Path distConfig = Files.writeString(tmp.resolve("distribution-s3.yml"), "version: 0.1\n"
+                    + s3Section.formatted("dist"));
+            Path ladingConfig = Files.writeString(tmp.resolve("lading-s3.yml"), "version: 0.1\nhttp:\n  addr:"
+                    + " 127.0.0.1:0\n" + s3Section.formatted("lading"));
+            Path local = tmp.resolve("lading-s3-local");
+            Result fromBucket = runImport("--from-config", distConfig.toString(), "--config", ladingConfig.toString(),
+                    "--data", local.toString(), "--quiet");
+            assertThat(fromBucket.exit()).as(fromBucket.out() + fromBucket.err()).isEqualTo(1);
+            assertThat(fromBucket.out()).contains("LEFT OUT team/deep/tool@" + corrupt)
+                    .contains("2 repositories, 4 manifests, 5 tags and 6 blob links imported");
+            try (LadingApp lading = new LadingApp(ConfigLoader.load(ladingConfig, Map.of(), local))) {
+                lading.start();
+                assertServes("http://127.0.0.1:" + lading.port(), manifests, blobs, corrupt);
+            }
+            Result neither = runImport("--data", data.toString());
+            assertThat(neither.exit()).isEqualTo(2);
+            assertThat(neither.err()).contains("either --from DIR or --from-config FILE");
+        }
+    }
+
+    /** The registry at {@code base} serves what the reference served, but the blob damaged before the import. */
+    private void assertServes(String base, Map<String, byte[]> manifests, Map<String, byte[]> blobs, Digest corrupt)
+            throws Exception {
+        HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+        for (Map.Entry<String, byte[]> m : manifests.entrySet()) {
+            String[] repoRef = m.getKey().split(":", 2);
+            HttpResponse<byte[]> r = send("GET", base + "/v2/" + repoRef[0] + "/manifests/" + repoRef[1], null,
+                    "Accept", ACCEPT);
+            assertThat(r.statusCode()).as(m.getKey()).isEqualTo(200);
+            assertThat(r.body()).as(m.getKey()).isEqualTo(m.getValue());
+            assertThat(r.headers().firstValue("Docker-Content-Digest")).as(m.getKey())
+                    .hasValue(Digest.of(Digest.Algorithm.SHA256, m.getValue()).toString());
+        }
+        for (Map.Entry<String, byte[]> b : blobs.entrySet()) {
+            assertThat(following.send(HttpRequest.newBuilder(URI.create(base + "/v2/lib/app/blobs/" + b.getKey()))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(b.getValue());
+        }
+        assertThat(new String(send("GET", base + "/v2/lib/app/tags/list", null).body(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"name\":\"lib/app\",\"tags\":[\"latest\",\"multi\",\"v1\",\"v2\"]}");
+        assertThat(new String(send("GET", base + "/v2/_catalog", null).body(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"repositories\":[\"lib/app\",\"team/deep/tool\"]}");
+        assertThat(send("HEAD", base + "/v2/team/deep/tool/blobs/" + corrupt, null).statusCode())
+                .as("the damaged blob was left out").isEqualTo(404);
     }
 }

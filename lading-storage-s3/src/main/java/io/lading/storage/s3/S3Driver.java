@@ -85,6 +85,7 @@ public final class S3Driver implements StorageDriver {
     private final String bucket;
     private final String prefix;
     private final Semaphore partBuffers = new Semaphore(PART_BUFFERS);
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> freeParts =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ExecutorService background = Executors.newThreadPerTaskExecutor(
@@ -1019,6 +1020,9 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         background.shutdownNow();
         presigner.close();
         s3.close();
