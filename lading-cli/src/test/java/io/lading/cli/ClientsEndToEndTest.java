@@ -763,6 +763,46 @@ class ClientsEndToEndTest {
         }
     }
 
+    @Test
+    @Order(15)
+    void dockerAndPodmanPushToAndPullFromARegistryOnS3() throws Exception {
+        try (io.lading.storage.s3.S3ProxyServer s3 = io.lading.storage.s3.S3ProxyServer.start()) {
+            s3.createBucket("clients");
+            Path config = tmp.resolve("s3.yml");
+            Files.writeString(config, """
+                    version: 0.1
+                    http:
+                      addr: 127.0.0.1:0
+                    storage:
+                      s3:
+                        accesskey: %s
+                        secretkey: %s
+                        region: %s
+                        regionendpoint: %s
+                        forcepathstyle: true
+                        bucket: clients
+                    """.formatted(io.lading.storage.s3.S3ProxyServer.ACCESS_KEY,
+                    io.lading.storage.s3.S3ProxyServer.SECRET_KEY, io.lading.storage.s3.S3ProxyServer.REGION,
+                    s3.endpoint()));
+            try (LadingApp onS3 = new LadingApp(ConfigLoader.load(config, Map.of(), tmp.resolve("s3-local")))) {
+                onS3.start();
+                String reg = "127.0.0.1:" + onS3.port();
+                Map<String, String> env = dockerd();
+                List<String> docker = List.of("docker");
+                ok(env, docker, "pull", host + "/clients/docker:v1"); // pushed in scenario 4
+                ok(env, docker, "tag", host + "/clients/docker:v1", reg + "/clients/s3:v1");
+                ok(env, docker, "push", reg + "/clients/s3:v1");
+                ok(env, docker, "rmi", reg + "/clients/s3:v1", host + "/clients/docker:v1");
+                ok(env, docker, "pull", reg + "/clients/s3:v1"); // its layer GET is a redirect to the bucket
+                assertThat(ok(env, docker, "run", "--rm", reg + "/clients/s3:v1")).contains("hello from lading");
+                podman("pull", "--tls-verify=false", host + "/clients/podman:v2s2"); // pushed in scenario 1
+                podman("push", "--tls-verify=false", host + "/clients/podman:v2s2", "docker://" + reg
+                        + "/clients/podman-s3:v1");
+                podman("pull", "--tls-verify=false", reg + "/clients/podman-s3:v1");
+            }
+        }
+    }
+
     private Path annsHtpasswd(String name) throws Exception {
         Path file = tmp.resolve(name);
         Files.writeString(file, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
