@@ -161,11 +161,16 @@ public final class StagedContent implements AutoCloseable {
     }
 
     /**
-     * A URL the storage serves the blob's bytes from ({@link BlobStore#redirectUrl}), for content too large ever to
-     * be staged (staged bytes may not be in storage yet).
+     * A URL the storage serves the blob's bytes from ({@link BlobStore#redirectUrl}), for content that is in storage:
+     * none for content small enough to be staged now, nor for content staged under a larger maxsize before a restart
+     * and not written out yet (staged bytes are not in storage).
      */
     public Optional<java.net.URI> redirectUrl(Digest digest, long size) {
-        return size > settings.maxSize() ? blobs.redirectUrl(digest) : Optional.empty();
+        if (size <= settings.maxSize()
+                || size <= Settings.LIMIT && backlogBytes.get() > 0 && staged(digest).isPresent()) {
+            return Optional.empty();
+        }
+        return blobs.redirectUrl(digest);
     }
 
     /** The bytes of {@code digest} when they are in memory (recently pushed or read small content). Never blocks. */

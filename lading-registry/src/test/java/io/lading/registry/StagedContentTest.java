@@ -72,6 +72,74 @@ class StagedContentTest {
         }
     }
 
+    /** A driver whose files can be fetched from a URL of their own, as S3's presigned URLs. */
+    private static final class RedirectingDriver implements StorageDriver {
+        private final InMemoryDriver files = new InMemoryDriver();
+
+        @Override
+        public java.util.Optional<java.net.URI> redirectUrl(String path, String method) {
+            return java.util.Optional.of(java.net.URI.create("http://bucket.example" + path));
+        }
+
+        @Override
+        public String name() {
+            return "redirecting";
+        }
+
+        @Override
+        public ReadableByteChannel reader(String path, long offset) throws IOException {
+            return files.reader(path, offset);
+        }
+
+        @Override
+        public FileWriter writer(String path, long offset) throws IOException {
+            return files.writer(path, offset);
+        }
+
+        @Override
+        public FileInfo stat(String path) throws IOException {
+            return files.stat(path);
+        }
+
+        @Override
+        public List<String> list(String path) {
+            return files.list(path);
+        }
+
+        @Override
+        public void move(String source, String destination) throws IOException {
+            files.move(source, destination);
+        }
+
+        @Override
+        public void delete(String path) throws IOException {
+            files.delete(path);
+        }
+    }
+
+    /**
+     * Only bytes that are in storage are redirected to: not content small enough to be staged now, nor content
+     * staged under a larger maxsize (before a restart that lowered it) and not written out yet.
+     */
+    @Test
+    void onlyContentInStorageIsRedirectedTo() throws Exception {
+        try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
+            BlobStore blobs = new BlobStore(new RedirectingDriver());
+            byte[] bytes = new byte[5000];
+            Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
+            link(new StagedContent(metadata, blobs, new StagedContent.Settings(8192, 1 << 20)), bytes);
+            StagedContent lowered = new StagedContent(metadata, blobs, new StagedContent.Settings(1024, 1 << 20));
+            assertThat(lowered.redirectUrl(d, bytes.length)).as("staged, not in storage").isEmpty();
+            assertThat(lowered.redirectUrl(Digest.of(Digest.Algorithm.SHA256, new byte[100]), 100))
+                    .as("small enough to be staged").isEmpty();
+            assertThat(lowered.writeStaged()).isEqualTo(1);
+            assertThat(lowered.redirectUrl(d, bytes.length)).hasValue(java.net.URI.create("http://bucket.example"
+                    + BlobStore.blobPath(d)));
+            Digest large = Digest.of(Digest.Algorithm.SHA256, new byte[2 << 20]);
+            assertThat(lowered.redirectUrl(large, 2 << 20)).as("never staged").isPresent();
+        }
+    }
+
     @Test
     void pushesStopStagingWhileTheBacklogIsFull() throws Exception {
         try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
