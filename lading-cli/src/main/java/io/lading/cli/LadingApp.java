@@ -271,7 +271,7 @@ public final class LadingApp implements AutoCloseable {
         return new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
                 config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
-                config.validation().urls(), !s.redirectDisabled());
+                config.validation().urls(), !s.redirectDisabled() && s.driver().equals("s3")); // no other redirects
     }
 
     /** The gate every request passes, and the built-in token server when it is on. */

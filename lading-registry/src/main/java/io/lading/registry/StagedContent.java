@@ -166,11 +166,14 @@ public final class StagedContent implements AutoCloseable {
      * and not written out yet (staged bytes are not in storage).
      */
     public Optional<java.net.URI> redirectUrl(Digest digest, long size) {
-        if (size <= settings.maxSize()
-                || size <= Settings.LIMIT && backlogBytes.get() > 0 && staged(digest).isPresent()) {
+        if (size <= settings.maxSize()) {
             return Optional.empty();
         }
-        return blobs.redirectUrl(digest);
+        Optional<java.net.URI> url = blobs.redirectUrl(digest);
+        if (url.isPresent() && size <= Settings.LIMIT && backlogBytes.get() > 0 && staged(digest).isPresent()) {
+            return Optional.empty();
+        }
+        return url;
     }
 
     /** The bytes of {@code digest} when they are in memory (recently pushed or read small content). Never blocks. */
