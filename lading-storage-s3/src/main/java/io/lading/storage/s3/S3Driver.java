@@ -10,7 +10,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -22,8 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -32,6 +29,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.client.config.SdkAdvancedClientOption;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -48,6 +46,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.utils.AttributeMap;
 
 /**
  * The storage driver API over Amazon S3 or an S3-compatible service ({@code storage.s3}).
@@ -105,11 +104,10 @@ public final class S3Driver implements StorageDriver {
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(),
                         settings.secretKey() == null ? "" : settings.secretKey()));
-        Apache5HttpClient.Builder http = Apache5HttpClient.builder().maxConnections(64);
-        if (settings.skipVerify()) {
-            http.tlsTrustManagersProvider(() -> new TrustManager[] {new TrustAll()});
-        }
-        this.http = http.build();
+        // skipverify: the SDK's own switch, which trusts any certificate and any host name, as Go's
+        // InsecureSkipVerify in distribution's driver does.
+        this.http = Apache5HttpClient.builder().maxConnections(64).buildWithDefaults(AttributeMap.builder()
+                .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, settings.skipVerify()).build());
         URI endpoint = endpoint(settings.endpoint(), settings.secure());
         this.s3 = client(credentials, endpoint, true);
         this.s3Once = client(credentials, endpoint, false);
@@ -1078,22 +1076,6 @@ public final class S3Driver implements StorageDriver {
             throw new IOException(cause);
         } catch (java.util.concurrent.CancellationException e) {
             throw new IOException("the S3 request was cancelled", e);
-        }
-    }
-
-    /** Trusts any certificate: {@code skipverify: true}. */
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -90,10 +90,10 @@ public record S3Settings(String bucket, String region, URI endpoint, URI redirec
                 objectAcl, secure, skipVerify, userAgent, dualStack, accelerate, fips, redirectExpiry);
     }
 
-    /** These settings with presigned download URLs pointing at {@code redirect}. */
-    public S3Settings withRedirectEndpoint(URI redirect) {
-        return new S3Settings(bucket, region, endpoint, redirect, forcePathStyle, accessKey, secretKey,
+    /** These settings, trusting any certificate of the endpoint or not. */
+    public S3Settings withSkipVerify(boolean skip) {
+        return new S3Settings(bucket, region, endpoint, redirectEndpoint, forcePathStyle, accessKey, secretKey,
                 rootDirectory, chunkSize, copyChunkSize, copyThreshold, copyConcurrency, storageClass, encrypt, keyId,
-                objectAcl, secure, skipVerify, userAgent, dualStack, accelerate, fips, redirectExpiry);
+                objectAcl, secure, skip, userAgent, dualStack, accelerate, fips, redirectExpiry);
     }
 }

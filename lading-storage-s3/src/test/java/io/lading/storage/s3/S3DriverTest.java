@@ -141,6 +141,24 @@ class S3DriverTest {
         }
     }
 
+    /** skipverify, as distribution's: an endpoint's self-signed certificate for another host is trusted, or not. */
+    @Test
+    void skipVerifyTrustsAnEndpointsCertificateWhateverItsIssuerAndHost() throws Exception {
+        try (S3ProxyServer tls = S3ProxyServer.startTls()) {
+            tls.createBucket("tls");
+            try (S3Driver d = new S3Driver(tls.settings("tls", "").withSkipVerify(true))) {
+                d.checkAccess();
+                byte[] content = random(2 * MIB, 9);
+                write(d, "/blob", 0, content, content.length);
+                assertThat(read(d, "/blob")).isEqualTo(content);
+            }
+            try (S3Driver d = new S3Driver(tls.settings("tls", ""))) {
+                assertThatThrownBy(d::checkAccess).isInstanceOf(IOException.class)
+                        .hasMessageContaining("S3 bucket tls");
+            }
+        }
+    }
+
     @Test
     void wrongCredentialsOrAMissingBucketAreNamedAtTheAccessCheck() {
         S3Settings wrong = S3Settings.of("s3-driver", S3ProxyServer.REGION, server.endpoint(),

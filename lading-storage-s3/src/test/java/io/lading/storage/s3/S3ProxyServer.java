@@ -3,12 +3,10 @@ package io.lading.storage.s3;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -36,8 +34,20 @@ public final class S3ProxyServer implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Starts S3Proxy and waits until it answers. */
+    /** Starts S3Proxy on http and waits until it answers. */
     public static S3ProxyServer start() throws IOException, InterruptedException {
+        return start(false);
+    }
+
+    /**
+     * Starts S3Proxy on https only, with a self-signed certificate for a host name that is not the endpoint's
+     * (example.invalid): a client trusts it only when it verifies neither.
+     */
+    public static S3ProxyServer startTls() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    private static S3ProxyServer start(boolean tls) throws IOException, InterruptedException {
         Path jar = Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the build copies it there (maven-dependency-plugin)");
@@ -48,26 +58,38 @@ public final class S3ProxyServer implements AutoCloseable {
         }
         Path dir = Files.createTempDirectory("s3proxy");
         Path properties = dir.resolve("s3proxy.properties");
-        URI endpoint = URI.create("http://127.0.0.1:" + port);
-        Files.writeString(properties, String.join("\n",
-                "s3proxy.endpoint=" + endpoint,
+        URI endpoint = URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port);
+        String bin = Path.of(System.getProperty("java.home"), "bin").toString();
+        List<String> listen = List.of("s3proxy.endpoint=" + endpoint);
+        if (tls) {
+            Path keystore = dir.resolve("keystore.p12");
+            Process keytool = new ProcessBuilder(Path.of(bin, "keytool").toString(), "-genkeypair", "-alias", "s3",
+                    "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=example.invalid", "-validity", "2",
+                    "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit")
+                    .redirectErrorStream(true).start();
+            String out = new String(keytool.getInputStream().readAllBytes());
+            if (keytool.waitFor() != 0) {
+                throw new IOException("keytool failed: " + out);
+            }
+            listen = List.of("s3proxy.secure-endpoint=" + endpoint, "s3proxy.keystore-path=" + keystore,
+                    "s3proxy.keystore-password=changeit");
+        }
+        List<String> lines = new ArrayList<>(listen);
+        lines.addAll(List.of(
                 "s3proxy.authorization=aws-v2-or-v4",
                 "s3proxy.identity=" + ACCESS_KEY,
                 "s3proxy.credential=" + SECRET_KEY,
                 "jclouds.provider=transient",
                 "jclouds.identity=" + ACCESS_KEY,
                 "jclouds.credential=" + SECRET_KEY, ""));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx1g", "-jar", jar.toString(), "--properties",
-                properties.toString())
+        Files.writeString(properties, String.join("\n", lines));
+        Process p = new ProcessBuilder(Path.of(bin, "java").toString(), "-Xmx1g", "-jar", jar.toString(),
+                "--properties", properties.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
         S3ProxyServer server = new S3ProxyServer(p, endpoint, dir);
-        HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            try {
-                http.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
+            try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
                 return server;
             } catch (IOException e) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -86,9 +108,12 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Creates a bucket. */
     public void createBucket(String name) {
-        try (S3Client s3 = S3Client.builder().region(Region.of(REGION)).endpointOverride(endpoint).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
-                        SECRET_KEY))).build()) {
+        try (var http = software.amazon.awssdk.http.apache5.Apache5HttpClient.builder().buildWithDefaults(
+                software.amazon.awssdk.utils.AttributeMap.builder().put(
+                        software.amazon.awssdk.http.SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, true).build());
+             S3Client s3 = S3Client.builder().region(Region.of(REGION)).endpointOverride(endpoint).forcePathStyle(true)
+                     .httpClient(http).credentialsProvider(StaticCredentialsProvider.create(
+                             AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY))).build()) {
             s3.createBucket(b -> b.bucket(name));
         }
     }
