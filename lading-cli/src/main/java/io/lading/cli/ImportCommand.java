@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -97,7 +98,14 @@ final class ImportCommand implements Callable<Integer> {
                 String root = s.s3().rootDirectory();
                 S3Settings tree = s.s3().withRootDirectory((root.isEmpty() ? "" : root + "/") + "docker/registry/v2");
                 S3Driver driver = new S3Driver(tree);
-                if (driver.list("/").stream().noneMatch(p -> p.equals("/repositories") || p.equals("/blobs"))) {
+                List<String> top;
+                try {
+                    top = driver.list("/");
+                } catch (java.io.IOException | RuntimeException e) {
+                    driver.close();
+                    throw e;
+                }
+                if (top.stream().noneMatch(p -> p.equals("/repositories") || p.equals("/blobs"))) {
                     driver.close();
                     err.println("lading import: bucket " + tree.bucket() + " holds no distribution storage below "
                             + tree.rootDirectory() + " (no repositories or blobs)");

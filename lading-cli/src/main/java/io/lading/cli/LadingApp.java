@@ -36,9 +36,9 @@ import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.FileSystemDriver;
 import io.lading.storage.InMemoryDriver;
-import io.lading.storage.s3.S3Driver;
 import io.lading.storage.ObservedDriver;
 import io.lading.storage.StorageDriver;
+import io.lading.storage.s3.S3Driver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -202,8 +202,13 @@ public final class LadingApp implements AutoCloseable {
                     throw new IOException("storage.s3: cannot list bucket " + s.s3().bucket() + " (are bucket,"
                             + " region, regionendpoint and the credentials right?): " + e.getMessage(), e);
                 }
-                java.nio.file.Files.createDirectories(s.rootDirectory());
-                return new Stores(s3, SqliteMetadataStore.open(database(config)));
+                try {
+                    java.nio.file.Files.createDirectories(s.rootDirectory());
+                    return new Stores(s3, SqliteMetadataStore.open(database(config)));
+                } catch (IOException | RuntimeException e) {
+                    s3.close();
+                    throw e;
+                }
             }
             try {
                 driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo());
