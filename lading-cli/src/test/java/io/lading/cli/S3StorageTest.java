@@ -70,7 +70,8 @@ class S3StorageTest {
     }
 
     private LadingApp start(Path config) throws Exception {
-        LadingApp app = new LadingApp(ConfigLoader.load(config, Map.of(), tmp.resolve("local")));
+        LadingApp app = new LadingApp(ConfigLoader.load(config, Map.of("REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0"),
+                tmp.resolve("local")));
         app.start();
         return app;
     }
@@ -203,6 +204,9 @@ class S3StorageTest {
             assertThat(range.body()).isEqualTo(Arrays.copyOfRange(layer, 100, 200));
         }
         try (LadingApp app = start(config("small", ""))) {
+            HttpResponse<byte[]> health = send("GET", "http://127.0.0.1:" + app.debugPort() + "/debug/health", null);
+            assertThat(health.statusCode()).as("storage is healthy: " + new String(health.body(),
+                    StandardCharsets.UTF_8)).isEqualTo(200);
             byte[] small = random(1000, 4);
             assertThat(BlobPush.monolithic(http, base(app), "lib/small", small).statusCode()).isEqualTo(201);
             HttpResponse<byte[]> get = send("GET", base(app) + "/v2/lib/small/blobs/"

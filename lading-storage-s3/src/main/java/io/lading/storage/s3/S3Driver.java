@@ -785,6 +785,11 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public FileInfo stat(String path) throws IOException {
+        if (path.equals("/")) { // the root: there whenever the bucket can be listed (a health check asks this)
+            ListObjectsV2Response top = call(() -> s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1)));
+            return new FileInfo(path, 0, top.contents().isEmpty() ? Instant.EPOCH : top.contents().get(0)
+                    .lastModified(), true);
+        }
         String key = key(path);
         List<Piece> pieces = pieces(key);
         if (pieces != null) {

@@ -141,6 +141,19 @@ class S3DriverTest {
         }
     }
 
+    /** The registry's health check stats the root: answered from a listing, with or without a rootdirectory. */
+    @Test
+    void theRootIsADirectoryWhileTheBucketCanBeListed() throws Exception {
+        for (String root : new String[] {"", "t-" + UUID.randomUUID()}) {
+            try (S3Driver d = new S3Driver(server.settings("s3-driver", root))) {
+                assertThat(d.stat("/").directory()).as("root '%s'", root).isTrue();
+            }
+        }
+        try (S3Driver d = new S3Driver(server.settings("no-such-bucket", ""))) {
+            assertThatThrownBy(() -> d.stat("/")).isInstanceOf(IOException.class).hasMessageContaining("NoSuchBucket");
+        }
+    }
+
     /** skipverify, as distribution's: an endpoint's self-signed certificate for another host is trusted, or not. */
     @Test
     void skipVerifyTrustsAnEndpointsCertificateWhateverItsIssuerAndHost() throws Exception {
