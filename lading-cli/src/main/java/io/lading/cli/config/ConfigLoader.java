@@ -143,6 +143,11 @@ public final class ConfigLoader {
             }
             String last = parts[parts.length - 1];
             ConfigNode value = new ConfigNode(e.getValue(), origin);
+            if (parts.length == 1 && last.equals("storage")) {
+                // REGISTRY_STORAGE=s3, as distribution reads it: the storage section becomes that driver's, with
+                // no parameters yet (REGISTRY_STORAGE_S3_* set them); the file's driver and settings are dropped.
+                value = driverSection(e.getValue(), origin);
+            }
             if (node.isMap()) {
                 node.map().put(last, value);
             } else if (node.isList() && last.matches("\\d+")) {
@@ -155,6 +160,13 @@ public final class ConfigLoader {
                 warnings.add(e.getKey() + " (cannot be applied: its path crosses a scalar value)");
             }
         }
+    }
+
+    /** A storage section naming only {@code driver}: {@code storage: inmemory} written as distribution allows. */
+    private static ConfigNode driverSection(String driver, String origin) {
+        ConfigNode section = ConfigNode.emptyMap(origin);
+        section.map().put(driver.toLowerCase(Locale.ROOT), ConfigNode.emptyMap(origin));
+        return section;
     }
 
     /** The child to write below, created when missing: a list when the next part is an index, else a map. */
@@ -690,6 +702,10 @@ public final class ConfigLoader {
 
     private LadingConfig.Storage storage(ConfigNode root, boolean fromFile, Path dataDir, List<String> warnings) {
         ConfigNode s = at(root, "storage");
+        if (s != null && s.scalar() != null && root.isMap()) { // storage: inmemory (a driver without parameters)
+            s = driverSection(s.scalar(), s.origin);
+            root.map().put("storage", s);
+        }
         List<String> drivers = new ArrayList<>();
         if (s != null && s.isMap()) {
             for (String k : s.map().keySet()) {

@@ -413,6 +413,22 @@ class ConfigLoaderTest {
         assertThat(minimal.storage().rootDirectory()).isEqualTo(dir.resolve("local"));
     }
 
+    /** docker run -e REGISTRY_STORAGE=s3 -e REGISTRY_STORAGE_S3_...: distribution's way of choosing a driver. */
+    @Test
+    void environmentChoosesTheStorageDriverAsDistributionLetsIt() throws Exception {
+        Path file = write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n");
+        LadingConfig c = ConfigLoader.load(file, Map.of("REGISTRY_STORAGE", "s3", "REGISTRY_STORAGE_S3_BUCKET", "b",
+                "REGISTRY_STORAGE_S3_REGION", "eu-west-1", "REGISTRY_STORAGE_DELETE_ENABLED", "true"), null);
+        assertThat(c.storage().driver()).isEqualTo("s3");
+        assertThat(c.storage().s3().bucket()).isEqualTo("b");
+        assertThat(c.storage().s3().region()).isEqualTo("eu-west-1");
+        assertThat(c.storage().deleteEnabled()).isTrue();
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("REGISTRY_STORAGE", "s3"), null))
+                .hasMessageContaining("environment variable REGISTRY_STORAGE: storage.s3.bucket is required");
+        assertThat(ConfigLoader.load(write("version: 0.1\nstorage: inmemory\n"), Map.of(), null).storage().driver())
+                .isEqualTo("inmemory");
+    }
+
     @Test
     void s3MistakesNameTheKeyAndLine() throws Exception {
         String head = "version: 0.1\nstorage:\n  s3:\n    region: us-east-1\n";
