@@ -414,6 +414,35 @@ public final class S3Driver implements StorageDriver {
         deleteKeys(gone);
     }
 
+    /**
+     * A request body of a buffer's remaining bytes, read where they are (the SDK's {@code fromByteBuffer} copies
+     * them to the heap first: a part's worth per part) and readable again when the SDK retries.
+     */
+    private static RequestBody body(ByteBuffer bytes) {
+        ByteBuffer view = bytes.slice();
+        return RequestBody.fromContentProvider(() -> new InputStream() {
+            private final ByteBuffer left = view.duplicate();
+
+            @Override
+            public int read() {
+                return left.hasRemaining() ? left.get() & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (len == 0) {
+                    return 0;
+                }
+                if (!left.hasRemaining()) {
+                    return -1;
+                }
+                int n = Math.min(len, left.remaining());
+                left.get(b, off, n);
+                return n;
+            }
+        }, view.remaining(), "application/octet-stream");
+    }
+
     private void put(String key, RequestBody body) throws IOException {
         call(() -> s3.putObject(putRequest(key), body));
     }
@@ -528,7 +557,7 @@ public final class S3Driver implements StorageDriver {
                     throw new IOException(path + ": " + written + " of the " + expected + " bytes announced");
                 }
                 if (small != null) {
-                    put(target, RequestBody.fromByteBuffer(small.flip()));
+                    put(target, body(small.flip()));
                 } else if (parts != null) {
                     parts.finish();
                 } else {
@@ -651,7 +680,7 @@ public final class S3Driver implements StorageDriver {
                 buffer.put(src.slice(src.position(), n));
                 src.position(src.position() + n);
                 if (!buffer.hasRemaining()) {
-                    uploadPart(RequestBody.fromByteBuffer(buffer.flip()));
+                    uploadPart(body(buffer.flip()));
                     buffer.clear();
                 }
             }
@@ -680,12 +709,12 @@ public final class S3Driver implements StorageDriver {
         void finish() throws IOException {
             try {
                 if (uploadId == null) {
-                    put(target, RequestBody.fromByteBuffer(buffer.flip()));
+                    put(target, body(buffer.flip()));
                     completed = true;
                     return;
                 }
                 if (buffer != null && buffer.position() > 0) {
-                    uploadPart(RequestBody.fromByteBuffer(buffer.flip()));
+                    uploadPart(body(buffer.flip()));
                 }
             } finally {
                 releaseBuffer();
@@ -953,9 +982,9 @@ public final class S3Driver implements StorageDriver {
                     break;
                 }
                 int part = ++number;
-                ByteBuffer body = buffer.flip();
+                ByteBuffer bytes = buffer.flip();
                 String etag = call(() -> s3.uploadPart(b -> b.bucket(bucket).key(to).uploadId(uploadId)
-                        .partNumber(part), RequestBody.fromByteBuffer(body))).eTag();
+                        .partNumber(part), body(bytes))).eTag();
                 out.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
             }
         } finally {
