@@ -216,6 +216,58 @@ class S3StorageTest {
         }
     }
 
+    /**
+     * What the registry deletes leaves the bucket: garbage collection removes an untagged image's blobs, and upload
+     * purging removes an abandoned upload's chunks.
+     */
+    @Test
+    void garbageCollectionAndUploadPurgingEmptyTheBucket() throws Exception {
+        Path config = config("cleaned", """
+                  delete:
+                    enabled: true
+                  maintenance:
+                    uploadpurging:
+                      enabled: true
+                      age: 1s
+                      interval: 1s
+                """);
+        String abandoned;
+        try (LadingApp app = start(config)) {
+            String v2 = base(app) + "/v2/lib/gone";
+            byte[] manifest = pushImage(base(app), "lib/gone", "1", random(2 << 20, 5));
+            Digest digest = Digest.of(Digest.Algorithm.SHA256, manifest);
+            assertThat(send("DELETE", v2 + "/manifests/" + digest, null).statusCode()).isEqualTo(202);
+
+            HttpResponse<byte[]> post = send("POST", v2 + "/blobs/uploads/", null);
+            abandoned = absolute(app, post.headers().firstValue("Location").orElseThrow());
+            assertThat(send("PATCH", abandoned, random(6 << 20, 6), "Content-Type", "application/octet-stream")
+                    .statusCode()).isEqualTo(202);
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (send("GET", abandoned, null).statusCode() != 404) {
+                assertThat(System.nanoTime()).as("the abandoned upload was purged").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+        try (io.lading.storage.s3.S3Driver bucket = new io.lading.storage.s3.S3Driver(s3.settings("registry",
+                "cleaned"))) {
+            assertThat(blobsIn(bucket)).as("the image's config, layer and manifest").hasSize(3);
+            String[] args = {"--config", config.toString(), "--data", tmp.resolve("local").toString(),
+                "--delete-untagged", "--quiet"};
+            assertThat(command(new GcCommand(System.out, System.err), args)).isZero();
+            assertThat(blobsIn(bucket)).as("no blob of the deleted image left").isEmpty();
+            assertThat(bucket.list("/uploads")).as("no chunk of the purged upload left").isEmpty();
+        }
+    }
+
+    /** The blob directories in a bucket (blobs/sha256/ab/<hex>). */
+    private static List<String> blobsIn(io.lading.storage.s3.S3Driver bucket) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String fanout : bucket.list("/blobs/sha256")) {
+            out.addAll(bucket.list(fanout));
+        }
+        return out;
+    }
+
     @Test
     void aBucketItCannotListStopsTheStartWithTheReason() throws Exception {
         Path config = Files.writeString(tmp.resolve("missing.yml"), Files.readString(config("x", ""))
