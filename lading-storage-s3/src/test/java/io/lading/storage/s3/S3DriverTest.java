@@ -105,6 +105,28 @@ class S3DriverTest {
         }
     }
 
+    /** More writes of unknown length at once than the pool has part buffers: some wait; every one lands intact. */
+    @Test
+    void manyWritesOfUnknownLengthShareThePartBuffers() throws Exception {
+        try (S3Driver d = new S3Driver(settings());
+             var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            int writers = S3Driver.PART_BUFFERS + 2;
+            java.util.List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                int n = i;
+                running.add(pool.submit(() -> {
+                    byte[] content = random(12 * MIB + n, 20 + n);
+                    write(d, "/w" + n, 0, content, -1);
+                    assertThat(read(d, "/w" + n)).as("writer %d", n).isEqualTo(content);
+                    return null;
+                }));
+            }
+            for (var f : running) {
+                f.get();
+            }
+        }
+    }
+
     /** Past the largest single PUT, a write of known length streams into parts. */
     @Test
     void aWriteLargerThanOnePutStreamsIntoParts() throws Exception {
