@@ -843,6 +843,9 @@ public final class S3Driver implements StorageDriver {
                     .continuationToken(t)));
             for (S3Object o : page.contents()) {
                 String name = o.key().substring(dir.length());
+                if (name.isEmpty()) {
+                    continue; // a "folder" marker some S3 tools create: the directory itself, not a child
+                }
                 int segment = name.indexOf(SEGMENT);
                 out.add(path(dir + (segment < 0 ? name : name.substring(0, segment))));
             }

@@ -163,6 +163,21 @@ class S3DriverTest {
         }
     }
 
+    /** A "folder" object that S3 consoles and tools create (a key ending in /) is no child of the directory. */
+    @Test
+    void folderMarkersAreNotListedAsFiles() throws Exception {
+        S3Settings root = settings();
+        try (S3Driver d = new S3Driver(root)) {
+            write(d, "/uploads/u1", 0, random(10, 1), 10);
+        }
+        try (S3Driver outside = new S3Driver(root.withRootDirectory(""))) { // no path check below the driver
+            outside.putAll(java.util.Map.of("/" + root.rootDirectory() + "/uploads/", new byte[0]), "/x");
+        }
+        try (S3Driver d = new S3Driver(root)) {
+            assertThat(d.list("/uploads")).containsExactly("/uploads/u1");
+        }
+    }
+
     /** The registry's health check stats the root: answered from a listing, with or without a rootdirectory. */
     @Test
     void theRootIsADirectoryWhileTheBucketCanBeListed() throws Exception {
