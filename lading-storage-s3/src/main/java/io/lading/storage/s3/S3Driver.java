@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -65,7 +67,7 @@ import software.amazon.awssdk.utils.AttributeMap;
  * when full. A writer closed without a commit aborts its PUT or multipart upload: S3 stores nothing of it.
  */
 public final class S3Driver implements StorageDriver {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(S3Driver.class);
+    private static final Logger LOG = LoggerFactory.getLogger(S3Driver.class);
     private static final char SEGMENT = '~';
     /** Writes smaller than this are gathered in memory and PUT at commit. */
     static final int SMALL = 1024 * 1024;
@@ -739,7 +741,7 @@ public final class S3Driver implements StorageDriver {
                 try {
                     call(() -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(target).uploadId(uploadId)));
                 } catch (IOException e) {
-                    log.warn("could not abort multipart upload {} of {}: {}", uploadId, target, e.toString());
+                    LOG.warn("could not abort multipart upload {} of {}: {}", uploadId, target, e.toString());
                 }
                 uploadId = null;
             }
@@ -943,7 +945,7 @@ public final class S3Driver implements StorageDriver {
                 try {
                     call(() -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(to).uploadId(uploadId)));
                 } catch (IOException e) {
-                    log.warn("could not abort multipart upload {} of {}: {}", uploadId, to, e.toString());
+                    LOG.warn("could not abort multipart upload {} of {}: {}", uploadId, to, e.toString());
                 }
             }
         }
@@ -1043,7 +1045,7 @@ public final class S3Driver implements StorageDriver {
             return Optional.of(presigner.presignGetObject(r -> r.signatureDuration(settings.redirectExpiry())
                     .getObjectRequest(g -> g.bucket(bucket).key(key(path)))).url().toURI());
         } catch (java.net.URISyntaxException | SdkException e) {
-            log.warn("cannot presign a URL for {}: {}", path, e.toString());
+            LOG.warn("cannot presign a URL for {}: {}", path, e.toString());
             return Optional.empty();
         }
     }
