@@ -166,7 +166,8 @@ class S3StorageTest {
             assertThat(send("GET", got.headers().firstValue("Location").orElseThrow(), null).body())
                     .as("the upload's two chunks, joined").isEqualTo(big);
             HttpResponse<byte[]> wrong = send("POST", v2 + "/blobs/uploads/?digest=" + bigDigest, layer);
-            assertThat(wrong.statusCode()).as("a digest mismatch stores nothing").isEqualTo(400);
+            assertThat(wrong.statusCode()).as("bytes that are not the digest's are refused").isEqualTo(400);
+            assertThat(new String(wrong.body(), StandardCharsets.UTF_8)).contains("DIGEST_INVALID");
         }
         // The commands on a stopped registry on S3: a content check reads the bucket; backups are not offered.
         String[] args = {"--config", config.toString(), "--data", tmp.resolve("local").toString(), "--quiet"};
