@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -286,10 +285,10 @@ class S3StorageTest {
             String host = "127.0.0.1:" + app.port();
             Path layout = tmp.resolve("layout");
             byte[] index = SkopeoEndToEndTest.writeMultiArchLayout(layout, 200_000);
-            skopeo("copy", "--all", "--dest-tls-verify=false", "oci:" + layout + ":v1",
+            SkopeoEndToEndTest.ok("copy", "--all", "--dest-tls-verify=false", "oci:" + layout + ":v1",
                     "docker://" + host + "/e2e/s3:v1");
-            assertThat(skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + host + "/e2e/s3:v1")
-                    .getBytes(StandardCharsets.UTF_8)).isEqualTo(index);
+            assertThat(SkopeoEndToEndTest.ok("inspect", "--raw", "--tls-verify=false", "docker://" + host
+                    + "/e2e/s3:v1").out().getBytes(StandardCharsets.UTF_8)).isEqualTo(index);
             int redirected = 0;
             try (var files = Files.walk(layout.resolve("blobs/sha256"))) {
                 for (Path blob : files.filter(f -> Files.isRegularFile(f) && f.toFile().length() > 100_000).toList()) {
@@ -300,7 +299,8 @@ class S3StorageTest {
             }
             assertThat(redirected).isEqualTo(2);
             Path out = tmp.resolve("out");
-            skopeo("copy", "--all", "--src-tls-verify=false", "docker://" + host + "/e2e/s3:v1", "oci:" + out + ":v1");
+            SkopeoEndToEndTest.ok("copy", "--all", "--src-tls-verify=false", "docker://" + host + "/e2e/s3:v1",
+                    "oci:" + out + ":v1");
             try (var files = Files.walk(layout.resolve("blobs/sha256"))) {
                 for (Path blob : files.filter(Files::isRegularFile).toList()) {
                     assertThat(out.resolve("blobs/sha256").resolve(blob.getFileName())).as("copied out")
@@ -308,16 +308,5 @@ class S3StorageTest {
                 }
             }
         }
-    }
-
-    private static String skopeo(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("skopeo finished").isTrue();
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("skopeo %s\n%s", String.join(" ", args), text).isZero();
-        return text;
     }
 }

@@ -56,10 +56,11 @@ class SkopeoEndToEndTest {
         app.close();
     }
 
-    private record Result(int exit, String out) {
+    record Result(int exit, String out) {
     }
 
-    private Result skopeo(String... args) throws Exception {
+    /** Runs skopeo (with --insecure-policy); a missing skopeo fails the test. */
+    static Result skopeo(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
         cmd.addAll(List.of(args));
         Process p;
@@ -76,7 +77,8 @@ class SkopeoEndToEndTest {
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
-    private Result ok(String... args) throws Exception {
+    /** Runs skopeo and asserts that it succeeded. */
+    static Result ok(String... args) throws Exception {
         Result r = skopeo(args);
         assertThat(r.exit()).as("skopeo %s\n%s", String.join(" ", args), r.out()).isZero();
         return r;
