@@ -769,21 +769,7 @@ class ClientsEndToEndTest {
         try (io.lading.storage.s3.S3ProxyServer s3 = io.lading.storage.s3.S3ProxyServer.start()) {
             s3.createBucket("clients");
             Path config = tmp.resolve("s3.yml");
-            Files.writeString(config, """
-                    version: 0.1
-                    http:
-                      addr: 127.0.0.1:0
-                    storage:
-                      s3:
-                        accesskey: %s
-                        secretkey: %s
-                        region: %s
-                        regionendpoint: %s
-                        forcepathstyle: true
-                        bucket: clients
-                    """.formatted(io.lading.storage.s3.S3ProxyServer.ACCESS_KEY,
-                    io.lading.storage.s3.S3ProxyServer.SECRET_KEY, io.lading.storage.s3.S3ProxyServer.REGION,
-                    s3.endpoint()));
+            Files.writeString(config, "version: 0.1\nhttp:\n  addr: 127.0.0.1:0\n" + s3.storageSection("clients", ""));
             try (LadingApp onS3 = new LadingApp(ConfigLoader.load(config, Map.of(), tmp.resolve("s3-local")))) {
                 onS3.start();
                 String reg = "127.0.0.1:" + onS3.port();

@@ -202,18 +202,6 @@ class ImportCommandTest {
         // --from-config naming distribution's config into a Lading on S3 (another root of the same bucket).
         try (S3ProxyServer s3 = S3ProxyServer.start()) {
             s3.createBucket("registry");
-            String s3Section = """
-                    storage:
-                      s3:
-                        accesskey: %s
-                        secretkey: %s
-                        region: %s
-                        regionendpoint: %s
-                        forcepathstyle: true
-                        bucket: registry
-                        rootdirectory: /%%s
-                    """.formatted(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, S3ProxyServer.REGION,
-                    s3.endpoint());
             try (io.lading.storage.s3.S3Driver bucket = new io.lading.storage.s3.S3Driver(
                     s3.settings("registry", "dist"));
                  java.util.stream.Stream<Path> files = Files.walk(dist)) {
@@ -227,9 +215,9 @@ class ImportCommandTest {
                 }
             }
             Path distConfig = Files.writeString(tmp.resolve("distribution-s3.yml"), "version: 0.1\n"
-                    + s3Section.formatted("dist"));
+                    + s3.storageSection("registry", "dist"));
             Path ladingConfig = Files.writeString(tmp.resolve("lading-s3.yml"), "version: 0.1\nhttp:\n  addr:"
-                    + " 127.0.0.1:0\n" + s3Section.formatted("lading"));
+                    + " 127.0.0.1:0\n" + s3.storageSection("registry", "lading"));
             Path local = tmp.resolve("lading-s3-local");
             Result fromBucket = runImport("--from-config", distConfig.toString(), "--config", ladingConfig.toString(),
                     "--data", local.toString(), "--quiet");

@@ -50,22 +50,8 @@ class S3StorageTest {
 
     /** A distribution-style config with an s3 section, below {@code root} in the bucket. */
     private Path config(String root, String extra) throws IOException {
-        return Files.writeString(tmp.resolve(root + ".yml"), """
-                version: 0.1
-                http:
-                  addr: 127.0.0.1:0
-                storage:
-                  s3:
-                    accesskey: %s
-                    secretkey: %s
-                    region: %s
-                    regionendpoint: %s
-                    forcepathstyle: true
-                    bucket: registry
-                    rootdirectory: /%s
-                    chunksize: 5242880
-                """.formatted(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, S3ProxyServer.REGION,
-                s3.endpoint(), root) + extra);
+        return Files.writeString(tmp.resolve(root + ".yml"), "version: 0.1\nhttp:\n  addr: 127.0.0.1:0\n"
+                + s3.storageSection("registry", root) + "    chunksize: 5242880\n" + extra);
     }
 
     private LadingApp start(Path config) throws Exception {

@@ -118,6 +118,24 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A config.yml {@code storage} section (top level, two-space indents) naming this server's {@code bucket}, as
+     * distribution's s3 driver reads it: keys, region, this endpoint with path-style addressing, {@code root}.
+     */
+    public String storageSection(String bucket, String root) {
+        return """
+                storage:
+                  s3:
+                    accesskey: %s
+                    secretkey: %s
+                    region: %s
+                    regionendpoint: %s
+                    forcepathstyle: true
+                    bucket: %s
+                    rootdirectory: /%s
+                """.formatted(ACCESS_KEY, SECRET_KEY, REGION, endpoint, bucket, root);
+    }
+
     /** Settings for a driver on {@code bucket} below {@code root}, with distribution's defaults otherwise. */
     public S3Settings settings(String bucket, String root) {
         return S3Settings.of(bucket, REGION, endpoint, ACCESS_KEY, SECRET_KEY).withRootDirectory(root);
