@@ -24,18 +24,10 @@ final class S3Config {
         String region = required(c, root, "region");
         URI endpoint = url(c, root, "regionendpoint", true);
         URI redirect = url(c, root, "redirectendpoint", false);
-        long chunk = c.size(root, "storage.s3.chunksize", 10L * 1024 * 1024);
-        long copyChunk = c.size(root, "storage.s3.multipartcopychunksize", 32L * 1024 * 1024);
+        long chunk = partSize(c, root, "chunksize", 10L * 1024 * 1024);
+        long copyChunk = partSize(c, root, "multipartcopychunksize", 32L * 1024 * 1024);
         long copyThreshold = c.size(root, "storage.s3.multipartcopythresholdsize", 32L * 1024 * 1024);
         long copyConcurrency = c.integer(root, "storage.s3.multipartcopymaxconcurrency", 100, 1);
-        for (String[] k : new String[][] {{"chunksize", Long.toString(chunk)},
-                {"multipartcopychunksize", Long.toString(copyChunk)}}) {
-            long v = Long.parseLong(k[1]);
-            if (v < S3Settings.MIN_PART || v > S3Settings.MAX_PUT) {
-                throw new ConfigException(c.at(root, "storage.s3." + k[0]).origin + ": storage.s3." + k[0]
-                        + " must be between 5242880 (5 MiB, S3's smallest part) and 5 GiB, not " + v);
-            }
-        }
         if (copyThreshold > S3Settings.MAX_PUT) {
             throw new ConfigException(c.at(root, "storage.s3.multipartcopythresholdsize").origin
                     + ": storage.s3.multipartcopythresholdsize must be at most 5 GiB (S3's largest single copy)");
@@ -69,6 +61,16 @@ final class S3Config {
                 c.bool(root, "storage.s3.skipverify", false), blankToNull(c.string(root, "storage.s3.useragent", null)),
                 c.bool(root, "storage.s3.usedualstack", false), c.bool(root, "storage.s3.accelerate", false),
                 c.bool(root, "storage.s3.usefipsendpoint", false), Duration.ofMinutes(20));
+    }
+
+    /** A part size: at least S3's smallest part but for the last, at most its largest. */
+    private static long partSize(ConfigLoader c, ConfigNode root, String key, long def) {
+        long v = c.size(root, "storage.s3." + key, def);
+        if (v < S3Settings.MIN_PART || v > S3Settings.MAX_PUT) {
+            throw new ConfigException(c.at(root, "storage.s3." + key).origin + ": storage.s3." + key
+                    + " must be between 5242880 (5 MiB, S3's smallest part) and 5 GiB, not " + v);
+        }
+        return v;
     }
 
     private static String required(ConfigLoader c, ConfigNode root, String key) {
