@@ -16,7 +16,9 @@ import io.lading.http.RegistryHandler;
 import io.lading.http.RegistryServer;
 import io.lading.http.RequestObserver;
 import io.lading.http.TokenHandler;
+import io.lading.proxy.CredentialHelper;
 import io.lading.proxy.HttpUpstream;
+import io.lading.proxy.UpstreamCredentials;
 import io.lading.metadata.MetadataStore;
 import io.lading.metadata.ObservedMetadataStore;
 import io.lading.metadata.sqlite.SqliteMetadataStore;
@@ -139,10 +141,14 @@ public final class LadingApp implements AutoCloseable {
         PullThrough pullThrough = null;
         if (config.proxy() != null) {
             LadingConfig.Proxy p = config.proxy();
-            pullThrough = new PullThrough(manifests, blobs, uploads, new HttpUpstream(p.remoteUrl(), p.username(),
-                    p.password(), UPSTREAM_TIMEOUT, clock), clock);
+            UpstreamCredentials credentials = p.exec() != null
+                    ? new CredentialHelper(p.exec().command(), p.exec().lifetime(), p.remoteUrl().toString(), clock)
+                    : UpstreamCredentials.of(p.username(), p.password());
+            pullThrough = new PullThrough(manifests, blobs, uploads, new HttpUpstream(p.remoteUrl(), credentials,
+                    UPSTREAM_TIMEOUT, clock), clock);
             LOG.info("pull-through cache of {}{}: pushes and deletes are refused", p.remoteUrl(),
-                    p.username() == null ? "" : " (as " + p.username() + ")");
+                    p.exec() != null ? " (credentials from " + p.exec().command() + ")"
+                            : p.username() == null ? "" : " (as " + p.username() + ")");
         }
         RegistryHandler handler = new RegistryHandler(blobs, uploads, manifests, options, config.http().urlBase(),
                 headers, pullThrough);

@@ -350,7 +350,7 @@ class PullThroughTest {
     }
 
     @Test
-    void theCacheLogsInToAnUpstreamThatWantsTokensWithItsCredentials() throws Exception {
+    void theCacheLogsInToAnUpstreamThatWantsTokensWithItsCredentialsOrACredentialHelpers() throws Exception {
         Path htpasswd = Files.writeString(tmp.resolve("htpasswd"), "ann:" + new String(
                 at.favre.lib.crypto.bcrypt.BCrypt.with(at.favre.lib.crypto.bcrypt.BCrypt.Version.VERSION_2Y)
                         .hash(6, "s3cret".toCharArray()), StandardCharsets.UTF_8) + "\n");
@@ -389,16 +389,24 @@ class PullThroughTest {
             assertThat(send("POST", "http://" + reg + "/v2/team/app/blobs/uploads/?digest=" + digest, blob,
                     "Authorization", "Bearer " + token).statusCode()).isEqualTo(201);
 
+            // proxy.exec: the same credentials from a Docker credential helper, run as "helper get".
+            Path helper = Files.writeString(tmp.resolve("docker-credential-ann"), "#!/bin/sh\nread url\n"
+                    + "echo '{\"ServerURL\":\"'\"$url\"'\",\"Username\":\"ann\",\"Secret\":\"s3cret\"}'\n");
+            assertThat(helper.toFile().setExecutable(true)).isTrue();
             try (LadingApp mirror = start("mirror", "proxy:\n  remoteurl: http://" + reg
                     + "\n  username: ann\n  password: s3cret\n");
+                 LadingApp helped = start("helped", "proxy:\n  remoteurl: http://" + reg
+                         + "\n  exec:\n    command: " + helper + "\n");
                  LadingApp refused = start("refused", "proxy:\n  remoteurl: http://" + reg
                          + "\n  username: ann\n  password: wrong\n")) {
-                HttpResponse<byte[]> got = send("GET", base(mirror) + "/v2/team/app/blobs/" + digest, null);
-                assertThat(got.statusCode()).isEqualTo(200);
-                assertThat(got.body()).isEqualTo(blob);
+                for (LadingApp cache : List.of(mirror, helped)) {
+                    HttpResponse<byte[]> got = send("GET", base(cache) + "/v2/team/app/blobs/" + digest, null);
+                    assertThat(got.statusCode()).isEqualTo(200);
+                    assertThat(got.body()).isEqualTo(blob);
+                }
                 HttpResponse<byte[]> no = send("GET", base(refused) + "/v2/team/app/blobs/" + digest, null);
                 assertThat(no.statusCode()).isEqualTo(502);
-                assertThat(text(no)).contains("proxy.username and proxy.password are not accepted");
+                assertThat(text(no)).contains("the proxy's credentials are not accepted");
             }
         }
     }

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +29,9 @@ import java.util.regex.Pattern;
 /**
  * The registry a pull-through cache mirrors, asked over HTTP with the JDK's client: the Distribution API's HEADs and
  * GETs, authenticated as that registry asks (its {@code WWW-Authenticate} challenge): none, Basic with
- * {@code proxy.username}/{@code password}, or a Bearer token from the challenge's realm (the Docker token
- * protocol), fetched with those credentials or anonymously and kept per scope until shortly before it expires.
+ * {@code proxy.username}/{@code password} or a credential helper's (proxy.exec), or a Bearer token from the
+ * challenge's realm (the Docker token protocol), fetched with those credentials or anonymously and kept per scope
+ * until shortly before it expires.
  *
  * <p>Redirects (Docker Hub sends blob GETs to a CDN) are followed here, not by the client, so that the registry's
  * credentials never go to another host. A manifest is read to at most 4 MiB; a blob is handed over as a stream.
@@ -48,7 +48,7 @@ public final class HttpUpstream implements Upstream {
     private static final Duration TOKEN_DEFAULT = Duration.ofSeconds(60);
 
     private final URI remote;
-    private final String basic;
+    private final UpstreamCredentials credentials;
     private final HttpClient http;
     private final Duration timeout;
     private final Clock clock;
@@ -63,10 +63,14 @@ public final class HttpUpstream implements Upstream {
      * @param timeout  how long to wait for a connection and for each response's head (a blob's body may take longer)
      */
     public HttpUpstream(URI remote, String username, String password, Duration timeout, Clock clock) {
+        this(remote, UpstreamCredentials.of(username, password), timeout, clock);
+    }
+
+    /** @param credentials what to authenticate with: proxy.username/password, or a credential helper (proxy.exec) */
+    public HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock) {
         String root = remote.toString().replaceAll("/+$", "");
         this.remote = URI.create(root);
-        this.basic = username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
-                (username + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+        this.credentials = credentials;
         this.timeout = timeout;
         this.clock = clock;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
@@ -166,7 +170,7 @@ public final class HttpUpstream implements Upstream {
         if (r.statusCode() != 200) {
             throw new IOException("upstream answered " + method + " " + path + " with " + r.statusCode()
                     + (r.statusCode() == 401 || r.statusCode() == 403
-                    ? " (proxy.username and proxy.password are not accepted for it)" : ""));
+                    ? " (the proxy's credentials are not accepted for it)" : ""));
         }
     }
 
@@ -243,19 +247,19 @@ public final class HttpUpstream implements Upstream {
     }
 
     /** What to send before any challenge: a token kept for the scope, else Basic credentials, else nothing. */
-    private String authorization(String scope) {
+    private String authorization(String scope) throws IOException {
         Token t = tokens.get(scope);
         if (t != null && clock.instant().isBefore(t.expires())) {
             return "Bearer " + t.value();
         }
-        return basic;
+        return credentials.basic();
     }
 
     /** The Authorization answering {@code challenge}, or null when there is none to give. */
     private String answer(String challenge, String scope) throws IOException {
         String scheme = challenge.split("\\s+", 2)[0];
         if (scheme.equalsIgnoreCase("Basic")) {
-            return basic;
+            return credentials.basic();
         }
         if (!scheme.equalsIgnoreCase("Bearer")) {
             return null;
@@ -275,12 +279,12 @@ public final class HttpUpstream implements Upstream {
                     .append('&');
         }
         url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope", scope), StandardCharsets.UTF_8));
-        HttpResponse<InputStream> r = exchange("GET", URI.create(url.toString()), null, basic);
+        HttpResponse<InputStream> r = exchange("GET", URI.create(url.toString()), null, credentials.basic());
         JsonNode body;
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {
                 throw new IOException("upstream's token service " + realm + " answered " + r.statusCode()
-                        + (r.statusCode() == 401 ? " (proxy.username and proxy.password are not accepted)" : ""));
+                        + (r.statusCode() == 401 ? " (the proxy's credentials are not accepted)" : ""));
             }
             body = JSON.readTree(in.readNBytes(1 << 20));
         }

@@ -109,7 +109,7 @@ class HttpUpstreamTest {
                 Clock.systemUTC());
         assertThatThrownBy(() -> wrong.blob(REPO, DIGEST)).isInstanceOf(IOException.class)
                 .hasMessageContaining("token service").hasMessageContaining("401")
-                .hasMessageContaining("proxy.username and proxy.password are not accepted");
+                .hasMessageContaining("the proxy's credentials are not accepted");
     }
 
     @Test
@@ -140,5 +140,55 @@ class HttpUpstreamTest {
         assertThatThrownBy(() -> upstream.head(REPO, Reference.parse("limited"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("429 (rate limited)");
         assertThat(limited.get()).as("asked once, not retried behind the cache's back").isEqualTo(1);
+    }
+
+    /**
+     * proxy.exec: a real credential helper (a script) is run as {@code helper get} with the registry's URL on its
+     * input; its answer is kept for the lifetime (none: for good, 0: run per request); a failing one is named.
+     */
+    @Test
+    void aCredentialHelperGivesTheCredentialsAndIsRunAsItsLifetimeSays(@org.junit.jupiter.api.io.TempDir
+                                                                       java.nio.file.Path tmp) throws Exception {
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("bot:t0ken".getBytes());
+        String registry = serve(exchange -> {
+            if (!basic.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"reg\"");
+                reply(exchange, 401, new byte[0]);
+                return;
+            }
+            reply(exchange, 200, BLOB);
+        });
+        java.nio.file.Path runs = tmp.resolve("runs");
+        java.nio.file.Path helper = tmp.resolve("docker-credential-test");
+        java.nio.file.Files.writeString(helper, """
+                #!/bin/sh
+                [ "$1" = get ] || exit 2
+                read url
+                echo "$url" >> %s
+                echo '{"ServerURL":"'"$url"'","Username":"bot","Secret":"t0ken"}'
+                """.formatted(runs));
+        helper.toFile().setExecutable(true);
+        for (Duration lifetime : new Duration[] {null, Duration.ZERO}) {
+            java.nio.file.Files.deleteIfExists(runs);
+            HttpUpstream upstream = new HttpUpstream(URI.create(registry), new CredentialHelper(helper.toString(),
+                    lifetime, registry, Clock.systemUTC()), Duration.ofSeconds(5), Clock.systemUTC());
+            for (int i = 0; i < 3; i++) {
+                try (InputStream in = upstream.blob(REPO, DIGEST).orElseThrow().body()) {
+                    assertThat(in.readAllBytes()).isEqualTo(BLOB);
+                }
+            }
+            List<String> asked = java.nio.file.Files.readAllLines(runs);
+            assertThat(asked).as("lifetime %s", lifetime).hasSize(lifetime == null ? 1 : 3).containsOnly(registry);
+        }
+
+        java.nio.file.Path failing = tmp.resolve("docker-credential-failing");
+        java.nio.file.Files.writeString(failing, "#!/bin/sh\necho 'credentials not found in native keychain' >&2\n"
+                + "exit 1\n");
+        failing.toFile().setExecutable(true);
+        HttpUpstream broken = new HttpUpstream(URI.create(registry), new CredentialHelper(failing.toString(), null,
+                registry, Clock.systemUTC()), Duration.ofSeconds(5), Clock.systemUTC());
+        assertThatThrownBy(() -> broken.blob(REPO, DIGEST)).isInstanceOf(IOException.class)
+                .hasMessageContaining("proxy.exec.command " + failing + " get exited with 1")
+                .hasMessageContaining("credentials not found in native keychain");
     }
 }

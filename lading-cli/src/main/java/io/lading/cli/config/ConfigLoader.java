@@ -42,7 +42,7 @@ public final class ConfigLoader {
     /** Keys (and whole sections) of distribution's configuration that Lading accepts without implementing yet. */
     private static final List<String> KNOWN_UNIMPLEMENTED = List.of(
             "loglevel", "log.hooks", "log.reportcaller",
-            "auth.silly", "middleware", "reporting", "redis", "proxy.exec", "compatibility",
+            "auth.silly", "middleware", "reporting", "redis", "compatibility",
             "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -411,7 +411,7 @@ public final class ConfigLoader {
     }
 
     /**
-     * proxy.{remoteurl,username,password}, or null without proxy.remoteurl. The URL is a registry's root, as
+     * proxy.{remoteurl,username,password,ttl,exec}, or null without proxy.remoteurl. The URL is a registry's root, as
      * distribution's mirror recipe requires (a path, query or fragment is an error).
      */
     LadingConfig.Proxy proxy(ConfigNode root) {
@@ -445,7 +445,21 @@ public final class ConfigLoader {
         if (ttl.isNegative()) {
             throw new ConfigException(at(root, "proxy.ttl").origin + ": proxy.ttl must not be negative");
         }
-        return new LadingConfig.Proxy(java.net.URI.create(url.replaceAll("/+$", "")), username, password, ttl);
+        LadingConfig.Exec exec = null;
+        ConfigNode execNode = at(root, "proxy.exec");
+        if (execNode != null && execNode.value != null) {
+            String command = string(root, "proxy.exec.command", null);
+            if (command == null || command.isBlank()) {
+                throw new ConfigException(execNode.origin + ": proxy.exec needs proxy.exec.command, the credential"
+                        + " helper to run");
+            }
+            if (username != null) {
+                throw new ConfigException(execNode.origin + ": proxy.exec and proxy.username are two ways to give"
+                        + " upstream credentials; keep one");
+            }
+            exec = new LadingConfig.Exec(command, duration(root, "proxy.exec.lifetime", null)); // null: run once
+        }
+        return new LadingConfig.Proxy(java.net.URI.create(url.replaceAll("/+$", "")), username, password, ttl, exec);
     }
 
     /**

@@ -28,11 +28,21 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param password  proxy.password, or null
      * @param ttl       proxy.ttl: how long cached content is kept (168h); zero keeps it for good
      */
-    public record Proxy(java.net.URI remoteUrl, String username, String password, Duration ttl) {
+    public record Proxy(java.net.URI remoteUrl, String username, String password, Duration ttl, Exec exec) {
         @Override
         public String toString() { // never the password, in a log line or an exception
-            return "Proxy[" + remoteUrl + (username == null ? "" : ", user " + username) + ", ttl " + ttl + "]";
+            return "Proxy[" + remoteUrl + (username == null ? "" : ", user " + username) + (exec == null ? ""
+                    : ", credentials from " + exec.command()) + ", ttl " + ttl + "]";
         }
+    }
+
+    /**
+     * proxy.exec: a Docker credential helper gives the upstream credentials.
+     *
+     * @param command  the helper, run as {@code command get}
+     * @param lifetime how long its answer is used (0: it runs for every request), or null to run it once
+     */
+    public record Exec(String command, Duration lifetime) {
     }
 
     /**

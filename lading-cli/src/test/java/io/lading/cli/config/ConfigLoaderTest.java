@@ -139,7 +139,7 @@ class ConfigLoaderTest {
         }
     }
 
-    /** proxy.* as distribution's mirror recipe writes it; what Lading does not do yet (exec) is warned about. */
+    /** proxy.* as distribution's mirror recipe and configuration reference write it. */
     @Test
     void proxyMakesAPullThroughCacheOfARegistrysRootUrl() throws Exception {
         Path data = dir.resolve("data");
@@ -150,15 +150,32 @@ class ConfigLoaderTest {
                   username: ann
                   password: s3cret
                   ttl: 72h
-                  exec:
-                    command: docker-credential-pass
                 """), Map.of(), data);
         assertThat(c.proxy().remoteUrl()).hasToString("https://registry-1.docker.io");
         assertThat(c.proxy().username()).isEqualTo("ann");
         assertThat(c.proxy().password()).isEqualTo("s3cret");
         assertThat(c.proxy().toString()).doesNotContain("s3cret");
         assertThat(c.proxy().ttl()).isEqualTo(Duration.ofHours(72));
-        assertThat(c.warnings()).contains("proxy.exec").doesNotContain("proxy", "proxy.remoteurl", "proxy.ttl");
+        assertThat(c.proxy().exec()).isNull();
+        assertThat(c.warnings()).doesNotContain("proxy", "proxy.remoteurl", "proxy.ttl");
+        LadingConfig.Exec exec = ConfigLoader.load(write("""
+                version: 0.1
+                proxy:
+                  remoteurl: https://registry.example
+                  exec:
+                    command: docker-credential-ecr-login
+                    lifetime: 1h
+                """), Map.of(), data).proxy().exec();
+        assertThat(exec).isEqualTo(new LadingConfig.Exec("docker-credential-ecr-login", Duration.ofHours(1)));
+        assertThat(ConfigLoader.load(write("version: 0.1\nproxy:\n  remoteurl: https://r.example\n  exec:\n"
+                + "    command: helper\n"), Map.of(), data).proxy().exec().lifetime()).as("run once").isNull();
+        for (String[] bad : new String[][] {
+            {"  username: ann\n  exec:\n    command: helper\n", "proxy.exec and proxy.username are two ways"},
+            {"  exec:\n    lifetime: 1h\n", "proxy.exec needs proxy.exec.command"},
+            {"  exec:\n    command: helper\n    lifetime: soon\n", "line 6: proxy.exec.lifetime must be a duration"}}) {
+            Path p = write("version: 0.1\nproxy:\n  remoteurl: https://r.example\n" + bad[0]);
+            assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), data)).as(bad[1]).hasMessageContaining(bad[1]);
+        }
         assertThat(ConfigLoader.load(null, Map.of(), data).proxy()).as("not a cache by default").isNull();
         LadingConfig.Proxy fromEnv = ConfigLoader.load(null, Map.of("REGISTRY_PROXY_REMOTEURL",
                 "http://upstream:5000"), data).proxy();
