@@ -52,6 +52,17 @@ public final class CredentialHelper implements UpstreamCredentials {
         return header;
     }
 
+    /** At most {@code max} bytes of a stream, read on another thread. */
+    private static CompletableFuture<byte[]> read(java.io.InputStream in, int max) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return in.readNBytes(max);
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        }, r -> Thread.ofVirtual().start(r));
+    }
+
     private String run() throws IOException {
         Process p;
         try {
@@ -62,14 +73,9 @@ public final class CredentialHelper implements UpstreamCredentials {
         try (OutputStream in = p.getOutputStream()) {
             in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
         }
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readNBytes(4096);
-            } catch (IOException e) {
-                return new byte[0];
-            }
-        });
-        byte[] out = p.getInputStream().readNBytes(64 * 1024);
+        // Both outputs are read on their own threads, so a helper that never closes them still times out.
+        CompletableFuture<byte[]> out = read(p.getInputStream(), 64 * 1024);
+        CompletableFuture<byte[]> err = read(p.getErrorStream(), 4096);
         try {
             if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
@@ -83,12 +89,12 @@ public final class CredentialHelper implements UpstreamCredentials {
         }
         if (p.exitValue() != 0) {
             throw new IOException("proxy.exec.command " + command + " get exited with " + p.exitValue() + ": "
-                    + (new String(err.join(), StandardCharsets.UTF_8) + new String(out, StandardCharsets.UTF_8))
-                    .strip());
+                    + (new String(err.join(), StandardCharsets.UTF_8) + new String(out.join(),
+                    StandardCharsets.UTF_8)).strip());
         }
         JsonNode creds;
         try {
-            creds = JSON.readTree(out);
+            creds = JSON.readTree(out.join());
         } catch (IOException e) {
             throw new IOException("proxy.exec.command " + command + " printed no credentials (JSON with Username"
                     + " and Secret)", e);
