@@ -22,6 +22,7 @@ public final class CredentialHelper implements UpstreamCredentials {
     /** How long one run of the helper may take. */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    private final Duration timeout;
     private final String command;
     private final Duration lifetime;
     private final String serverUrl;
@@ -35,6 +36,11 @@ public final class CredentialHelper implements UpstreamCredentials {
      * @param serverUrl proxy.remoteurl, written to the helper's standard input
      */
     public CredentialHelper(String command, Duration lifetime, String serverUrl, Clock clock) {
+        this(command, lifetime, serverUrl, clock, TIMEOUT);
+    }
+
+    CredentialHelper(String command, Duration lifetime, String serverUrl, Clock clock, Duration timeout) {
+        this.timeout = timeout;
         this.command = command;
         this.lifetime = lifetime;
         this.serverUrl = serverUrl;
@@ -77,9 +83,9 @@ public final class CredentialHelper implements UpstreamCredentials {
         CompletableFuture<byte[]> out = read(p.getInputStream(), 64 * 1024);
         CompletableFuture<byte[]> err = read(p.getErrorStream(), 4096);
         try {
-            if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new IOException("proxy.exec.command " + command + " did not finish in " + TIMEOUT.toSeconds()
+                throw new IOException("proxy.exec.command " + command + " did not finish in " + timeout.toSeconds()
                         + " s");
             }
         } catch (InterruptedException e) {

@@ -190,5 +190,13 @@ class HttpUpstreamTest {
         assertThatThrownBy(() -> broken.blob(REPO, DIGEST)).isInstanceOf(IOException.class)
                 .hasMessageContaining("proxy.exec.command " + failing + " get exited with 1")
                 .hasMessageContaining("credentials not found in native keychain");
+
+        java.nio.file.Path hanging = tmp.resolve("docker-credential-hanging");
+        java.nio.file.Files.writeString(hanging, "#!/bin/sh\nsleep 60\n"); // its output stays open
+        hanging.toFile().setExecutable(true);
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> new CredentialHelper(hanging.toString(), null, registry, Clock.systemUTC(),
+                Duration.ofSeconds(1)).basic()).isInstanceOf(IOException.class).hasMessageContaining("did not finish");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
     }
 }
