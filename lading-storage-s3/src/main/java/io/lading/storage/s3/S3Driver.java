@@ -738,11 +738,7 @@ public final class S3Driver implements StorageDriver {
         @Override
         public void close() {
             if (!completed && uploadId != null) {
-                try {
-                    call(() -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(target).uploadId(uploadId)));
-                } catch (IOException e) {
-                    LOG.warn("could not abort multipart upload {} of {}: {}", uploadId, target, e.toString());
-                }
+                abortUpload(target, uploadId);
                 uploadId = null;
             }
         }
@@ -753,6 +749,15 @@ public final class S3Driver implements StorageDriver {
                 buffer = null;
                 partBuffers.release();
             }
+        }
+    }
+
+    /** Aborts a multipart upload, so S3 keeps none of its parts; a failure is logged (S3 can expire them too). */
+    private void abortUpload(String key, String uploadId) {
+        try {
+            call(() -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)));
+        } catch (IOException e) {
+            LOG.warn("could not abort multipart upload {} of {}: {}", uploadId, key, e.toString());
         }
     }
 
@@ -772,37 +777,41 @@ public final class S3Driver implements StorageDriver {
     @Override
     public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
         // A PUT is atomic and durable when it returns: no scratch file and no move needed.
-        concurrently(List.copyOf(files.entrySet()),
-                file -> put(key(file.getKey()), RequestBody.fromBytes(file.getValue())));
+        concurrently(List.copyOf(files.entrySet()), CONCURRENT_REQUESTS, file -> {
+            put(key(file.getKey()), RequestBody.fromBytes(file.getValue()));
+            return null;
+        });
     }
 
-    private interface Task<T> {
-        void run(T item) throws IOException;
+    private interface Task<T, R> {
+        R run(T item) throws IOException;
     }
 
-    /** Runs {@code task} for each item, a few at once (each waits on a round trip), and waits for all. */
-    private <T> void concurrently(List<T> items, Task<T> task) throws IOException {
+    /**
+     * Runs {@code task} for each item, at most {@code limit} at once (each waits on a round trip), waits for all,
+     * and returns their results in the items' order; the first failure is thrown once all have ended.
+     */
+    private <T, R> List<R> concurrently(List<T> items, int limit, Task<T, R> task) throws IOException {
         if (items.size() == 1) {
-            task.run(items.get(0));
-            return;
+            return java.util.Collections.singletonList(task.run(items.get(0)));
         }
-        List<Future<Void>> running = new ArrayList<>();
-        Semaphore inFlight = new Semaphore(CONCURRENT_REQUESTS);
+        List<Future<R>> running = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(limit);
         for (T item : items) {
             inFlight.acquireUninterruptibly();
             running.add(background.submit(() -> {
                 try {
-                    task.run(item);
-                    return null;
+                    return task.run(item);
                 } finally {
                     inFlight.release();
                 }
             }));
         }
+        List<R> results = new ArrayList<>();
         IOException failed = null;
-        for (Future<Void> f : running) {
+        for (Future<R> f : running) {
             try {
-                await(f);
+                results.add(await(f));
             } catch (IOException e) {
                 failed = failed == null ? e : failed;
             }
@@ -810,6 +819,7 @@ public final class S3Driver implements StorageDriver {
         if (failed != null) {
             throw failed;
         }
+        return results;
     }
 
     // ---- the rest of the API
@@ -910,43 +920,29 @@ public final class S3Driver implements StorageDriver {
                     || copyable == pieces.size() - 1)) {
                 copyable++;
             }
-            List<Future<CompletedPart>> copies = new ArrayList<>();
-            Semaphore inFlight = new Semaphore(settings.copyConcurrency());
-            int number = 0;
+            record CopiedPart(int number, String key, long from, long to) {
+            }
+            List<CopiedPart> copied = new ArrayList<>();
             for (Piece p : pieces.subList(0, copyable)) {
-                for (long[] range : copyRanges(p.size())) {
-                    int part = ++number;
-                    inFlight.acquireUninterruptibly();
-                    copies.add(background.submit(() -> {
-                        try {
-                            String etag = call(() -> s3.uploadPartCopy(b -> b.sourceBucket(bucket)
-                                    .sourceKey(p.key()).copySourceRange("bytes=" + range[0] + "-" + range[1])
-                                    .destinationBucket(bucket).destinationKey(to).uploadId(uploadId)
-                                    .partNumber(part))).copyPartResult().eTag();
-                            return CompletedPart.builder().partNumber(part).eTag(etag).build();
-                        } finally {
-                            inFlight.release();
-                        }
-                    }));
+                for (long[] r : copyRanges(p.size())) {
+                    copied.add(new CopiedPart(copied.size() + 1, p.key(), r[0], r[1]));
                 }
             }
-            List<CompletedPart> parts = new ArrayList<>();
-            for (Future<CompletedPart> f : copies) {
-                parts.add(await(f));
-            }
+            List<CompletedPart> parts = new ArrayList<>(concurrently(copied, settings.copyConcurrency(), c -> {
+                String etag = call(() -> s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(c.key())
+                        .copySourceRange("bytes=" + c.from() + "-" + c.to()).destinationBucket(bucket)
+                        .destinationKey(to).uploadId(uploadId).partNumber(c.number()))).copyPartResult().eTag();
+                return CompletedPart.builder().partNumber(c.number()).eTag(etag).build();
+            }));
             if (copyable < pieces.size()) {
-                uploadThrough(pieces.subList(copyable, pieces.size()), to, uploadId, number, parts);
+                uploadThrough(pieces.subList(copyable, pieces.size()), to, uploadId, copied.size(), parts);
             }
             call(() -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(to).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(parts))));
             completed = true;
         } finally {
             if (!completed) {
-                try {
-                    call(() -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(to).uploadId(uploadId)));
-                } catch (IOException e) {
-                    LOG.warn("could not abort multipart upload {} of {}: {}", uploadId, to, e.toString());
-                }
+                abortUpload(to, uploadId);
             }
         }
     }
@@ -1019,7 +1015,7 @@ public final class S3Driver implements StorageDriver {
      * which they accept.
      */
     private void deleteKeys(List<String> keys) throws IOException {
-        concurrently(keys, k -> call(() -> s3.deleteObject(b -> b.bucket(bucket).key(k))));
+        concurrently(keys, CONCURRENT_REQUESTS, k -> call(() -> s3.deleteObject(b -> b.bucket(bucket).key(k))));
     }
 
     /** Every object whose key starts with {@code prefix}. */
