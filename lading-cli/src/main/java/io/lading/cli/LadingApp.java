@@ -209,9 +209,8 @@ public final class LadingApp implements AutoCloseable {
                             + " region, regionendpoint and the credentials right?): " + e.getMessage(), e);
                 }
                 try {
-                    java.nio.file.Files.createDirectories(s.rootDirectory());
-                    return new Stores(s3, SqliteMetadataStore.open(database(config)));
-                } catch (IOException | RuntimeException e) {
+                    return new Stores(s3, SqliteMetadataStore.open(database(config))); // creates its directory
+                } catch (RuntimeException e) {
                     s3.close();
                     throw e;
                 }
@@ -225,7 +224,10 @@ public final class LadingApp implements AutoCloseable {
             return new Stores(driver, SqliteMetadataStore.open(database(config)));
         }
 
-        /** The metadata database of a filesystem registry: lading.metadata.path, else metadata.db in its root. */
+        /**
+         * The metadata database of a filesystem or s3 registry: lading.metadata.path, else metadata.db in its root
+         * directory (for s3, the local one: --data, else ./data).
+         */
         static Path database(LadingConfig config) {
             return config.lading().metadataPath() != null ? config.lading().metadataPath()
                     : config.storage().rootDirectory().resolve("metadata.db");
