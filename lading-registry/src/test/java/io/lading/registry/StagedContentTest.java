@@ -72,51 +72,6 @@ class StagedContentTest {
         }
     }
 
-    /** A driver whose files can be fetched from a URL of their own, as S3's presigned URLs. */
-    private static final class RedirectingDriver implements StorageDriver {
-        private final InMemoryDriver files = new InMemoryDriver();
-
-        @Override
-        public java.util.Optional<java.net.URI> redirectUrl(String path, String method) {
-            return java.util.Optional.of(java.net.URI.create("http://bucket.example" + path));
-        }
-
-        @Override
-        public String name() {
-            return "redirecting";
-        }
-
-        @Override
-        public ReadableByteChannel reader(String path, long offset) throws IOException {
-            return files.reader(path, offset);
-        }
-
-        @Override
-        public FileWriter writer(String path, long offset) throws IOException {
-            return files.writer(path, offset);
-        }
-
-        @Override
-        public FileInfo stat(String path) throws IOException {
-            return files.stat(path);
-        }
-
-        @Override
-        public List<String> list(String path) {
-            return files.list(path);
-        }
-
-        @Override
-        public void move(String source, String destination) throws IOException {
-            files.move(source, destination);
-        }
-
-        @Override
-        public void delete(String path) throws IOException {
-            files.delete(path);
-        }
-    }
-
     /**
      * Only bytes that are in storage are redirected to: not content small enough to be staged now, nor content
      * staged under a larger maxsize (before a restart that lowered it) and not written out yet.
@@ -124,7 +79,13 @@ class StagedContentTest {
     @Test
     void onlyContentInStorageIsRedirectedTo() throws Exception {
         try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
-            BlobStore blobs = new BlobStore(new RedirectingDriver());
+            // A driver whose files can be fetched from a URL of their own, as S3's presigned URLs.
+            BlobStore blobs = new BlobStore(new DelegatingDriver(new InMemoryDriver()) {
+                @Override
+                public java.util.Optional<java.net.URI> redirectUrl(String path, String method) {
+                    return java.util.Optional.of(java.net.URI.create("http://bucket.example" + path));
+                }
+            });
             byte[] bytes = new byte[5000];
             Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
             link(new StagedContent(metadata, blobs, new StagedContent.Settings(8192, 1 << 20)), bytes);
