@@ -10,8 +10,6 @@ import io.lading.registry.events.Notifier;
 import io.lading.storage.BlobStore;
 import io.lading.storage.FileSystemDriver;
 import io.lading.storage.StorageDriver;
-import io.lading.storage.s3.S3Driver;
-import io.lading.storage.s3.S3Settings;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +24,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lading import --from DIR | --from-config FILE}: adopts the storage of a CNCF distribution registry (its
- * {@code storage.filesystem.rootdirectory}, or the filesystem or s3 storage its config.yml names) into a Lading
+ * {@code storage.filesystem.rootdirectory}, or the filesystem, s3 or azure storage its config.yml names) into a Lading
  * registry; see {@link DistributionImport}.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Import the repositories, blobs, manifests and tags of a distribution registry's storage"
-                + " (filesystem or S3) into Lading's (stop the registry being imported into first; the source is"
+                + " (filesystem, S3 or Azure) into Lading's (stop the registry being imported into first; the source is"
                 + " only read).",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:everything was imported", "1:some content was left out (listed, with the reason)",
@@ -42,7 +40,7 @@ final class ImportCommand implements Callable<Integer> {
     Path from;
 
     @Option(names = "--from-config", paramLabel = "FILE", description = "distribution's config.yml: the storage it"
-            + " names (filesystem, or s3 with its bucket, rootdirectory and credentials) is read")
+            + " names (filesystem, or s3 or azure with its bucket or container, rootdirectory and credentials) is read")
     Path fromConfig;
 
     @Option(names = "--config", paramLabel = "FILE", description = "distribution-format config.yml of the Lading"
@@ -94,10 +92,9 @@ final class ImportCommand implements Callable<Integer> {
                 err.println("lading import: --from-config: " + e.getMessage());
                 return null;
             }
-            if (s.driver().equals("s3")) {
-                String root = s.s3().rootDirectory();
-                S3Settings tree = s.s3().withRootDirectory((root.isEmpty() ? "" : root + "/") + "docker/registry/v2");
-                S3Driver driver = new S3Driver(tree);
+            if (s.objectStore()) {
+                LadingConfig.Storage tree = distributionTree(s);
+                StorageDriver driver = LadingApp.Stores.objectStore(tree);
                 List<String> top;
                 try {
                     top = driver.list("/");
@@ -107,8 +104,8 @@ final class ImportCommand implements Callable<Integer> {
                 }
                 if (top.stream().noneMatch(p -> p.equals("/repositories") || p.equals("/blobs"))) {
                     driver.close();
-                    err.println("lading import: bucket " + tree.bucket() + " holds no distribution storage below "
-                            + tree.rootDirectory() + " (no repositories or blobs)");
+                    err.println("lading import: " + tree.objectStoreLocation() + " holds no distribution storage"
+                            + " (no repositories or blobs)");
                     return null;
                 }
                 return new Source(driver, null);
@@ -126,6 +123,15 @@ final class ImportCommand implements Callable<Integer> {
             return null;
         }
         return new Source(new FileSystemDriver(tree), tree);
+    }
+
+    /** An object store's settings moved to distribution's tree below its root directory: docker/registry/v2. */
+    private static LadingConfig.Storage distributionTree(LadingConfig.Storage s) {
+        String root = s.s3() != null ? s.s3().rootDirectory() : s.azure().rootDirectory();
+        String tree = (root.isEmpty() ? "" : root + "/") + "docker/registry/v2";
+        return new LadingConfig.Storage(s.driver(), s.rootDirectory(), s.deleteEnabled(), s.readOnly(),
+                s.uploadPurging(), s.redirectDisabled(), s.s3() != null ? s.s3().withRootDirectory(tree) : null,
+                s.azure() != null ? s.azure().withRootDirectory(tree) : null);
     }
 
     @Override

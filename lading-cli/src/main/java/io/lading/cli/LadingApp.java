@@ -40,6 +40,7 @@ import io.lading.storage.FileSystemDriver;
 import io.lading.storage.InMemoryDriver;
 import io.lading.storage.ObservedDriver;
 import io.lading.storage.StorageDriver;
+import io.lading.storage.azure.AzureDriver;
 import io.lading.storage.s3.S3Driver;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -199,19 +200,12 @@ public final class LadingApp implements AutoCloseable {
                         ? SqliteMetadataStore.open(config.lading().metadataPath()) : SqliteMetadataStore.inMemory());
             }
             StorageDriver driver;
-            if (s.driver().equals("s3")) {
-                S3Driver s3 = new S3Driver(s.s3());
+            if (s.objectStore()) {
+                StorageDriver store = objectStore(s);
                 try {
-                    s3.checkAccess();
-                } catch (IOException e) {
-                    s3.close();
-                    throw new IOException("storage.s3: cannot list bucket " + s.s3().bucket() + " (are bucket,"
-                            + " region, regionendpoint and the credentials right?): " + e.getMessage(), e);
-                }
-                try {
-                    return new Stores(s3, SqliteMetadataStore.open(database(config))); // creates its directory
+                    return new Stores(store, SqliteMetadataStore.open(database(config))); // creates its directory
                 } catch (RuntimeException e) {
-                    s3.close();
+                    store.close();
                     throw e;
                 }
             }
@@ -225,8 +219,25 @@ public final class LadingApp implements AutoCloseable {
         }
 
         /**
-         * The metadata database of a filesystem or s3 registry: lading.metadata.path, else metadata.db in its root
-         * directory (for s3, the local one: --data, else ./data).
+         * The s3 or azure driver a configuration names, once it has listed its bucket or container: a registry
+         * that cannot reach its storage does not start, and says why.
+         */
+        static StorageDriver objectStore(LadingConfig.Storage s) throws IOException {
+            StorageDriver driver = s.s3() != null ? new S3Driver(s.s3()) : new AzureDriver(s.azure());
+            try {
+                driver.stat("/"); // lists the bucket or container
+                return driver;
+            } catch (IOException | RuntimeException e) {
+                driver.close();
+                String keys = s.s3() != null ? "bucket, region, regionendpoint" : "accountname, container, serviceurl";
+                throw new IOException("storage." + s.driver() + ": cannot list " + s.objectStoreLocation() + " (are "
+                        + keys + " and the credentials right?): " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * The metadata database of a filesystem, s3 or azure registry: lading.metadata.path, else metadata.db in its
+         * root directory (for s3 and azure, the local one: --data, else ./data).
          */
         static Path database(LadingConfig config) {
             return config.lading().metadataPath() != null ? config.lading().metadataPath()
@@ -284,7 +295,8 @@ public final class LadingApp implements AutoCloseable {
         return new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
                 config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
-                config.validation().urls(), !s.redirectDisabled() && s.driver().equals("s3")); // no other redirects
+                config.validation().urls(), !s.redirectDisabled() && (s.s3() != null
+                        || s.azure() != null && s.azure().signsUrls())); // no other driver offers redirects
     }
 
     /** The gate every request passes, and the built-in token server when it is on. */
@@ -413,8 +425,8 @@ public final class LadingApp implements AutoCloseable {
         LadingConfig.Storage st = config.storage();
         LOG.info("Lading listening on {} (port {}, {}), storage {} at {}, metadata {}", config.http().addr(), port(),
                 config.http().tls() == null ? "http" : "https, HTTP/2", driver.name(),
-                st.s3() != null ? "bucket " + st.s3().bucket() + (st.s3().rootDirectory().isEmpty() ? ""
-                        : " below " + st.s3().rootDirectory()) + (st.redirectDisabled() ? "" : ", blob GETs redirected")
+                st.objectStore() ? st.objectStoreLocation() + (options(config).redirects() ? ", blob GETs redirected"
+                        : "")
                         : st.rootDirectory() == null ? "memory" : st.rootDirectory(), metadata);
     }
 

@@ -46,6 +46,9 @@ final class Logging {
         root.addAppender(appender);
         root.setLevel(Level.toLevel(log.level(), Level.INFO));
         ctx.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+        // The Azure SDK's JDK client warns on every request that it leaves Content-Length to the JDK (which sets
+        // it from the body's length): noise, not a problem.
+        ctx.getLogger("com.azure.core.http.jdk.httpclient.JdkHttpClient").setLevel(Level.ERROR);
         ctx.getLogger("io.lading.access").setLevel(log.accessLogDisabled() ? Level.OFF : Level.INFO);
     }
 

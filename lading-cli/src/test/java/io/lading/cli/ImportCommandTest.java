@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lading.cli.config.ConfigLoader;
 import io.lading.core.Digest;
+import io.lading.storage.StorageDriver;
+import io.lading.storage.azure.AzuriteServer;
 import io.lading.storage.s3.S3ProxyServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -198,39 +200,56 @@ class ImportCommandTest {
             assertServes("http://127.0.0.1:" + lading.port(), manifests, blobs, corrupt);
         }
 
-        // The same storage in a bucket, as distribution's s3 driver keeps it (below rootdirectory), imported with
-        // --from-config naming distribution's config into a Lading on S3 (another root of the same bucket).
+        // The same storage in a bucket and in a container, as distribution's s3 and azure drivers keep it (below
+        // rootdirectory), imported with --from-config naming distribution's config into a Lading on that store
+        // (another root of the same bucket or container).
         try (S3ProxyServer s3 = S3ProxyServer.start()) {
             s3.createBucket("registry");
-            try (io.lading.storage.s3.S3Driver bucket = new io.lading.storage.s3.S3Driver(
-                    s3.settings("registry", "dist"));
-                 java.util.stream.Stream<Path> files = Files.walk(dist)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    byte[] bytes = Files.readAllBytes(f);
-                    try (var w = bucket.writer("/" + dist.relativize(f).toString().replace('\\', '/'), 0,
-                            bytes.length)) {
-                        w.write(java.nio.ByteBuffer.wrap(bytes));
-                        w.commit();
-                    }
+            importsFromAStore(tmp, dist, "s3", new io.lading.storage.s3.S3Driver(s3.settings("registry", "dist")),
+                    s3.storageSection("registry", "dist"), s3.storageSection("registry", "lading"), manifests, blobs,
+                    corrupt);
+        }
+        try (AzuriteServer azurite = AzuriteServer.start()) {
+            azurite.createContainer("registry");
+            importsFromAStore(tmp, dist, "azure", new io.lading.storage.azure.AzureDriver(azurite.settings("registry",
+                    "dist")), azurite.storageSection("registry", "dist"), azurite.storageSection("registry",
+                    "lading"), manifests, blobs, corrupt);
+        }
+        Result neither = runImport("--data", data.toString());
+        assertThat(neither.exit()).isEqualTo(2);
+        assertThat(neither.err()).contains("either --from DIR or --from-config FILE");
+    }
+
+    /**
+     * Copies distribution's tree {@code dist} into a store through {@code driver}, imports it with --from-config
+     * ({@code distSection}) into a Lading on the same store ({@code ladingSection}), which then serves it.
+     */
+    private void importsFromAStore(Path tmp, Path dist, String name, StorageDriver driver, String distSection,
+                                   String ladingSection, Map<String, byte[]> manifests, Map<String, byte[]> blobs,
+                                   Digest corrupt) throws Exception {
+        try (driver; java.util.stream.Stream<Path> files = Files.walk(dist)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(f);
+                try (var w = driver.writer("/" + dist.relativize(f).toString().replace('\\', '/'), 0,
+                        bytes.length)) {
+                    w.write(java.nio.ByteBuffer.wrap(bytes));
+                    w.commit();
                 }
             }
-            Path distConfig = Files.writeString(tmp.resolve("distribution-s3.yml"), "version: 0.1\n"
-                    + s3.storageSection("registry", "dist"));
-            Path ladingConfig = Files.writeString(tmp.resolve("lading-s3.yml"), "version: 0.1\nhttp:\n  addr:"
-                    + " 127.0.0.1:0\n" + s3.storageSection("registry", "lading"));
-            Path local = tmp.resolve("lading-s3-local");
-            Result fromBucket = runImport("--from-config", distConfig.toString(), "--config", ladingConfig.toString(),
-                    "--data", local.toString(), "--quiet");
-            assertThat(fromBucket.exit()).as(fromBucket.out() + fromBucket.err()).isEqualTo(1);
-            assertThat(fromBucket.out()).contains("LEFT OUT team/deep/tool@" + corrupt)
-                    .contains("2 repositories, 4 manifests, 5 tags and 6 blob links imported");
-            try (LadingApp lading = new LadingApp(ConfigLoader.load(ladingConfig, Map.of(), local))) {
-                lading.start();
-                assertServes("http://127.0.0.1:" + lading.port(), manifests, blobs, corrupt);
-            }
-            Result neither = runImport("--data", data.toString());
-            assertThat(neither.exit()).isEqualTo(2);
-            assertThat(neither.err()).contains("either --from DIR or --from-config FILE");
+        }
+        Path distConfig = Files.writeString(tmp.resolve("distribution-" + name + ".yml"), "version: 0.1\n"
+                + distSection);
+        Path ladingConfig = Files.writeString(tmp.resolve("lading-" + name + ".yml"), "version: 0.1\nhttp:\n  addr:"
+                + " 127.0.0.1:0\n" + ladingSection);
+        Path local = tmp.resolve("lading-" + name + "-local");
+        Result imported = runImport("--from-config", distConfig.toString(), "--config", ladingConfig.toString(),
+                "--data", local.toString(), "--quiet");
+        assertThat(imported.exit()).as(name + ": " + imported.out() + imported.err()).isEqualTo(1);
+        assertThat(imported.out()).contains("LEFT OUT team/deep/tool@" + corrupt)
+                .contains("2 repositories, 4 manifests, 5 tags and 6 blob links imported");
+        try (LadingApp lading = new LadingApp(ConfigLoader.load(ladingConfig, Map.of(), local))) {
+            lading.start();
+            assertServes("http://127.0.0.1:" + lading.port(), manifests, blobs, corrupt);
         }
     }
 

@@ -45,8 +45,10 @@ public final class ConfigLoader {
             "auth.silly", "middleware", "reporting", "redis", "compatibility",
             "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
+    /** The storage drivers Lading has. */
+    private static final Set<String> DRIVERS = Set.of("filesystem", "inmemory", "s3", "azure");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
-    private static final Set<String> OTHER_DRIVERS = Set.of("azure", "gcs", "swift", "oss");
+    private static final Set<String> OTHER_DRIVERS = Set.of("gcs", "swift", "oss");
 
     private final String fileName;
     private final Set<String> used = new HashSet<>();
@@ -723,7 +725,7 @@ public final class ConfigLoader {
         List<String> drivers = new ArrayList<>();
         if (s != null && s.isMap()) {
             for (String k : s.map().keySet()) {
-                if (k.equals("filesystem") || k.equals("inmemory") || k.equals("s3") || OTHER_DRIVERS.contains(k)) {
+                if (DRIVERS.contains(k) || OTHER_DRIVERS.contains(k)) {
                     drivers.add(k);
                 }
             }
@@ -733,7 +735,7 @@ public final class ConfigLoader {
         for (String d : drivers) {
             if (OTHER_DRIVERS.contains(d)) {
                 throw new ConfigException(at(root, "storage." + d).origin + ": storage." + d + ": the " + d
-                        + " storage driver is not available in Lading yet (filesystem, s3 and inmemory are)");
+                        + " storage driver is not available in Lading yet (filesystem, s3, azure and inmemory are)");
             }
         }
         if (drivers.size() > 1) {
@@ -745,8 +747,13 @@ public final class ConfigLoader {
         }
         Path rootDir = null;
         io.lading.storage.s3.S3Settings s3 = null;
-        if (driver.equals("s3")) {
-            s3 = S3Config.s3(this, root, warnings);
+        io.lading.storage.azure.AzureSettings azure = null;
+        if (driver.equals("s3") || driver.equals("azure")) {
+            if (driver.equals("s3")) {
+                s3 = S3Config.s3(this, root, warnings);
+            } else {
+                azure = AzureConfig.azure(this, root);
+            }
             rootDir = dataDir != null ? dataDir : Path.of("data"); // the metadata database and keys, on local disk
         } else if (driver.equals("filesystem")) {
             at(root, "storage.filesystem");
@@ -769,7 +776,7 @@ public final class ConfigLoader {
                     + ": storage.maintenance.uploadpurging.interval must be greater than 0");
         }
         boolean redirectDisabled = bool(root, "storage.redirect.disable", false);
-        return new LadingConfig.Storage(driver, rootDir, delete, readOnly, purging, redirectDisabled, s3);
+        return new LadingConfig.Storage(driver, rootDir, delete, readOnly, purging, redirectDisabled, s3, azure);
     }
 
     private LadingConfig.Validation validation(ConfigNode root) {

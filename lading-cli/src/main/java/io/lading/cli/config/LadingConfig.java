@@ -177,14 +177,27 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
     /**
      * storage.*
      *
-     * @param driver        "filesystem", "s3" or "inmemory"
-     * @param rootDirectory storage.filesystem.rootdirectory; for s3 the local directory of the metadata database and
-     *                      keys (--data, else ./data); null for inmemory
+     * @param driver        "filesystem", "s3", "azure" or "inmemory"
+     * @param rootDirectory storage.filesystem.rootdirectory; for s3 and azure the local directory of the metadata
+     *                      database and keys (--data, else ./data); null for inmemory
      * @param s3            storage.s3, with the s3 driver
+     * @param azure         storage.azure, with the azure driver
      */
     public record Storage(String driver, Path rootDirectory, boolean deleteEnabled, boolean readOnly,
                           RegistryOptions.UploadPurging uploadPurging, boolean redirectDisabled,
-                          io.lading.storage.s3.S3Settings s3) {
+                          io.lading.storage.s3.S3Settings s3, io.lading.storage.azure.AzureSettings azure) {
+
+        /** Whether the driver keeps blobs in an object store (s3, azure), the metadata on local disk. */
+        public boolean objectStore() {
+            return s3 != null || azure != null;
+        }
+
+        /** Where an object store keeps the blobs, for logs and messages ("bucket b below root"). */
+        public String objectStoreLocation() {
+            String where = s3 != null ? "bucket " + s3.bucket() : "container " + azure.container();
+            String root = s3 != null ? s3.rootDirectory() : azure.rootDirectory();
+            return where + (root.isEmpty() ? "" : " below " + root);
+        }
     }
 
     /** validation.manifests.indexes.* and validation.manifests.urls.*, both off with validation.disabled. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lading.registry.RegistryOptions;
+import io.lading.storage.azure.AzureSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -464,6 +465,103 @@ class ConfigLoaderTest {
             assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null)).as((String) c[1])
                     .isInstanceOf(ConfigException.class).hasMessageContaining((String) c[1]);
         }
+    }
+
+    /** distribution's storage.azure section as its configuration reference writes it, and its driver's defaults. */
+    @Test
+    void azureSectionAsDistributionDocumentsIt() throws Exception {
+        LadingConfig c = ConfigLoader.load(write("""
+                version: 0.1
+                storage:
+                  azure:
+                    accountname: accountname
+                    accountkey: base64encodedaccountkey
+                    container: containername
+                    rootdirectory: /az/object/name/prefix
+                    credentials:
+                      type: client_secret
+                      clientid: client_id_string
+                      tenantid: tenant_id_string
+                      secret: secret_string
+                    max_retries: 10
+                    retry_delay: 100ms
+                """), Map.of(), dir.resolve("local"));
+        var azure = c.storage().azure();
+        assertThat(c.storage().driver()).isEqualTo("azure");
+        assertThat(c.storage().rootDirectory()).as("metadata on local disk").isEqualTo(dir.resolve("local"));
+        assertThat(azure.accountName()).isEqualTo("accountname");
+        assertThat(azure.container()).isEqualTo("containername");
+        assertThat(azure.rootDirectory()).isEqualTo("az/object/name/prefix");
+        assertThat(azure.credentials()).isEqualTo(new AzureSettings.Credentials(
+                AzureSettings.CredentialType.CLIENT_SECRET, "client_id_string", "tenant_id_string", "secret_string"));
+        assertThat(azure.serviceUrl()).hasToString("https://accountname.blob.core.windows.net");
+        assertThat(azure.maxRetries()).isEqualTo(10);
+        assertThat(azure.retryDelay()).isEqualTo(Duration.ofMillis(100));
+        assertThat(azure.signsUrls()).as("a token cannot sign a URL; only the account key can").isFalse();
+        assertThat(c.warnings()).isEmpty();
+
+        LadingConfig keyed = ConfigLoader.load(write("""
+                version: 0.1
+                storage:
+                  azure:
+                    accountname: acct
+                    accountkey: a2V5
+                    container: c
+                    realm: core.chinacloudapi.cn
+                """), Map.of("REGISTRY_STORAGE_AZURE_ROOTDIRECTORY", "/from/env"), null);
+        assertThat(keyed.storage().azure().credentials().type()).isEqualTo(AzureSettings.CredentialType.SHARED_KEY);
+        assertThat(keyed.storage().azure().serviceUrl()).hasToString("https://acct.blob.core.chinacloudapi.cn");
+        assertThat(keyed.storage().azure().rootDirectory()).isEqualTo("from/env");
+        assertThat(keyed.storage().azure().maxRetries()).isEqualTo(5);
+        assertThat(keyed.storage().azure().signsUrls()).isTrue();
+
+        LadingConfig emulator = ConfigLoader.load(write("""
+                version: 0.1
+                storage:
+                  azure:
+                    accountname: devstoreaccount1
+                    accountkey: a2V5
+                    container: c
+                    serviceurl: http://127.0.0.1:10000/devstoreaccount1
+                    credentials:
+                      type: shared_key
+                """), Map.of("REGISTRY_STORAGE", "azure", "REGISTRY_STORAGE_AZURE_ACCOUNTNAME", "devstoreaccount1",
+                "REGISTRY_STORAGE_AZURE_ACCOUNTKEY", "a2V5", "REGISTRY_STORAGE_AZURE_CONTAINER", "env"), null);
+        assertThat(emulator.storage().azure().container()).as("REGISTRY_STORAGE replaces the section").isEqualTo("env");
+        assertThat(emulator.storage().azure().serviceUrl()).isEqualTo(AzureSettings.serviceUrl("devstoreaccount1",
+                "core.windows.net"));
+    }
+
+    @Test
+    void azureMistakesNameTheKeyAndLine() throws Exception {
+        String head = "version: 0.1\nstorage:\n  azure:\n    accountname: a\n";
+        Object[][] cases = {
+            {head + "    accountkey: k\n", "line 3: storage.azure.container is required"},
+            {"version: 0.1\nstorage:\n  azure:\n    container: c\n", "line 3: storage.azure.accountname is required"},
+            {head + "    container: c\n", "line 3: storage.azure.accountkey is required with shared_key credentials"},
+            {head + "    container: c\n    credentials:\n      type: password\n",
+                "line 7: storage.azure.credentials.type must be one of [shared_key, client_secret"},
+            {head + "    container: c\n    credentials:\n      type: client_secret\n      clientid: x\n",
+                "line 6: storage.azure.credentials.tenantid is required with client_secret credentials"},
+            {head + "    accountkey: k\n    container: c\n    serviceurl: ftp://x\n",
+                "line 7: storage.azure.serviceurl must be an http(s) URL"},
+            {head + "    accountkey: k\n    container: c\n    max_retries: -2\n",
+                "line 7: storage.azure.max_retries must be an integer >= -1"},
+            {head + "    accountkey: k\n    container: c\n    retry_delay: soon\n",
+                "line 7: storage.azure.retry_delay must be a duration"},
+            {head + "    accountkey: k\n    container: c\n    containr: d\n",
+                "line 7: unknown configuration key storage.azure.containr"},
+        };
+        for (Object[] c : cases) {
+            Path p = write((String) c[0]);
+            assertThatThrownBy(() -> ConfigLoader.load(p, Map.of(), null)).as((String) c[1])
+                    .isInstanceOf(ConfigException.class).hasMessageContaining((String) c[1]);
+        }
+        LadingConfig workload = ConfigLoader.load(write(head + "    container: c\n    credentials:\n"
+                + "      type: default\n"), Map.of(), null);
+        assertThat(workload.storage().azure().credentials().type())
+                .as("type: default, as distribution's managed identity example writes it")
+                .isEqualTo(AzureSettings.CredentialType.DEFAULT_CREDENTIALS);
     }
 
     @Test
