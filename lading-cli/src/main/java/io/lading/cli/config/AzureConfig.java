@@ -43,6 +43,11 @@ final class AzureConfig {
         URI serviceUrl = serviceUrl(c, root);
         if (serviceUrl == null && connectionString == null) {
             serviceUrl = AzureSettings.serviceUrl(account, realm);
+        } else if (serviceUrl != null && type != CredentialType.SHARED_KEY && !serviceUrl.getScheme()
+                .equalsIgnoreCase("https")) {
+            throw new ConfigException(c.at(root, "storage.azure.serviceurl").origin + ": storage.azure.serviceurl"
+                    + " must be https with " + type.name().toLowerCase(java.util.Locale.ROOT) + " credentials (the"
+                    + " Azure SDK sends tokens over https only)");
         }
         long maxRetries = c.integer(root, "storage.azure.max_retries", 5, -1);
         Duration retryDelay = c.duration(root, "storage.azure.retry_delay", Duration.ofMillis(100));

@@ -545,6 +545,9 @@ class ConfigLoaderTest {
                 "line 6: storage.azure.credentials.tenantid is required with client_secret credentials"},
             {head + "    accountkey: k\n    container: c\n    serviceurl: ftp://x\n",
                 "line 7: storage.azure.serviceurl must be an http(s) URL"},
+            {head + "    container: c\n    serviceurl: http://127.0.0.1:10000/a\n    credentials:\n"
+                + "      type: default_credentials\n", "line 6: storage.azure.serviceurl must be https with"
+                + " default_credentials credentials"},
             {head + "    accountkey: k\n    container: c\n    max_retries: -2\n",
                 "line 7: storage.azure.max_retries must be an integer >= -1"},
             {head + "    accountkey: k\n    container: c\n    retry_delay: soon\n",
