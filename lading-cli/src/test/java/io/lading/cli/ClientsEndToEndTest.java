@@ -768,24 +768,41 @@ class ClientsEndToEndTest {
     void dockerAndPodmanPushToAndPullFromARegistryOnS3() throws Exception {
         try (io.lading.storage.s3.S3ProxyServer s3 = io.lading.storage.s3.S3ProxyServer.start()) {
             s3.createBucket("clients");
-            Path config = tmp.resolve("s3.yml");
-            Files.writeString(config, "version: 0.1\nhttp:\n  addr: 127.0.0.1:0\n" + s3.storageSection("clients", ""));
-            try (LadingApp onS3 = new LadingApp(ConfigLoader.load(config, Map.of(), tmp.resolve("s3-local")))) {
-                onS3.start();
-                String reg = "127.0.0.1:" + onS3.port();
-                Map<String, String> env = dockerd();
-                List<String> docker = List.of("docker");
-                ok(env, docker, "pull", host + "/clients/docker:v1"); // pushed in scenario 4
-                ok(env, docker, "tag", host + "/clients/docker:v1", reg + "/clients/s3:v1");
-                ok(env, docker, "push", reg + "/clients/s3:v1");
-                ok(env, docker, "rmi", reg + "/clients/s3:v1", host + "/clients/docker:v1");
-                ok(env, docker, "pull", reg + "/clients/s3:v1"); // its layer GET is a redirect to the bucket
-                assertThat(ok(env, docker, "run", "--rm", reg + "/clients/s3:v1")).contains("hello from lading");
-                podman("pull", "--tls-verify=false", host + "/clients/podman:v2s2"); // pushed in scenario 1
-                podman("push", "--tls-verify=false", host + "/clients/podman:v2s2", "docker://" + reg
-                        + "/clients/podman-s3:v1");
-                podman("pull", "--tls-verify=false", reg + "/clients/podman-s3:v1");
-            }
+            pushAndPullOnAnObjectStore("s3", s3.storageSection("clients", ""));
+        }
+    }
+
+    @Test
+    @Order(16)
+    void dockerAndPodmanPushToAndPullFromARegistryOnAzure() throws Exception {
+        try (io.lading.storage.azure.AzuriteServer azurite = io.lading.storage.azure.AzuriteServer.start()) {
+            azurite.createContainer("clients");
+            pushAndPullOnAnObjectStore("azure", azurite.storageSection("clients", ""));
+        }
+    }
+
+    /**
+     * docker push, pull (its layer GET a redirect to the store) and run, and podman push and pull, against a registry
+     * on the object store that {@code storageSection} names.
+     */
+    private void pushAndPullOnAnObjectStore(String store, String storageSection) throws Exception {
+        Path config = tmp.resolve(store + ".yml");
+        Files.writeString(config, "version: 0.1\nhttp:\n  addr: 127.0.0.1:0\n" + storageSection);
+        try (LadingApp onStore = new LadingApp(ConfigLoader.load(config, Map.of(), tmp.resolve(store + "-local")))) {
+            onStore.start();
+            String reg = "127.0.0.1:" + onStore.port();
+            Map<String, String> env = dockerd();
+            List<String> docker = List.of("docker");
+            ok(env, docker, "pull", host + "/clients/docker:v1"); // pushed in scenario 4
+            ok(env, docker, "tag", host + "/clients/docker:v1", reg + "/clients/" + store + ":v1");
+            ok(env, docker, "push", reg + "/clients/" + store + ":v1");
+            ok(env, docker, "rmi", reg + "/clients/" + store + ":v1", host + "/clients/docker:v1");
+            ok(env, docker, "pull", reg + "/clients/" + store + ":v1"); // its layer GET is a redirect to the store
+            assertThat(ok(env, docker, "run", "--rm", reg + "/clients/" + store + ":v1")).contains("hello from lading");
+            podman("pull", "--tls-verify=false", host + "/clients/podman:v2s2"); // pushed in scenario 1
+            podman("push", "--tls-verify=false", host + "/clients/podman:v2s2", "docker://" + reg
+                    + "/clients/podman-" + store + ":v1");
+            podman("pull", "--tls-verify=false", reg + "/clients/podman-" + store + ":v1");
         }
     }
 
