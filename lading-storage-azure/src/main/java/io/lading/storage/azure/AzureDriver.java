@@ -155,10 +155,12 @@ public final class AzureDriver implements StorageDriver {
         if (offset == size) {
             return Channels.newChannel(InputStream.nullInputStream());
         }
-        // Reads of BLOCK bytes each, every one checked against the blob's ETag at the first: a blob replaced while
-        // read fails the read instead of mixing versions.
+        // Reads of up to BLOCK bytes each (the stream holds a buffer of that size: no more than the blob needs),
+        // every one checked against the blob's ETag at the first: a blob replaced while read fails the read
+        // instead of mixing versions.
+        int chunk = (int) Math.min(BLOCK, size - offset);
         InputStream in = call(path, () -> blob.openInputStream(new BlobInputStreamOptions()
-                .setRange(new BlobRange(offset)).setBlockSize(BLOCK)));
+                .setRange(new BlobRange(offset)).setBlockSize(chunk)));
         return new StreamChannel(path, in);
     }
 
