@@ -85,6 +85,9 @@ public final class AzureDriver implements StorageDriver {
     private static final int STAGING_PER_WRITER = 2;
     /** Requests of one operation (a batch of small files, a delete of many) sent at once. */
     private static final int CONCURRENT_REQUESTS = 8;
+    /** The first line of the Message element of Azure's XML error body. */
+    private static final java.util.regex.Pattern AZURE_MESSAGE =
+            java.util.regex.Pattern.compile("<Message>([^\\r\\n<]*)");
 
     private final AzureSettings settings;
     private final BlobContainerClient container;
@@ -696,8 +699,14 @@ public final class AzureDriver implements StorageDriver {
             if (e.getStatusCode() == 404 && !BlobErrorCode.CONTAINER_NOT_FOUND.equals(e.getErrorCode())) {
                 throw new PathNotFoundException(path);
             }
-            throw new IOException("Azure container " + settings.container() + ": " + e.getStatusCode()
-                    + (e.getErrorCode() != null ? " " + e.getErrorCode() : "") + " (" + path + ")", e);
+            // Azure's own text, not the exception's message, which is the whole XML error body over many lines;
+            // the exception is kept as suppressed, for stack traces, out of the one-line chain of causes.
+            java.util.regex.Matcher text = AZURE_MESSAGE.matcher(String.valueOf(e.getServiceMessage()));
+            IOException io = new IOException("Azure container " + settings.container() + ": " + e.getStatusCode()
+                    + (e.getErrorCode() != null ? " " + e.getErrorCode() : "") + (text.find() ? ", " + text.group(1)
+                    .strip() : "") + " (" + path + ")");
+            io.addSuppressed(e);
+            throw io;
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
