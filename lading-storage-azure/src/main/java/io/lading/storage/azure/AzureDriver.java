@@ -373,31 +373,39 @@ public final class AzureDriver implements StorageDriver {
             }
         }
 
-        /** Sends a block in the background, after waiting while this writer already sends as many as it may. */
+        /**
+         * Sends a block in the background, after waiting while this writer already sends as many as it may. A
+         * pooled buffer goes back to the pool when the block is sent, or here when it is not.
+         */
         private void stage(ByteBuffer bytes, boolean pooled) throws IOException {
-            while (staging.size() - awaited >= STAGING_PER_WRITER) {
-                await(staging.get(awaited++));
-            }
-            if (kept == null ? staging.size() >= MAX_BLOCKS : kept.size() + staging.size() >= MAX_BLOCKS) {
-                if (pooled) {
+            boolean submitted = false;
+            try {
+                while (staging.size() - awaited >= STAGING_PER_WRITER) {
+                    await(staging.get(awaited++));
+                }
+                if ((kept == null ? 0 : kept.size()) + staging.size() >= MAX_BLOCKS) {
+                    throw new IOException(path + ": a blob holds at most " + MAX_BLOCKS + " blocks");
+                }
+                String id = blockId();
+                staging.add(background.submit(() -> {
+                    try {
+                        call(path, () -> {
+                            blob.stageBlock(id, BinaryData.fromByteBuffer(bytes));
+                            return null;
+                        });
+                        return id;
+                    } finally {
+                        if (pooled) {
+                            releaseBuffer(bytes);
+                        }
+                    }
+                }));
+                submitted = true;
+            } finally {
+                if (!submitted && pooled) {
                     releaseBuffer(bytes);
                 }
-                throw new IOException(path + ": a blob holds at most " + MAX_BLOCKS + " blocks");
             }
-            String id = blockId();
-            staging.add(background.submit(() -> {
-                try {
-                    call(path, () -> {
-                        blob.stageBlock(id, BinaryData.fromByteBuffer(bytes));
-                        return null;
-                    });
-                    return id;
-                } finally {
-                    if (pooled) {
-                        releaseBuffer(bytes);
-                    }
-                }
-            }));
         }
 
         @Override

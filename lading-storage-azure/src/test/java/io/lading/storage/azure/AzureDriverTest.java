@@ -171,6 +171,37 @@ class AzureDriverTest {
         }
     }
 
+    /**
+     * Writes whose blocks Azure refuses (here: the blob is leased to someone else) fail, and give their block
+     * buffers back to the driver's pool, so that later writes still get them.
+     */
+    @Test
+    void failedWritesGiveTheirBlockBuffersBack() throws Exception {
+        String root = root();
+        try (AzureDriver d = new AzureDriver(server.settings("azure-driver", root))) {
+            write(d, "/locked", 0, new byte[] {1}, 1);
+            new com.azure.storage.blob.specialized.BlobLeaseClientBuilder().blobClient(container.getBlobClient(root
+                    + "/locked")).buildClient().acquireLease(-1);
+            byte[] content = random(5 * AzureDriver.BLOCK + 1, 8);
+            // A write waits for a buffer while none is free: if they leaked, this would wait forever. (On a thread
+            // of its own: a thread of the common pool, which may be its only one, would hold up the HTTP client.)
+            java.util.concurrent.FutureTask<Void> writes = new java.util.concurrent.FutureTask<>(() -> {
+                try {
+                    for (int i = 0; i < 6; i++) {
+                        assertThatThrownBy(() -> write(d, "/locked", 0, random(5 * AzureDriver.BLOCK, 7), -1))
+                                .isInstanceOf(IOException.class).hasMessageContaining("412");
+                    }
+                    write(d, "/ok", 0, content, -1);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, null);
+            Thread.ofPlatform().daemon().start(writes);
+            writes.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(read(d, "/ok")).isEqualTo(content);
+        }
+    }
+
     /** Tools such as Azure Storage Explorer create empty "folder" blobs named dir/: the directory, not a child. */
     @Test
     void folderMarkersAreNotListedAsChildren() throws Exception {
