@@ -497,7 +497,7 @@ class ConfigLoaderTest {
         assertThat(azure.serviceUrl()).hasToString("https://accountname.blob.core.windows.net");
         assertThat(azure.maxRetries()).isEqualTo(10);
         assertThat(azure.retryDelay()).isEqualTo(Duration.ofMillis(100));
-        assertThat(azure.signsUrls()).as("a token cannot sign a URL; only the account key can").isFalse();
+        assertThat(azure.signsUrls()).as("with a user delegation key").isTrue();
         assertThat(c.warnings()).isEmpty();
 
         LadingConfig keyed = ConfigLoader.load(write("""

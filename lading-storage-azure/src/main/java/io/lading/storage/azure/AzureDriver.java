@@ -1,5 +1,6 @@
 package io.lading.storage.azure;
 
+import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.http.rest.Response;
@@ -9,6 +10,7 @@ import com.azure.core.util.polling.SyncPoller;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobCopyInfo;
 import com.azure.storage.blob.models.BlobErrorCode;
@@ -21,6 +23,7 @@ import com.azure.storage.blob.models.BlockList;
 import com.azure.storage.blob.models.BlockListType;
 import com.azure.storage.blob.models.CopyStatusType;
 import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlockBlobListBlocksOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
@@ -85,6 +88,8 @@ public final class AzureDriver implements StorageDriver {
     private static final int STAGING_PER_WRITER = 2;
     /** Requests of one operation (a batch of small files, a delete of many) sent at once. */
     private static final int CONCURRENT_REQUESTS = 8;
+    /** How long blob GETs are served here after Azure refused a user delegation key, before asking again. */
+    private static final Duration DELEGATION_RETRY = Duration.ofMinutes(5);
     /** The first line of the Message element of Azure's XML error body. */
     private static final java.util.regex.Pattern AZURE_MESSAGE =
             java.util.regex.Pattern.compile("<Message>([^\\r\\n<]*)");
@@ -93,6 +98,11 @@ public final class AzureDriver implements StorageDriver {
     private final BlobContainerClient container;
     private final String prefix;
     private final boolean canSign;
+    /** Signs redirect URLs with a user delegation key (token credentials) rather than the account key. */
+    private final boolean delegated;
+    private final BlobServiceClient service;
+    private UserDelegationKey delegationKey;
+    private Instant delegationRetry = Instant.MIN;
     private final Semaphore blockBuffers = new Semaphore(BLOCK_BUFFERS);
     private final ConcurrentLinkedQueue<ByteBuffer> freeBuffers = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -100,11 +110,19 @@ public final class AzureDriver implements StorageDriver {
             Thread.ofVirtual().name("lading-azure-", 0).factory());
 
     public AzureDriver(AzureSettings settings) {
+        this(settings, java.net.http.HttpClient.newBuilder(), null);
+    }
+
+    /**
+     * @param jdkHttp the JDK HTTP client to send requests with, as configured (tests: one trusting their server)
+     * @param token   for token credentials, this credential rather than the one the settings name (tests)
+     */
+    AzureDriver(AzureSettings settings, java.net.http.HttpClient.Builder jdkHttp, TokenCredential token) {
         this.settings = settings;
         this.prefix = settings.rootDirectory().isEmpty() ? "" : settings.rootDirectory() + "/";
         // The JDK's HTTP client, on HTTP/1.1: no upgrade attempts on plain-HTTP endpoints (emulators).
-        HttpClient http = new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1)).build();
+        HttpClient http = new JdkHttpClientBuilder(jdkHttp.version(java.net.http.HttpClient.Version.HTTP_1_1))
+                .build();
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
         this.canSign = settings.signsUrls();
         if (settings.connectionString() != null) {
@@ -119,13 +137,17 @@ public final class AzureDriver implements StorageDriver {
             switch (c.type()) {
                 case SHARED_KEY -> builder.credential(new StorageSharedKeyCredential(settings.accountName(),
                         settings.accountKey()));
-                case CLIENT_SECRET -> builder.credential(new ClientSecretCredentialBuilder().clientId(c.clientId())
-                        .tenantId(c.tenantId()).clientSecret(c.secret()).httpClient(http).build());
-                case DEFAULT_CREDENTIALS -> builder.credential(new DefaultAzureCredentialBuilder().httpClient(http)
+                case CLIENT_SECRET -> builder.credential(token != null ? token : new ClientSecretCredentialBuilder()
+                        .clientId(c.clientId()).tenantId(c.tenantId()).clientSecret(c.secret()).httpClient(http)
                         .build());
+                case DEFAULT_CREDENTIALS -> builder.credential(token != null ? token
+                        : new DefaultAzureCredentialBuilder().httpClient(http).build());
             }
         }
-        this.container = builder.buildClient().getBlobContainerClient(settings.container());
+        this.delegated = settings.connectionString() == null
+                && settings.credentials().type() != AzureSettings.CredentialType.SHARED_KEY;
+        this.service = builder.buildClient();
+        this.container = service.getBlobContainerClient(settings.container());
     }
 
     @Override
@@ -669,12 +691,50 @@ public final class AzureDriver implements StorageDriver {
         }
         try {
             BlockBlobClient blob = blob(key(path));
-            String sas = blob.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plus(
-                    settings.redirectExpiry()), new BlobSasPermission().setReadPermission(true)));
+            BlobServiceSasSignatureValues values = new BlobServiceSasSignatureValues(OffsetDateTime.now().plus(
+                    settings.redirectExpiry()), new BlobSasPermission().setReadPermission(true));
+            String sas;
+            if (delegated) {
+                UserDelegationKey key = delegationKey();
+                if (key == null) {
+                    return Optional.empty();
+                }
+                sas = blob.generateUserDelegationSas(values, key);
+            } else {
+                sas = blob.generateSas(values);
+            }
             return Optional.of(URI.create(blob.getBlobUrl() + "?" + sas));
         } catch (RuntimeException e) {
             LOG.warn("cannot sign a URL for {}: {}", path, e.toString());
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The user delegation key that signs redirect URLs under token credentials: asked of Azure for a day and asked
+     * again when it would expire before a URL signed now. When Azure refuses (the identity may lack the
+     * Storage Blob Delegator role), blobs are served by the registry and the key is asked for again after
+     * {@link #DELEGATION_RETRY}.
+     */
+    private synchronized UserDelegationKey delegationKey() {
+        OffsetDateTime now = OffsetDateTime.now();
+        if (delegationKey != null && delegationKey.getSignedExpiry().isAfter(now.plus(settings.redirectExpiry())
+                .plusMinutes(1))) {
+            return delegationKey;
+        }
+        if (now.toInstant().isBefore(delegationRetry)) {
+            return null;
+        }
+        try {
+            delegationKey = service.getUserDelegationKey(now.minusMinutes(5), now.plusDays(1));
+            return delegationKey;
+        } catch (RuntimeException e) {
+            delegationKey = null;
+            delegationRetry = now.toInstant().plus(DELEGATION_RETRY);
+            LOG.warn("cannot get a user delegation key to sign redirects with (blob GETs are served here for the"
+                    + " next {}): {}", DELEGATION_RETRY, e.getMessage() == null ? e.toString()
+                    : e.getMessage().lines().findFirst().orElse(""));
+            return null;
         }
     }
 

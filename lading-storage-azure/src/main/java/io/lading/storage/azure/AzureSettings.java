@@ -65,10 +65,12 @@ public record AzureSettings(String accountName, String accountKey, String contai
                 5, Duration.ofMillis(100), Duration.ofMinutes(20));
     }
 
-    /** Whether the driver can sign URLs (shared access signatures) with the account key, for redirects. */
+    /**
+     * Whether the driver can sign URLs (shared access signatures) for redirects: with the account key, or under
+     * token credentials with a user delegation key; not with a connection string that holds no key.
+     */
     public boolean signsUrls() {
-        return connectionString != null ? connectionString.contains("AccountKey=")
-                : credentials.type() == CredentialType.SHARED_KEY;
+        return connectionString == null || connectionString.contains("AccountKey=");
     }
 
     /** These settings below another root directory (the import reads distribution's tree below its root). */

@@ -145,12 +145,50 @@ class AzureDriverTest {
             assertThat(got.body()).isEqualTo(content);
             assertThat(d.redirectUrl("/blobs/x", "PUT")).isEmpty();
         }
-        AzureSettings token = new AzureSettings(AzuriteServer.ACCOUNT, null, "azure-driver", "",
-                AzureSettings.serviceUrl(AzuriteServer.ACCOUNT, "core.windows.net"), // a token needs https
-                new AzureSettings.Credentials(AzureSettings.CredentialType.CLIENT_SECRET, "id", "tenant", "secret"),
-                null, 5, Duration.ofMillis(100), Duration.ofMinutes(20));
-        try (AzureDriver d = new AzureDriver(token)) {
-            assertThat(d.redirectUrl("/blobs/x", "GET")).as("only the account key signs URLs").isEmpty();
+        AzureSettings sasOnly = new AzureSettings(null, null, "azure-driver", "", null,
+                AzureSettings.Credentials.sharedKey(), "BlobEndpoint=" + server.serviceUrl() + ";SharedAccessSignature="
+                + "sv=2024-11-04&sig=x", 5, Duration.ofMillis(100), Duration.ofMinutes(20));
+        try (AzureDriver d = new AzureDriver(sasOnly)) {
+            assertThat(d.redirectUrl("/blobs/x", "GET")).as("a connection string without a key signs nothing")
+                    .isEmpty();
+        }
+    }
+
+    /**
+     * Under token credentials (workload identity, a client secret) URLs are signed with a user delegation key that
+     * the driver asks Azure for; Azure checks the signature. When Azure refuses the key, blobs are served here.
+     */
+    @Test
+    void underATokenRedirectUrlsAreSignedWithAUserDelegationKey() throws Exception {
+        try (AzuriteServer oauth = AzuriteServer.startOAuth()) {
+            oauth.createContainer("tokens");
+            AzureSettings settings = new AzureSettings(AzuriteServer.ACCOUNT, null, "tokens", "", oauth.serviceUrl(),
+                    new AzureSettings.Credentials(AzureSettings.CredentialType.DEFAULT_CREDENTIALS, null, null, null),
+                    null, 5, Duration.ofMillis(100), Duration.ofMinutes(20));
+            assertThat(settings.signsUrls()).isTrue();
+            HttpClient http = HttpClient.newBuilder().sslContext(oauth.sslContext()).build();
+            try (AzureDriver d = new AzureDriver(settings, oauth.httpClient(), AzuriteServer.token())) {
+                byte[] content = random(MIB, 9);
+                write(d, "/blobs/x", 0, content, content.length);
+                var url = d.redirectUrl("/blobs/x", "GET").orElseThrow();
+                assertThat(url.getRawQuery()).as("a user delegation SAS names the key's owner").contains("skoid=")
+                        .contains("sp=r");
+                HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(url).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(got.statusCode()).as(url + " " + new String(got.body())).isEqualTo(200);
+                assertThat(got.body()).isEqualTo(content);
+                var forged = java.net.URI.create(url.toString().replaceFirst("sig=[^&]+", "sig=Zm9yZ2Vk"));
+                assertThat(http.send(HttpRequest.newBuilder(forged).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode()).as("Azure checks what the key signed").isEqualTo(403);
+                assertThat(d.redirectUrl("/blobs/x", "GET").orElseThrow().getRawQuery())
+                        .as("the key is kept for the next URL").contains("skoid=");
+            }
+            com.azure.core.credential.TokenCredential refused = request -> reactor.core.publisher.Mono.just(
+                    new com.azure.core.credential.AccessToken("not-a-jwt", java.time.OffsetDateTime.now()
+                            .plusHours(1)));
+            try (AzureDriver d = new AzureDriver(settings, oauth.httpClient(), refused)) {
+                assertThat(d.redirectUrl("/blobs/x", "GET")).as("no key: the registry serves the blob").isEmpty();
+            }
         }
     }
 

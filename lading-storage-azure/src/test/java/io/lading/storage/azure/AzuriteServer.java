@@ -22,16 +22,29 @@ public final class AzuriteServer implements AutoCloseable {
 
     private final Process process;
     private final URI serviceUrl;
-    private final Path dir;
+    private final Path keystore;
 
-    private AzuriteServer(Process process, URI serviceUrl, Path dir) {
+    private AzuriteServer(Process process, URI serviceUrl, Path keystore) {
         this.process = process;
         this.serviceUrl = serviceUrl;
-        this.dir = dir;
+        this.keystore = keystore;
     }
 
-    /** Starts azurite-blob and waits until it answers. */
+    /** Starts azurite-blob on http and waits until it answers. */
     public static AzuriteServer start() throws IOException, InterruptedException {
+        return start(false);
+    }
+
+    /**
+     * Starts azurite-blob on https, with a self-signed certificate for 127.0.0.1 ({@link #sslContext()} trusts it),
+     * accepting OAuth bearer tokens (Azurite checks their issuer, audience and times, not their signature; see
+     * {@link #token()}) and user delegation keys and SAS.
+     */
+    public static AzuriteServer startOAuth() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    private static AzuriteServer start(boolean oauth) throws IOException, InterruptedException {
         String program = System.getenv().getOrDefault("AZURITE_BLOB", "azurite-blob");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -39,15 +52,30 @@ public final class AzuriteServer implements AutoCloseable {
         }
         Path dir = Files.createTempDirectory("azurite");
         Path log = dir.resolve("azurite.log");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(program, "--inMemoryPersistence",
+                "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port), "--skipApiVersionCheck", "--silent"));
+        Path keystore = null;
+        if (oauth) {
+            keystore = dir.resolve("azurite.pfx");
+            Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "azurite", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
+                    "-ext", "SAN=IP:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                    keystore.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
+            String out = new String(keytool.getInputStream().readAllBytes());
+            if (keytool.waitFor() != 0) {
+                throw new IOException("keytool failed: " + out);
+            }
+            command.addAll(java.util.List.of("--cert", keystore.toString(), "--pwd", "changeit", "--oauth", "basic"));
+        }
         Process p;
         try {
-            p = new ProcessBuilder(program, "--inMemoryPersistence", "--blobHost", "127.0.0.1", "--blobPort",
-                    String.valueOf(port), "--skipApiVersionCheck", "--silent")
-                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
         } catch (IOException e) {
             throw new IOException(program + " cannot be run (.ci/run installs it: npm install -g azurite@3.35.0)", e);
         }
-        AzuriteServer server = new AzuriteServer(p, URI.create("http://127.0.0.1:" + port + "/" + ACCOUNT), dir);
+        AzuriteServer server = new AzuriteServer(p, URI.create((oauth ? "https" : "http") + "://127.0.0.1:" + port
+                + "/" + ACCOUNT), keystore);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
@@ -69,8 +97,55 @@ public final class AzuriteServer implements AutoCloseable {
 
     /** Creates a container. */
     public void createContainer(String name) {
-        new BlobServiceClientBuilder().endpoint(serviceUrl.toString())
+        new BlobServiceClientBuilder().endpoint(serviceUrl.toString()).httpClient(
+                new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder(httpClient()).build())
                 .credential(new StorageSharedKeyCredential(ACCOUNT, KEY)).buildClient().createBlobContainer(name);
+    }
+
+    /** A JDK HTTP client builder that trusts this server (on https, its self-signed certificate only). */
+    public java.net.http.HttpClient.Builder httpClient() {
+        java.net.http.HttpClient.Builder b = java.net.http.HttpClient.newBuilder();
+        return keystore == null ? b : b.sslContext(sslContext());
+    }
+
+    /** An SSL context trusting the certificate of a server started with {@link #startOAuth()}. */
+    public javax.net.ssl.SSLContext sslContext() {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(keystore)) {
+                ks.load(in, "changeit".toCharArray());
+            }
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("azurite", ks.getCertificate("azurite"));
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A bearer token as Azurite's basic OAuth accepts it: a JWT from Microsoft Entra's issuer for Azure Storage,
+     * valid for an hour, unsigned (Azurite does not check signatures).
+     */
+    public static com.azure.core.credential.TokenCredential token() {
+        return request -> {
+            long now = System.currentTimeMillis() / 1000;
+            java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+            String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes());
+            String claims = b64.encodeToString(("{\"aud\":\"https://storage.azure.com\",\"iss\":"
+                    + "\"https://sts.windows.net/ab1f708d-50f6-404c-a006-d71b2ac7a606/\",\"iat\":" + now + ",\"nbf\":"
+                    + now + ",\"exp\":" + (now + 3600) + ",\"oid\":\"23657296-5cd5-45b0-a809-d972a7f4dfe1\","
+                    + "\"tid\":\"ab1f708d-50f6-404c-a006-d71b2ac7a606\"}").getBytes());
+            String jwt = header + "." + claims + "." + b64.encodeToString("unsigned".getBytes());
+            return reactor.core.publisher.Mono.just(new com.azure.core.credential.AccessToken(jwt,
+                    java.time.OffsetDateTime.now().plusHours(1)));
+        };
     }
 
     /**
