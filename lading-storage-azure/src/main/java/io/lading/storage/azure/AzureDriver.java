@@ -72,7 +72,9 @@ import org.slf4j.LoggerFactory;
  * closed without a commit commits nothing; Azure drops the blocks it staged (uncommitted blocks expire after a week).
  *
  * <p>{@link #move} is Azure's server-side copy followed by a delete: the copy is asked for its status up to
- * {@code max_retries} times, {@code retry_delay} times N apart, as in distribution's driver.
+ * {@code max_retries} times, {@code retry_delay} times N apart, as in distribution's driver. Redirect URLs carry
+ * a read-only shared access signature, signed with the account key or, under token credentials, with a user
+ * delegation key.
  */
 public final class AzureDriver implements StorageDriver {
     private static final Logger LOG = LoggerFactory.getLogger(AzureDriver.class);
