@@ -30,6 +30,7 @@ import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.blob.specialized.BlockBlobClient;
 import com.azure.storage.common.StorageSharedKeyCredential;
+import io.lading.storage.Futures;
 import io.lading.storage.InvalidOffsetException;
 import io.lading.storage.PathNotFoundException;
 import io.lading.storage.StorageDriver;
@@ -534,40 +535,8 @@ public final class AzureDriver implements StorageDriver {
     @Override
     public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
         // A Put Blob is atomic and durable when it returns: no scratch file and no move needed.
-        concurrently(List.copyOf(files.entrySet()), file -> call(file.getKey(), () -> blob(key(file.getKey()))
-                .upload(BinaryData.fromBytes(file.getValue()), true)));
-    }
-
-    private interface Task<T> {
-        void run(T item) throws IOException;
-    }
-
-    /** Runs {@code task} for each item, a few at once (each waits on a round trip); the first failure is thrown. */
-    private <T> void concurrently(List<T> items, Task<T> task) throws IOException {
-        List<Future<Void>> running = new ArrayList<>();
-        Semaphore inFlight = new Semaphore(CONCURRENT_REQUESTS);
-        for (T item : items) {
-            inFlight.acquireUninterruptibly();
-            running.add(background.submit(() -> {
-                try {
-                    task.run(item);
-                    return null;
-                } finally {
-                    inFlight.release();
-                }
-            }));
-        }
-        IOException failed = null;
-        for (Future<Void> f : running) {
-            try {
-                await(f);
-            } catch (IOException e) {
-                failed = failed == null ? e : failed;
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
+        Futures.each(List.copyOf(files.entrySet()), CONCURRENT_REQUESTS, background, file -> call(file.getKey(),
+                () -> blob(key(file.getKey())).upload(BinaryData.fromBytes(file.getValue()), true)));
     }
 
     // ---- the rest of the API
@@ -683,7 +652,8 @@ public final class AzureDriver implements StorageDriver {
         if (names.isEmpty()) {
             throw new PathNotFoundException(path);
         }
-        concurrently(names, name -> call(path, () -> container.getBlobClient(name).deleteIfExists()));
+        Futures.each(names, CONCURRENT_REQUESTS, background,
+                name -> call(path, () -> container.getBlobClient(name).deleteIfExists()));
     }
 
     @Override
@@ -791,22 +761,6 @@ public final class AzureDriver implements StorageDriver {
     }
 
     private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting for Azure");
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(cause);
-        } catch (java.util.concurrent.CancellationException e) {
-            throw new IOException("the Azure request was cancelled", e);
-        }
+        return Futures.get(f, "interrupted waiting for Azure");
     }
 }

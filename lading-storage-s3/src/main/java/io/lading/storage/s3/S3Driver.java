@@ -1,5 +1,6 @@
 package io.lading.storage.s3;
 
+import io.lading.storage.Futures;
 import io.lading.storage.InvalidOffsetException;
 import io.lading.storage.PathNotFoundException;
 import io.lading.storage.StorageDriver;
@@ -777,49 +778,10 @@ public final class S3Driver implements StorageDriver {
     @Override
     public void putAll(Map<String, byte[]> files, String scratch) throws IOException {
         // A PUT is atomic and durable when it returns: no scratch file and no move needed.
-        concurrently(List.copyOf(files.entrySet()), CONCURRENT_REQUESTS, file -> {
+        Futures.each(List.copyOf(files.entrySet()), CONCURRENT_REQUESTS, background, file -> {
             put(key(file.getKey()), RequestBody.fromBytes(file.getValue()));
             return null;
         });
-    }
-
-    private interface Task<T, R> {
-        R run(T item) throws IOException;
-    }
-
-    /**
-     * Runs {@code task} for each item, at most {@code limit} at once (each waits on a round trip), waits for all,
-     * and returns their results in the items' order; the first failure is thrown once all have ended.
-     */
-    private <T, R> List<R> concurrently(List<T> items, int limit, Task<T, R> task) throws IOException {
-        if (items.size() == 1) {
-            return java.util.Collections.singletonList(task.run(items.get(0)));
-        }
-        List<Future<R>> running = new ArrayList<>();
-        Semaphore inFlight = new Semaphore(limit);
-        for (T item : items) {
-            inFlight.acquireUninterruptibly();
-            running.add(background.submit(() -> {
-                try {
-                    return task.run(item);
-                } finally {
-                    inFlight.release();
-                }
-            }));
-        }
-        List<R> results = new ArrayList<>();
-        IOException failed = null;
-        for (Future<R> f : running) {
-            try {
-                results.add(await(f));
-            } catch (IOException e) {
-                failed = failed == null ? e : failed;
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
-        return results;
     }
 
     // ---- the rest of the API
@@ -928,12 +890,14 @@ public final class S3Driver implements StorageDriver {
                     copied.add(new CopiedPart(copied.size() + 1, p.key(), r[0], r[1]));
                 }
             }
-            List<CompletedPart> parts = new ArrayList<>(concurrently(copied, settings.copyConcurrency(), c -> {
+            Futures.IoTask<CopiedPart, CompletedPart> copyPart = c -> {
                 String etag = call(() -> s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(c.key())
                         .copySourceRange("bytes=" + c.from() + "-" + c.to()).destinationBucket(bucket)
                         .destinationKey(to).uploadId(uploadId).partNumber(c.number()))).copyPartResult().eTag();
                 return CompletedPart.builder().partNumber(c.number()).eTag(etag).build();
-            }));
+            };
+            List<CompletedPart> parts = new ArrayList<>(Futures.each(copied, settings.copyConcurrency(), background,
+                    copyPart));
             if (copyable < pieces.size()) {
                 uploadThrough(pieces.subList(copyable, pieces.size()), to, uploadId, copied.size(), parts);
             }
@@ -1015,7 +979,8 @@ public final class S3Driver implements StorageDriver {
      * which they accept.
      */
     private void deleteKeys(List<String> keys) throws IOException {
-        concurrently(keys, CONCURRENT_REQUESTS, k -> call(() -> s3.deleteObject(b -> b.bucket(bucket).key(k))));
+        Futures.each(keys, CONCURRENT_REQUESTS, background,
+                k -> call(() -> s3.deleteObject(b -> b.bucket(bucket).key(k))));
     }
 
     /** Every object whose key starts with {@code prefix}. */
@@ -1095,22 +1060,6 @@ public final class S3Driver implements StorageDriver {
     }
 
     private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting for S3");
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(cause);
-        } catch (java.util.concurrent.CancellationException e) {
-            throw new IOException("the S3 request was cancelled", e);
-        }
+        return Futures.get(f, "interrupted waiting for S3");
     }
 }
