@@ -21,7 +21,7 @@ final class AzureConfig {
         if (account == null && connectionString == null) {
             throw missing(c, root, "accountname");
         }
-        CredentialType type = credentialType(c, root, key);
+        CredentialType type = credentialType(c, root);
         String clientId = null;
         String tenantId = null;
         String secret = null;
@@ -60,7 +60,7 @@ final class AzureConfig {
      * credentials.type: shared_key, client_secret or default_credentials ({@code default} too, as distribution's
      * docs write it); without it, shared_key.
      */
-    private static CredentialType credentialType(ConfigLoader c, ConfigNode root, String key) {
+    private static CredentialType credentialType(ConfigLoader c, ConfigNode root) {
         String type = c.string(root, "storage.azure.credentials.type", null);
         if (type == null) {
             return CredentialType.SHARED_KEY;
