@@ -34,6 +34,7 @@ import io.lading.storage.Futures;
 import io.lading.storage.InvalidOffsetException;
 import io.lading.storage.PathNotFoundException;
 import io.lading.storage.StorageDriver;
+import io.lading.storage.StreamChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -189,64 +190,7 @@ public final class AzureDriver implements StorageDriver {
         int chunk = (int) Math.min(BLOCK, size - offset);
         InputStream in = call(path, () -> blob.openInputStream(new BlobInputStreamOptions()
                 .setRange(new BlobRange(offset)).setBlockSize(chunk)));
-        return new StreamChannel(path, in);
-    }
-
-    /** A blob's bytes as a channel; Azure's errors while reading become IOExceptions. */
-    private final class StreamChannel implements ReadableByteChannel {
-        private final String path;
-        private final InputStream in;
-        private byte[] bounce;
-        private boolean open = true;
-
-        StreamChannel(String path, InputStream in) {
-            this.path = path;
-            this.in = in;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            if (!open) {
-                throw new ClosedChannelException();
-            }
-            if (!dst.hasRemaining()) {
-                return 0;
-            }
-            return call(path, () -> {
-                try {
-                    if (dst.hasArray()) {
-                        int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
-                        if (n > 0) {
-                            dst.position(dst.position() + n);
-                        }
-                        return n;
-                    }
-                    if (bounce == null) {
-                        bounce = new byte[64 * 1024];
-                    }
-                    int n = in.read(bounce, 0, Math.min(bounce.length, dst.remaining()));
-                    if (n > 0) {
-                        dst.put(bounce, 0, n);
-                    }
-                    return n;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (open) {
-                open = false;
-                in.close();
-            }
-        }
+        return new StreamChannel(in); // BlobInputStream reports Azure's errors as IOExceptions
     }
 
     // ---- writing

@@ -4,6 +4,7 @@ import io.lading.storage.Futures;
 import io.lading.storage.InvalidOffsetException;
 import io.lading.storage.PathNotFoundException;
 import io.lading.storage.StorageDriver;
+import io.lading.storage.StreamChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -228,7 +229,7 @@ public final class S3Driver implements StorageDriver {
         String key = key(path);
         if (offset == 0) {
             try {
-                return new StreamChannel(get(key, 0, -1));
+                return new GetChannel(get(key, 0, -1));
             } catch (PathNotFoundException e) {
                 List<Piece> segments = segments(key);
                 if (segments.isEmpty()) {
@@ -258,7 +259,7 @@ public final class S3Driver implements StorageDriver {
     private final class PiecesChannel implements ReadableByteChannel {
         private final Iterator<Piece> next;
         private long offset;
-        private StreamChannel current;
+        private GetChannel current;
         private boolean open = true;
 
         PiecesChannel(List<Piece> pieces, long offset) {
@@ -280,7 +281,7 @@ public final class S3Driver implements StorageDriver {
                     if (p.size() == 0) {
                         continue;
                     }
-                    current = new StreamChannel(get(p.key(), offset - p.offset(), -1));
+                    current = new GetChannel(get(p.key(), offset - p.offset(), -1));
                     offset = p.end();
                 }
                 int n = current.read(dst);
@@ -307,64 +308,17 @@ public final class S3Driver implements StorageDriver {
     }
 
     /** A GET's body as a channel; closing it early aborts the connection rather than reading the rest. */
-    private static final class StreamChannel implements ReadableByteChannel {
-        private final ResponseInputStream<GetObjectResponse> in;
-        private byte[] bounce;
-        private boolean open = true;
-        private boolean ended;
-
-        StreamChannel(ResponseInputStream<GetObjectResponse> in) {
-            this.in = in;
+    private static final class GetChannel extends StreamChannel {
+        GetChannel(ResponseInputStream<GetObjectResponse> in) {
+            super(in);
         }
 
         @Override
-        public int read(ByteBuffer dst) throws IOException {
-            if (!open) {
-                throw new ClosedChannelException();
-            }
-            if (!dst.hasRemaining()) {
-                return 0;
-            }
-            int n;
-            if (dst.hasArray()) {
-                n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
-                if (n > 0) {
-                    dst.position(dst.position() + n);
-                }
-            } else {
-                if (bounce == null) {
-                    bounce = new byte[64 * 1024];
-                }
-                n = in.read(bounce, 0, Math.min(bounce.length, dst.remaining()));
-                if (n > 0) {
-                    dst.put(bounce, 0, n);
-                }
-            }
-            if (n < 0) {
-                ended = true;
-            }
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            if (!open) {
-                return;
-            }
-            open = false;
+        protected void closeStream(InputStream stream, boolean ended) {
             if (!ended) {
-                in.abort();
+                ((ResponseInputStream<?>) stream).abort();
             }
-            try {
-                in.close();
-            } catch (IOException e) {
-                // the connection is dropped either way
-            }
+            super.closeStream(stream, ended);
         }
     }
 
