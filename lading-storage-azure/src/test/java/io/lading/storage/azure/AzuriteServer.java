@@ -90,7 +90,7 @@ public final class AzuriteServer implements AutoCloseable {
         }
     }
 
-    /** The blob service's URL: {@code http://127.0.0.1:<port>/devstoreaccount1}. */
+    /** The blob service's URL: {@code http(s)://127.0.0.1:<port>/devstoreaccount1}, path-style. */
     public URI serviceUrl() {
         return serviceUrl;
     }
