@@ -42,5 +42,6 @@ LADING=$(pgrep -f "lading.jar serve --config $OUT/lading.yml" | head -1)
 $JDK/bin/java -Xmx6g -jar /tmp/bench/target/registry-bench.jar --url http://127.0.0.1:5302 \
   --workloads=push-mono,push-chunked,pull,image --mono-sizes=1MiB:100,64MiB:8,512MiB:2 --blob-concurrency=1,4 \
   --chunked-size=256MiB --warmup-seconds=10 --server-pid $LADING --json-out $OUT/lading.jsonl > /dev/null 2> $OUT/lading.txt
-kill $LADING; pkill -f "azurite-blob --inMemoryPersistence --blobHost 127.0.0.1 --blobPort 10557"; wait $AZ 2>/dev/null
+kill $LADING; while kill -0 $LADING 2> /dev/null; do sleep 0.2; done # it writes what it staged before it exits
+pkill -f "azurite-blob --inMemoryPersistence --blobHost 127.0.0.1 --blobPort 10557"; wait $AZ 2>/dev/null
 tail -1 $OUT/lading.txt

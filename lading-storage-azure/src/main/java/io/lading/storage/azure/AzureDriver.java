@@ -30,6 +30,8 @@ import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.blob.specialized.BlockBlobClient;
 import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
 import io.lading.storage.Futures;
 import io.lading.storage.InvalidOffsetException;
 import io.lading.storage.PathNotFoundException;
@@ -127,7 +129,12 @@ public final class AzureDriver implements StorageDriver {
         // The JDK's HTTP client, on HTTP/1.1: no upgrade attempts on plain-HTTP endpoints (emulators).
         HttpClient http = new JdkHttpClientBuilder(jdkHttp.version(java.net.http.HttpClient.Version.HTTP_1_1))
                 .build();
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
+        // Retries as the AWS SDK's standard mode does them (4 tries, backing off from half a second to 8 s) rather
+        // than the Azure SDK's default (4 s to 120 s): an unreachable store should fail a request, or a registry's
+        // shutdown writing what it staged, within seconds rather than a minute.
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http).retryOptions(
+                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Duration) null, Duration.ofMillis(500),
+                        Duration.ofSeconds(8), null));
         this.canSign = settings.signsUrls();
         if (settings.connectionString() != null) {
             builder.connectionString(settings.connectionString());

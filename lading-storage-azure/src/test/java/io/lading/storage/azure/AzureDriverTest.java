@@ -240,6 +240,26 @@ class AzureDriverTest {
         }
     }
 
+    /**
+     * A store that cannot be reached fails a request after a few quick retries (the SDK's own policy would wait 4,
+     * 8 and 16 s between its tries): a registry's start, or its shutdown writing what it staged, is not held for
+     * half a minute.
+     */
+    @Test
+    void anUnreachableStoreFailsARequestWithinSeconds() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        AzureSettings unreachable = AzureSettings.of(AzuriteServer.ACCOUNT, AzuriteServer.KEY, "azure-driver",
+                java.net.URI.create("http://127.0.0.1:" + closedPort + "/" + AzuriteServer.ACCOUNT));
+        try (AzureDriver d = new AzureDriver(unreachable)) {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+                    assertThatThrownBy(() -> d.stat("/")).isInstanceOf(IOException.class)
+                            .hasMessageContaining("Azure container azure-driver"));
+        }
+    }
+
     /** Tools such as Azure Storage Explorer create empty "folder" blobs named dir/: the directory, not a child. */
     @Test
     void folderMarkersAreNotListedAsChildren() throws Exception {
