@@ -45,6 +45,8 @@ public final class ConfigLoader {
             "auth.silly", "middleware", "reporting", "redis", "compatibility",
             "http.tls.letsencrypt", "http.debug.tls",
             "storage.cache", "storage.filesystem.maxthreads", "storage.tag");
+    /** Keys with an underscore in their name (storage.azure.*), which an environment variable names whole. */
+    private static final Set<String> UNDERSCORE_KEYS = Set.of("max_retries", "retry_delay");
     /** The storage drivers Lading has. */
     private static final Set<String> DRIVERS = Set.of("filesystem", "inmemory", "s3", "azure");
     /** Storage drivers distribution has and Lading does not offer yet: starting with one would be a lie. */
@@ -124,13 +126,30 @@ public final class ConfigLoader {
         return s.getTag().getValue().endsWith(":null") || (s.getValue().isEmpty() && s.getScalarStyle().getChar() == null);
     }
 
+    /**
+     * The config path an environment variable's name (after REGISTRY_, lower case) stands for: each underscore a
+     * level, but for the keys whose own names hold one ({@link #UNDERSCORE_KEYS}), which stay one part.
+     */
+    private static String[] envPath(String name) {
+        String[] split = name.split("_");
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < split.length; i++) {
+            if (i + 1 < split.length && UNDERSCORE_KEYS.contains(split[i] + "_" + split[i + 1])) {
+                parts.add(split[i] + "_" + split[++i]);
+            } else {
+                parts.add(split[i]);
+            }
+        }
+        return parts.toArray(String[]::new);
+    }
+
     /** REGISTRY_A_B_C=value sets a.b.c; a numeric part indexes a list. Unknown paths are warned about, not fatal. */
     private void applyEnvironment(ConfigNode root, Map<String, String> env, List<String> warnings) {
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             if (!e.getKey().startsWith("REGISTRY_") || e.getKey().length() <= "REGISTRY_".length()) {
                 continue;
             }
-            String[] parts = e.getKey().substring("REGISTRY_".length()).toLowerCase(Locale.ROOT).split("_");
+            String[] parts = envPath(e.getKey().substring("REGISTRY_".length()).toLowerCase(Locale.ROOT));
             String origin = "environment variable " + e.getKey();
             ConfigNode node = root;
             for (int i = 0; i < parts.length - 1; i++) {

@@ -508,11 +508,14 @@ class ConfigLoaderTest {
                     accountkey: a2V5
                     container: c
                     realm: core.chinacloudapi.cn
-                """), Map.of("REGISTRY_STORAGE_AZURE_ROOTDIRECTORY", "/from/env"), null);
+                """), Map.of("REGISTRY_STORAGE_AZURE_ROOTDIRECTORY", "/from/env",
+                "REGISTRY_STORAGE_AZURE_MAX_RETRIES", "2", "REGISTRY_STORAGE_AZURE_RETRY_DELAY", "1s"), null);
         assertThat(keyed.storage().azure().credentials().type()).isEqualTo(AzureSettings.CredentialType.SHARED_KEY);
         assertThat(keyed.storage().azure().serviceUrl()).hasToString("https://acct.blob.core.chinacloudapi.cn");
         assertThat(keyed.storage().azure().rootDirectory()).isEqualTo("from/env");
-        assertThat(keyed.storage().azure().maxRetries()).isEqualTo(5);
+        assertThat(keyed.storage().azure().maxRetries()).as("keys with an underscore, from the environment")
+                .isEqualTo(2);
+        assertThat(keyed.storage().azure().retryDelay()).isEqualTo(Duration.ofSeconds(1));
         assertThat(keyed.storage().azure().signsUrls()).isTrue();
 
         LadingConfig emulator = ConfigLoader.load(write("""
