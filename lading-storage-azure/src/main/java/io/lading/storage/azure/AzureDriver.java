@@ -112,6 +112,7 @@ public final class AzureDriver implements StorageDriver {
     private final Semaphore blockBuffers = new Semaphore(BLOCK_BUFFERS);
     private final ConcurrentLinkedQueue<ByteBuffer> freeBuffers = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private static boolean sharedExecutorSet;
     private final ExecutorService background = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("lading-azure-", 0).factory());
 
@@ -126,6 +127,7 @@ public final class AzureDriver implements StorageDriver {
     AzureDriver(AzureSettings settings, java.net.http.HttpClient.Builder jdkHttp, TokenCredential token) {
         this.settings = settings;
         this.prefix = settings.rootDirectory().isEmpty() ? "" : settings.rootDirectory() + "/";
+        ownSharedExecutor();
         // The JDK's HTTP client, on HTTP/1.1: no upgrade attempts on plain-HTTP endpoints (emulators).
         HttpClient http = new JdkHttpClientBuilder(jdkHttp.version(java.net.http.HttpClient.Version.HTTP_1_1))
                 .build();
@@ -159,6 +161,20 @@ public final class AzureDriver implements StorageDriver {
                 && settings.credentials().type() != AzureSettings.CredentialType.SHARED_KEY;
         this.service = builder.buildClient();
         this.container = service.getBlobContainerClient(settings.container());
+    }
+
+    /**
+     * Gives the SDK's shared executor (its HTTP client's timeouts and tasks run there) threads of Lading's own.
+     * The SDK's default executor is shut down by a JVM shutdown hook of the SDK's; a request sent after that, as
+     * when the registry writes what it staged while it stops, never ended, and the process with it.
+     */
+    private static synchronized void ownSharedExecutor() {
+        if (!sharedExecutorSet) {
+            com.azure.core.util.SharedExecutorService.getInstance().setExecutorService(
+                    Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("lading-azure-sdk-", 0)
+                            .factory()));
+            sharedExecutorSet = true;
+        }
     }
 
     @Override

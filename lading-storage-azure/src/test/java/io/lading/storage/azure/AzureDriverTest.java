@@ -260,6 +260,30 @@ class AzureDriverTest {
         }
     }
 
+    /**
+     * A request sent while the JVM stops (the registry writes what it staged then) ends: the SDK's shared executor,
+     * which its HTTP client needs, is one of Lading's rather than the SDK's own, which the SDK's shutdown hook stops.
+     */
+    @Test
+    void aRequestSentWhileTheJvmStopsEnds() throws Exception {
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ShutdownProbe.class.getName(),
+                server.serviceUrl().toString()).redirectErrorStream(true).start();
+        java.util.concurrent.CompletableFuture<String> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes());
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        boolean exited = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        if (!exited) {
+            p.destroyForcibly();
+        }
+        assertThat(exited).as("the JVM stopped; its output: " + out.getNow("")).isTrue();
+        assertThat(out.get(10, java.util.concurrent.TimeUnit.SECONDS)).contains("hook done");
+    }
+
     /** Tools such as Azure Storage Explorer create empty "folder" blobs named dir/: the directory, not a child. */
     @Test
     void folderMarkersAreNotListedAsChildren() throws Exception {
