@@ -510,7 +510,7 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public FileInfo stat(String path) throws IOException {
-        if (path.equals("/")) { // the root: there whenever the container can be listed (a health check asks this)
+        if (path.equals("/")) { // there whenever the container can be listed (start-up and health checks ask)
             Optional<BlobItem> first = firstBelow(path, prefix);
             return new FileInfo(path, 0, first.map(this::modified).orElse(Instant.EPOCH), true);
         }
@@ -675,11 +675,6 @@ public final class AzureDriver implements StorageDriver {
                     : e.getMessage().lines().findFirst().orElse(""));
             return null;
         }
-    }
-
-    /** Checks that the container is there and these credentials may list it; for a clear error at start-up. */
-    public void checkAccess() throws IOException {
-        firstBelow("/", prefix);
     }
 
     @Override

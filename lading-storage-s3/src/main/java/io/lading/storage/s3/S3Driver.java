@@ -742,7 +742,7 @@ public final class S3Driver implements StorageDriver {
 
     @Override
     public FileInfo stat(String path) throws IOException {
-        if (path.equals("/")) { // the root: there whenever the bucket can be listed (a health check asks this)
+        if (path.equals("/")) { // the root: there whenever the bucket can be listed (start-up and health checks ask)
             ListObjectsV2Response top = call(() -> s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1)));
             return new FileInfo(path, 0, top.contents().isEmpty() ? Instant.EPOCH : top.contents().get(0)
                     .lastModified(), true);
@@ -963,11 +963,6 @@ public final class S3Driver implements StorageDriver {
             LOG.warn("cannot presign a URL for {}: {}", path, e.toString());
             return Optional.empty();
         }
-    }
-
-    /** Checks that the bucket is there and these credentials may list it; for a clear error at start-up. */
-    public void checkAccess() throws IOException {
-        call(() -> s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1)));
     }
 
     @Override
