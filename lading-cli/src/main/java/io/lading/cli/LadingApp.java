@@ -295,8 +295,7 @@ public final class LadingApp implements AutoCloseable {
         return new RegistryOptions(s.deleteEnabled(), new AtomicBoolean(s.readOnly()),
                 config.validation().indexes(), config.validation().platforms(), config.lading().chunkMinLength(),
                 config.catalogMaxEntries(), 100_000, config.lading().referrers(), config.lading().reserve(),
-                config.validation().urls(), !s.redirectDisabled() && (s.s3() != null
-                        || s.azure() != null && s.azure().signsUrls())); // no other driver offers redirects
+                config.validation().urls(), s.redirects());
     }
 
     /** The gate every request passes, and the built-in token server when it is on. */
@@ -425,8 +424,7 @@ public final class LadingApp implements AutoCloseable {
         LadingConfig.Storage st = config.storage();
         LOG.info("Lading listening on {} (port {}, {}), storage {} at {}, metadata {}", config.http().addr(), port(),
                 config.http().tls() == null ? "http" : "https, HTTP/2", driver.name(),
-                st.objectStore() ? st.objectStoreLocation() + (options(config).redirects() ? ", blob GETs redirected"
-                        : "")
+                st.objectStore() ? st.objectStoreLocation() + (st.redirects() ? ", blob GETs redirected" : "")
                         : st.rootDirectory() == null ? "memory" : st.rootDirectory(), metadata);
     }
 

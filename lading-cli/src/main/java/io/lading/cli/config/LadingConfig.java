@@ -192,6 +192,14 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
             return s3 != null || azure != null;
         }
 
+        /**
+         * Whether blob GETs are redirected to the store: with s3, or azure when it can sign URLs, unless
+         * storage.redirect.disable (no other driver offers redirects).
+         */
+        public boolean redirects() {
+            return !redirectDisabled && (s3 != null || azure != null && azure.signsUrls());
+        }
+
         /** Where an object store keeps the blobs, for logs and messages ("bucket b below root"). */
         public String objectStoreLocation() {
             String where = s3 != null ? "bucket " + s3.bucket() : "container " + azure.container();
