@@ -103,7 +103,6 @@ public final class AzureDriver implements StorageDriver {
     private final AzureSettings settings;
     private final BlobContainerClient container;
     private final String prefix;
-    private final boolean canSign;
     /** Signs redirect URLs with a user delegation key (token credentials) rather than the account key. */
     private final boolean delegated;
     private final BlobServiceClient service;
@@ -137,7 +136,6 @@ public final class AzureDriver implements StorageDriver {
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http).retryOptions(
                 new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Duration) null, Duration.ofMillis(500),
                         Duration.ofSeconds(8), null));
-        this.canSign = settings.signsUrls();
         if (settings.connectionString() != null) {
             builder.connectionString(settings.connectionString());
         }
@@ -625,7 +623,7 @@ public final class AzureDriver implements StorageDriver {
 
     @Override
     public Optional<URI> redirectUrl(String path, String method) {
-        if (!method.equals("GET") || !canSign) {
+        if (!method.equals("GET") || !settings.signsUrls()) {
             return Optional.empty();
         }
         try {
