@@ -78,6 +78,8 @@ public final class CredentialHelper implements UpstreamCredentials {
         }
         try (OutputStream in = p.getOutputStream()) {
             in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // The helper ended, or closed its input, without reading the URL: its exit status says what went wrong.
         }
         // Both outputs are read on their own threads, so a helper that never closes them still times out.
         CompletableFuture<byte[]> out = read(p.getInputStream(), 64 * 1024);
