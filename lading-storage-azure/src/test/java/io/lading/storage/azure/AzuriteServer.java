@@ -2,12 +2,11 @@ package io.lading.storage.azure;
 
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
+import io.lading.storage.ServerProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Azure Blob Storage API server for tests: Azurite's blob service ({@code azurite-blob}, which
@@ -46,25 +45,15 @@ public final class AzuriteServer implements AutoCloseable {
 
     private static AzuriteServer start(boolean oauth) throws IOException, InterruptedException {
         String program = System.getenv().getOrDefault("AZURITE_BLOB", "azurite-blob");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ServerProcess.freePort();
         Path dir = Files.createTempDirectory("azurite");
         Path log = dir.resolve("azurite.log");
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(program, "--inMemoryPersistence",
                 "--blobHost", "127.0.0.1", "--blobPort", String.valueOf(port), "--skipApiVersionCheck", "--silent"));
         Path keystore = null;
         if (oauth) {
-            keystore = dir.resolve("azurite.pfx");
-            Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                    "-genkeypair", "-alias", "azurite", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-                    "-ext", "SAN=IP:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                    keystore.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
-            String out = new String(keytool.getInputStream().readAllBytes());
-            if (keytool.waitFor() != 0) {
-                throw new IOException("keytool failed: " + out);
-            }
+            keystore = ServerProcess.keyStore(dir.resolve("azurite.pfx"), "azurite", java.util.List.of("-keyalg",
+                    "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1"));
             command.addAll(java.util.List.of("--cert", keystore.toString(), "--pwd", "changeit", "--oauth", "basic"));
         }
         Process p;
@@ -74,20 +63,9 @@ public final class AzuriteServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException(program + " cannot be run (.ci/run installs it: npm install -g azurite@3.35.0)", e);
         }
-        AzuriteServer server = new AzuriteServer(p, URI.create((oauth ? "https" : "http") + "://127.0.0.1:" + port
-                + "/" + ACCOUNT), keystore);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
-                return server;
-            } catch (IOException e) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    server.close();
-                    throw new IOException("Azurite did not start; its log: " + Files.readString(log), e);
-                }
-                Thread.sleep(100);
-            }
-        }
+        ServerProcess.awaitPort(p, port, log, "Azurite");
+        return new AzuriteServer(p, URI.create((oauth ? "https" : "http") + "://127.0.0.1:" + port + "/" + ACCOUNT),
+                keystore);
     }
 
     /** The blob service's URL: {@code http(s)://127.0.0.1:<port>/devstoreaccount1}, path-style. */
@@ -171,14 +149,6 @@ public final class AzuriteServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ServerProcess.stop(process);
     }
 }

@@ -1,13 +1,12 @@
 package io.lading.storage.s3;
 
+import io.lading.storage.ServerProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -52,25 +51,15 @@ public final class S3ProxyServer implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the build copies it there (maven-dependency-plugin)");
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ServerProcess.freePort();
         Path dir = Files.createTempDirectory("s3proxy");
         Path properties = dir.resolve("s3proxy.properties");
         URI endpoint = URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port);
         String bin = Path.of(System.getProperty("java.home"), "bin").toString();
         List<String> listen = List.of("s3proxy.endpoint=" + endpoint);
         if (tls) {
-            Path keystore = dir.resolve("keystore.p12");
-            Process keytool = new ProcessBuilder(Path.of(bin, "keytool").toString(), "-genkeypair", "-alias", "s3",
-                    "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=example.invalid", "-validity", "2",
-                    "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit")
-                    .redirectErrorStream(true).start();
-            String out = new String(keytool.getInputStream().readAllBytes());
-            if (keytool.waitFor() != 0) {
-                throw new IOException("keytool failed: " + out);
-            }
+            Path keystore = ServerProcess.keyStore(dir.resolve("keystore.p12"), "s3", List.of("-keyalg", "EC",
+                    "-groupname", "secp256r1", "-dname", "CN=example.invalid"));
             listen = List.of("s3proxy.secure-endpoint=" + endpoint, "s3proxy.keystore-path=" + keystore,
                     "s3proxy.keystore-password=changeit");
         }
@@ -86,20 +75,8 @@ public final class S3ProxyServer implements AutoCloseable {
         Process p = new ProcessBuilder(Path.of(bin, "java").toString(), "-Xmx1g", "-jar", jar.toString(),
                 "--properties", properties.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-        S3ProxyServer server = new S3ProxyServer(p, endpoint, dir);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
-                return server;
-            } catch (IOException e) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    server.close();
-                    throw new IOException("S3Proxy did not start; its log: "
-                            + Files.readString(dir.resolve("s3proxy.log")), e);
-                }
-                Thread.sleep(100);
-            }
-        }
+        ServerProcess.awaitPort(p, port, dir.resolve("s3proxy.log"), "S3Proxy");
+        return new S3ProxyServer(p, endpoint, dir);
     }
 
     public URI endpoint() {
@@ -143,14 +120,6 @@ public final class S3ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ServerProcess.stop(process);
     }
 }
