@@ -47,6 +47,8 @@ public final class SqliteMetadataStore implements MetadataStore {
     static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__gc.sql", "V3__events.sql",
             "V4__staging.sql", "V5__blob_ids.sql");
     private static final int READERS = 4;
+    /** A data version no connection reports (SQLite's are never negative). */
+    private static final long UNKNOWN_DATA_VERSION = -1;
 
     /**
      * Pages the log holds before the commit that crosses the mark copies them into the database file (SQLite's
@@ -481,13 +483,14 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             SqliteTx.Changes changes = writer.takeChanges();
             long before = beginCommit();
+            long othersBefore = walIndex == null ? 0 : writer.dataVersion();
             writer.commit();
             committed = true;
             Runnable hook = afterCommit;
             if (hook != null) {
                 hook.run();
             }
-            endCommit(before, changes);
+            endCommit(before, othersBefore, changes);
             long group = ++committedGroups; // only the write lock's holder writes it
             batch.forEach(p -> p.group = group);
         } catch (RuntimeException e) {
@@ -496,7 +499,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             if (!committed) {
                 writer.takeChanges();
                 writer.rollback();
-                endCommit(0, SqliteTx.Changes.ANYTHING); // as if anything had changed
+                endCommit(0, UNKNOWN_DATA_VERSION, SqliteTx.Changes.ANYTHING); // as if anything had changed
             }
             batch.forEach(p -> p.done = true);
         }
@@ -519,15 +522,21 @@ public final class SqliteMetadataStore implements MetadataStore {
     /**
      * Accounts for this store's commit: the epoch moves when the group may have changed what lookups read, or when
      * any other commit may lie between the version last accounted for and now. SQLite's write lock is released by
-     * now, so another process may already have committed after this one: the change counter tells, as this
-     * store's commit moves it by exactly one when it certainly wrote to the log, and by none when it wrote
-     * nothing. A group that cannot be told apart (rows rolled back to a savepoint, or none changed while the
-     * counter moved) counts as a change. Then the group's updateLookupsOnCommit actions run, with the epoch as of
-     * after the commit, still before {@link #changeCount} can report it (it reports no count while a commit is in
-     * flight); not when another commit may have come after this one, as what they would keep may be older than
-     * that commit, whose effects the moved epoch stands for.
+     * now, so another process may already have committed after this one. The writer connection's {@code PRAGMA
+     * data_version} tells exactly: it moves with every commit of another connection and never with its own, and
+     * {@code othersBefore} was read inside the transaction, where no other commit could land; it is read again
+     * after the wal-index version here, so a commit it misses is one after that version, which {@link
+     * #changeCount} will find. (Counting the header's {@code iChange}, as before, could not tell: a COMMIT whose
+     * rows were rewritten with the bytes they held writes nothing to the log, and then another process's one commit
+     * looked like this store's.) Then the group's updateLookupsOnCommit actions run, with the epoch as of after the
+     * commit, still before {@link #changeCount} can report it (it reports no count while a commit is in flight);
+     * not when another commit came after this one, as what they would keep may be older than that commit, whose
+     * effects the moved epoch stands for.
+     *
+     * @param othersBefore the writer's data version before COMMIT; {@link #UNKNOWN_DATA_VERSION} when the group did
+     *                     not commit
      */
-    private void endCommit(long before, SqliteTx.Changes changes) {
+    private void endCommit(long before, long othersBefore, SqliteTx.Changes changes) {
         changeLock.lock();
         try {
             boolean maybeLater = false;
@@ -537,8 +546,7 @@ public final class SqliteMetadataStore implements MetadataStore {
                 }
             } else if (commitInFlight) {
                 long after = walIndex.version();
-                int commits = WalIndexHeader.changeCounter(after) - WalIndexHeader.changeCounter(before);
-                maybeLater = commits != (changes.certainCommit() ? 1 : 0);
+                maybeLater = othersBefore == UNKNOWN_DATA_VERSION || othersCommitted(othersBefore);
                 if (changes.lookups() || maybeLater || before != accountedVersion) {
                     lookupEpoch++;
                 }
@@ -555,6 +563,15 @@ public final class SqliteMetadataStore implements MetadataStore {
             commitInFlight = false;
         } finally {
             changeLock.unlock();
+        }
+    }
+
+    /** Whether another connection committed since the writer's data version was {@code before}; true if unknown. */
+    private boolean othersCommitted(long before) {
+        try {
+            return writer.dataVersion() != before;
+        } catch (MetadataException e) {
+            return true;
         }
     }
 

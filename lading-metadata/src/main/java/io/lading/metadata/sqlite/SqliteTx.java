@@ -52,9 +52,6 @@ final class SqliteTx implements WriteTx {
     /** The running work's updateLookupsOnCommit actions, and those of the group's works that were kept. */
     private LongConsumer workUpdate;
     private final List<LongConsumer> updates = new ArrayList<>();
-    /** Rows the running work's statements changed, and those of the group's works that were kept. */
-    private long workRows;
-    private long keptRows;
     private final SqliteOutbox outbox = new SqliteOutbox(this);
     private final SqliteStaging staging = new SqliteStaging(this);
 
@@ -70,6 +67,14 @@ final class SqliteTx implements WriteTx {
 
     void commit() {
         exec("COMMIT");
+    }
+
+    /**
+     * SQLite's {@code PRAGMA data_version} of this connection: it moves when another connection, of this process
+     * or another, has committed since it was last read, and never with this connection's own commits.
+     */
+    long dataVersion() {
+        return one("PRAGMA data_version", rs -> rs.getLong(1)).orElseThrow();
     }
 
     void synchronous(String mode) {
@@ -246,9 +251,7 @@ final class SqliteTx implements WriteTx {
         try {
             PreparedStatement ps = prepare(sql);
             bind(ps, params);
-            int rows = ps.executeUpdate();
-            workRows += rows;
-            return rows;
+            return ps.executeUpdate();
         } catch (SQLException e) {
             throw fail(sql, e);
         }
@@ -313,10 +316,6 @@ final class SqliteTx implements WriteTx {
         } else if (workInserted) {
             lookupsChanged = true;
         }
-        if (kept) {
-            keptRows += workRows;
-        }
-        workRows = 0;
         workInserted = false;
         workUpdate = null;
     }
@@ -325,23 +324,20 @@ final class SqliteTx implements WriteTx {
      * What the statements of a group changed, as far as the store's change count needs to know, and the
      * updateLookupsOnCommit actions of its works that were kept.
      */
-    record Changes(boolean lookups, boolean certainCommit, List<LongConsumer> updates) {
+    record Changes(boolean lookups, List<LongConsumer> updates) {
         /** What a group that may have changed anything, and brings nothing up to date, reports. */
-        static final Changes ANYTHING = new Changes(true, false, List.of());
+        static final Changes ANYTHING = new Changes(true, List.of());
     }
 
     /**
      * What the statements since the last call changed, clearing the marks: whether they may have changed what
-     * lookups read, and whether their COMMIT certainly writes to the log (a work that was kept changed rows; rows
-     * rolled back to a savepoint may leave nothing to write), which makes it exactly one commit on the wal-index
-     * change counter.
+     * lookups read, and the updateLookupsOnCommit actions of the works that were kept.
      */
     Changes takeChanges() {
-        endWork(false); // a work the store did not end: nothing covers its inserts, and its rows are not kept
-        Changes c = new Changes(lookupsChanged, keptRows > 0, List.copyOf(updates));
+        endWork(false); // a work the store did not end: nothing covers its inserts
+        Changes c = new Changes(lookupsChanged, List.copyOf(updates));
         updates.clear();
         lookupsChanged = false;
-        keptRows = 0;
         return c;
     }
 

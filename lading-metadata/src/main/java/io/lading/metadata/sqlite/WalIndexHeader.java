@@ -14,12 +14,14 @@ import java.util.Optional;
  * The wal-index header of a database in WAL mode, read from its shared-memory file ({@code <db>-shm}), where
  * every connection of every process that commits a transaction updates it as part of the COMMIT (SQLite's
  * "WAL-mode File Format", section "The WAL-Index Header"): {@code iChange}, a counter incremented with each
- * transaction, and {@code mxFrame}, the last valid frame of the log. The file is mapped read-only, so reading them
- * is two loads from a shared page: no system call and no lock, cheap enough to ask on every request.
+ * transaction that writes to the log, and {@code mxFrame}, the last valid frame of the log. (A transaction whose
+ * statements left every page as it was writes nothing, and changes nothing here.) The file is mapped read-only,
+ * so reading them is two loads from a shared page: no system call and no lock, cheap enough to ask on every
+ * request.
  *
  * <pre>{@code
  * long before = header.version();
- * // ... a commit by any connection to the database, in any process ...
+ * // ... a commit that changed a page, by any connection to the database, in any process ...
  * assert header.version() != before;
  * }</pre>
  */
@@ -64,20 +66,16 @@ final class WalIndexHeader implements AutoCloseable {
     }
 
     /**
-     * A value that differs after every commit: {@code iChange} and {@code mxFrame} of the first copy of the header,
-     * which a committing writer updates last. The two loads are not one atomic read: a pair read while a commit
-     * writes the header may mix old and new fields. It then differs from the value read before that commit (the
-     * caller looks again), or equals it, which is the same as having read just before the commit.
+     * A value that differs after every commit that wrote to the log: {@code iChange} and {@code mxFrame} of the
+     * first copy of the header, which a committing writer updates last. The two loads are not one atomic read: a
+     * pair read while a commit writes the header may mix old and new fields. It then differs from the value read
+     * before that commit (the caller looks again), or equals it, which is the same as having read just before the
+     * commit.
      */
     long version() {
         int change = (int) INT.getAcquire(header, I_CHANGE);
         int frames = (int) INT.getAcquire(header, MX_FRAME);
         return ((long) change << 32) | (frames & 0xffffffffL);
-    }
-
-    /** The {@code iChange} counter of a {@link #version()}: one more for every commit (it wraps around). */
-    static int changeCounter(long version) {
-        return (int) (version >>> 32);
     }
 
     /** Closes the file; the mapping itself goes with the buffer. */
