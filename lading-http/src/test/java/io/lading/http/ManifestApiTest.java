@@ -84,6 +84,42 @@ class ManifestApiTest {
     }
 
     @Test
+    void aDescriptorWhoseSizeIsNotTheContentsIsRejectedAndNothingIsKept() throws Exception {
+        byte[] config = "{\"size\":\"checked\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = "sized layer".getBytes(StandardCharsets.UTF_8);
+        Digest c = reg.pushBlob("m16", config);
+        Digest l = reg.pushBlob("m16", layer);
+        for (String m : new String[]{Manifests.image(c, config.length + 1, l, layer.length),
+                Manifests.image(c, config.length, l, 1)}) {
+            HttpResponse<byte[]> r = reg.putManifest("m16", "v1", OCI_MANIFEST, m);
+            assertThat(r.statusCode()).as(m).isEqualTo(400);
+            JsonNode error = json(r).get("errors").get(0);
+            assertThat(error.get("code").asText()).isEqualTo("MANIFEST_INVALID");
+            Digest wrong = m.contains("\"size\":1}") ? l : c;
+            assertThat(error.get("message").asText()).contains(wrong + " has ");
+            assertThat(error.get("detail").get("digests").toString()).isEqualTo("[\"" + wrong + "\"]");
+            for (String path : new String[]{"/v2/m16/manifests/v1", "/v2/m16/manifests/" + Manifests.digest(m)}) {
+                assertThat(reg.send("GET", path, null).statusCode()).as(path).isEqualTo(404);
+            }
+        }
+        // One digest given two sizes in one manifest: refused before anything is looked up.
+        String twice = Manifests.image(c, config.length, c, config.length + 5);
+        HttpResponse<byte[]> r = reg.putManifest("m16", "v1", OCI_MANIFEST, twice);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(text(r)).contains("MANIFEST_INVALID").contains("two sizes");
+
+        String child = Manifests.image(c, config.length, l, layer.length);
+        Digest cd = Manifests.digest(child);
+        assertThat(reg.putManifest("m16", cd.toString(), OCI_MANIFEST, child).statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> index = reg.putManifest("m16", "multi", OCI_INDEX,
+                Manifests.index(cd.toString(), String.valueOf(child.length() - 1)));
+        assertThat(index.statusCode()).isEqualTo(400);
+        assertThat(text(index)).contains("MANIFEST_INVALID").contains(cd + " has " + child.length() + " bytes");
+        assertThat(reg.putManifest("m16", "multi", OCI_INDEX, Manifests.index(cd.toString(),
+                String.valueOf(child.length()))).statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void manifestPushedByWrongDigestIsRejected() throws Exception {
         String m = imageIn("m3", "x");
         Digest wrong = Digest.of(Digest.Algorithm.SHA256, "other".getBytes());

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -127,9 +128,9 @@ public final class ManifestService {
                 tags.add(t);
             }
         }
-        Set<Digest> blobRefs = new LinkedHashSet<>();
+        Map<Digest, Long> blobRefs = new LinkedHashMap<>();
         Set<Digest> manifestRefs = new LinkedHashSet<>();
-        Set<Digest> required = new LinkedHashSet<>();
+        Map<Digest, Long> required = new LinkedHashMap<>();
         references(manifest, blobRefs, manifestRefs, required);
         return new PushResult(digest, store(repository, digest, bytes, manifest, tags, blobRefs, manifestRefs,
                 required).tags(), manifest.subject().map(Descriptor::digest));
@@ -154,9 +155,9 @@ public final class ManifestService {
                     + actual + " for " + digest + "; nothing was stored");
         }
         Manifest manifest = Manifest.parse(bytes, mediaType);
-        Set<Digest> blobRefs = new LinkedHashSet<>();
+        Map<Digest, Long> blobRefs = new LinkedHashMap<>();
         Set<Digest> manifestRefs = new LinkedHashSet<>();
-        references(manifest, blobRefs, manifestRefs, new LinkedHashSet<>());
+        references(manifest, blobRefs, manifestRefs, new LinkedHashMap<>());
         return store(repository, digest, bytes, manifest, tag == null ? List.of() : List.of(tag), blobRefs,
                 manifestRefs, null).record();
     }
@@ -164,14 +165,20 @@ public final class ManifestService {
     private record Stored(ManifestRecord record, List<Tag> tags) {
     }
 
-    /** What a manifest references: its blobs (config, layers but external ones), its children and those required. */
-    private void references(Manifest manifest, Set<Digest> blobRefs, Set<Digest> manifestRefs, Set<Digest> required) {
+    /**
+     * What a manifest references: its blobs (config, layers but external ones) and the children that must exist,
+     * each with the size its descriptor gives, and all its children.
+     *
+     * @throws RegistryException MANIFEST_INVALID when two descriptors of one digest give it different sizes
+     */
+    private void references(Manifest manifest, Map<Digest, Long> blobRefs, Set<Digest> manifestRefs,
+                            Map<Digest, Long> required) {
         switch (manifest) {
             case Manifest.Image img -> {
-                blobRefs.add(img.config().digest());
+                reference(blobRefs, img.config());
                 for (Descriptor layer : img.layers()) {
                     if (!layer.isExternal()) {
-                        blobRefs.add(layer.digest());
+                        reference(blobRefs, layer);
                     }
                 }
             }
@@ -179,10 +186,19 @@ public final class ManifestService {
                 for (Descriptor child : idx.manifests()) {
                     manifestRefs.add(child.digest());
                     if (mustExist(child)) {
-                        required.add(child.digest());
+                        reference(required, child);
                     }
                 }
             }
+        }
+    }
+
+    private static void reference(Map<Digest, Long> sizes, Descriptor descriptor) {
+        Long size = sizes.putIfAbsent(descriptor.digest(), descriptor.size());
+        if (size != null && size != descriptor.size()) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest gives " + descriptor.digest()
+                    + " two sizes: " + size + " and " + descriptor.size() + " bytes",
+                    Map.of("digest", descriptor.digest().toString()));
         }
     }
 
@@ -194,7 +210,7 @@ public final class ManifestService {
      *                 (no push event)
      */
     private Stored store(RepositoryName repository, Digest digest, byte[] bytes, Manifest manifest, List<Tag> tags,
-                         Set<Digest> blobRefs, Set<Digest> manifestRefs, Set<Digest> required) {
+                         Map<Digest, Long> blobRefs, Set<Digest> manifestRefs, Map<Digest, Long> required) {
         boolean staging = staged.accepts(bytes.length);
         if (!staging && required != null) {
             // Before the bytes are written to storage, which is not undone when the transaction below fails. Staged
@@ -220,7 +236,7 @@ public final class ManifestService {
                 checkReferences(tx, repository, blobRefs, required);
             }
             tx.linkBlob(repository, digest);
-            boolean added = tx.putManifest(repository, record, blobRefs, manifestRefs);
+            boolean added = tx.putManifest(repository, record, blobRefs.keySet(), manifestRefs);
             for (Tag t : tags) {
                 tx.putTag(repository, t, digest);
             }
@@ -276,29 +292,52 @@ public final class ManifestService {
         };
     }
 
-    private void checkReferences(RepositoryName repository, Set<Digest> blobRefs, Set<Digest> manifestRefs) {
+    private void checkReferences(RepositoryName repository, Map<Digest, Long> blobRefs,
+                                 Map<Digest, Long> manifestRefs) {
         metadata.read(tx -> {
             checkReferences(tx, repository, blobRefs, manifestRefs);
             return null;
         });
     }
 
-    private static void checkReferences(ReadTx tx, RepositoryName repository, Set<Digest> blobRefs,
-                                        Set<Digest> manifestRefs) {
+    /**
+     * Checks that the repository has each blob and manifest with the size its descriptor gives: a puller checks
+     * what it fetches against the descriptor's size, so a manifest with a wrong one could be stored but never
+     * pulled.
+     *
+     * @throws RegistryException MANIFEST_BLOB_UNKNOWN for content the repository does not have, MANIFEST_INVALID
+     *                           for a size that is not the content's
+     */
+    private static void checkReferences(ReadTx tx, RepositoryName repository, Map<Digest, Long> blobRefs,
+                                        Map<Digest, Long> manifestRefs) {
         List<String> missing = new ArrayList<>();
-        for (Digest d : blobRefs) {
-            if (!tx.hasBlob(repository, d)) {
-                missing.add(d.toString());
-            }
+        Map<Digest, Long> stored = new LinkedHashMap<>(); // of those whose size is not the descriptor's
+        for (Map.Entry<Digest, Long> ref : blobRefs.entrySet()) {
+            check(ref, tx.linkedBlobSize(repository, ref.getKey()), missing, stored);
         }
-        for (Digest d : manifestRefs) {
-            if (tx.manifest(repository, d).isEmpty()) {
-                missing.add(d.toString());
-            }
+        for (Map.Entry<Digest, Long> ref : manifestRefs.entrySet()) {
+            check(ref, tx.manifest(repository, ref.getKey()).map(ManifestRecord::size), missing, stored);
         }
         if (!missing.isEmpty()) {
             throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "manifest references content unknown in "
                     + repository + ": " + String.join(", ", missing), Map.of("digests", missing));
+        }
+        if (!stored.isEmpty()) {
+            List<String> sizes = new ArrayList<>();
+            stored.forEach((d, size) -> sizes.add(d + " has " + size + " bytes, not "
+                    + (blobRefs.containsKey(d) ? blobRefs : manifestRefs).get(d)));
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest gives sizes that are not the"
+                    + " content's: " + String.join(", ", sizes),
+                    Map.of("digests", stored.keySet().stream().map(Digest::toString).toList()));
+        }
+    }
+
+    private static void check(Map.Entry<Digest, Long> ref, Optional<Long> size, List<String> missing,
+                              Map<Digest, Long> wrongSize) {
+        if (size.isEmpty()) {
+            missing.add(ref.getKey().toString());
+        } else if (size.get().longValue() != ref.getValue()) {
+            wrongSize.put(ref.getKey(), size.get());
         }
     }
 

@@ -62,13 +62,18 @@ class ContentCheckTest {
         return d;
     }
 
+    private long size(Digest blob) {
+        return metadata.<java.util.Optional<Long>>read(tx -> tx.linkedBlobSize(REPO, blob)).orElseThrow();
+    }
+
     private Digest pushImage(Digest config, List<Digest> layers, String tag) {
         StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST
                 + "\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config
-                + "\",\"size\":2},\"layers\":[");
+                + "\",\"size\":" + size(config) + "},\"layers\":[");
         for (int i = 0; i < layers.size(); i++) {
             json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-                    + "\"digest\":\"").append(layers.get(i)).append("\",\"size\":9}");
+                    + "\"digest\":\"").append(layers.get(i)).append("\",\"size\":").append(size(layers.get(i)))
+                    .append("}");
         }
         json.append("]}");
         RegistryOptions options = RegistryOptions.defaults();
