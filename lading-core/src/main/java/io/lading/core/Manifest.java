@@ -94,7 +94,7 @@ public sealed interface Manifest {
             try {
                 root = JSON.readTree(bytes);
             } catch (JsonProcessingException e) {
-                throw invalid("manifest is not valid JSON: " + e.getOriginalMessage());
+                throw invalid("manifest is not valid JSON: " + JsonProblems.describe(e));
             } catch (IOException e) {
                 throw invalid("manifest is not valid JSON");
             }

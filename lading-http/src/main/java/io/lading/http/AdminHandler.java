@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lading.core.ByteSize;
 import io.lading.core.ErrorCode;
+import io.lading.core.JsonProblems;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.metadata.BlobUse;
@@ -336,7 +337,7 @@ public final class AdminHandler extends Handler.Abstract {
                 }
                 return node;
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException("body is not valid JSON: " + e.getOriginalMessage());
+                throw new IllegalArgumentException("body is not valid JSON: " + JsonProblems.describe(e));
             }
         }
     }
