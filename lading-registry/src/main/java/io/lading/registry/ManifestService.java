@@ -157,7 +157,7 @@ public final class ManifestService {
         Manifest manifest = Manifest.parse(bytes, mediaType);
         Map<Digest, Long> blobRefs = new LinkedHashMap<>();
         Set<Digest> manifestRefs = new LinkedHashSet<>();
-        references(manifest, blobRefs, manifestRefs, new LinkedHashMap<>());
+        references(manifest, blobRefs, manifestRefs, null);
         return store(repository, digest, bytes, manifest, tag == null ? List.of() : List.of(tag), blobRefs,
                 manifestRefs, null).record();
     }
@@ -166,36 +166,38 @@ public final class ManifestService {
     }
 
     /**
-     * What a manifest references: its blobs (config, layers but external ones) and the children that must exist,
-     * each with the size its descriptor gives, and all its children.
+     * What a manifest references: its blobs (config, layers but external ones) with the size its descriptor gives,
+     * all its children, and those that must exist with their sizes.
      *
+     * @param required null for content stored as it came (mirrored or imported), whose sizes are not checked
      * @throws RegistryException MANIFEST_INVALID when two descriptors of one digest give it different sizes
      */
     private void references(Manifest manifest, Map<Digest, Long> blobRefs, Set<Digest> manifestRefs,
                             Map<Digest, Long> required) {
+        boolean check = required != null;
         switch (manifest) {
             case Manifest.Image img -> {
-                reference(blobRefs, img.config());
+                reference(blobRefs, img.config(), check);
                 for (Descriptor layer : img.layers()) {
                     if (!layer.isExternal()) {
-                        reference(blobRefs, layer);
+                        reference(blobRefs, layer, check);
                     }
                 }
             }
             case Manifest.Index idx -> {
                 for (Descriptor child : idx.manifests()) {
                     manifestRefs.add(child.digest());
-                    if (mustExist(child)) {
-                        reference(required, child);
+                    if (check && mustExist(child)) {
+                        reference(required, child, true);
                     }
                 }
             }
         }
     }
 
-    private static void reference(Map<Digest, Long> sizes, Descriptor descriptor) {
+    private static void reference(Map<Digest, Long> sizes, Descriptor descriptor, boolean check) {
         Long size = sizes.putIfAbsent(descriptor.digest(), descriptor.size());
-        if (size != null && size != descriptor.size()) {
+        if (check && size != null && size != descriptor.size()) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest gives " + descriptor.digest()
                     + " two sizes: " + size + " and " + descriptor.size() + " bytes",
                     Map.of("digest", descriptor.digest().toString()));

@@ -89,6 +89,36 @@ class ManifestServiceTest {
         }
     }
 
+    @Test
+    void sizesArePushedChecksAndMirroredContentIsStoredAsItCame() {
+        try (SqliteMetadataStore metadata = SqliteMetadataStore.inMemory()) {
+            BlobStore blobs = new BlobStore(new InMemoryDriver());
+            StagedContent staged = new StagedContent(metadata, blobs, StagedContent.Settings.DEFAULTS);
+            RegistryOptions options = RegistryOptions.defaults();
+            ManifestService manifests = new ManifestService(metadata, blobs, staged, options,
+                    new SpaceReserve(blobs, options.reserve()), Clock.systemUTC(), Notifier.none());
+            Digest config = push(staged, "{}");
+            Digest layer = push(staged, "a layer of 15"); // not the 5 bytes image() gives it
+            byte[] wrong = image(config, layer, "sizes");
+            assertThatThrownBy(() -> manifests.put(REPO, tag("v1"), wrong, OCI_MANIFEST, List.of()))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_INVALID);
+                        assertThat(e.getMessage()).contains(layer + " has 13 bytes, not 5");
+                    });
+            byte[] twice = image(config, config, "twice"); // config given as 2 bytes, and as 5 among the layers
+            assertThatThrownBy(() -> manifests.put(REPO, tag("v1"), twice, OCI_MANIFEST, List.of()))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.getMessage())
+                            .contains("two sizes"));
+
+            // A pull-through cache (or an import) keeps upstream's manifest as it is, whatever it says.
+            for (byte[] bytes : List.of(wrong, twice)) {
+                Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
+                assertThat(manifests.mirror(REPO, Tag.of("cached"), d, bytes, OCI_MANIFEST).digest()).isEqualTo(d);
+                assertThat(manifests.stat(REPO, tag("cached")).digest()).isEqualTo(d);
+            }
+        }
+    }
+
     private static Digest push(StagedContent staged, String content) {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         Digest d = Digest.of(Digest.Algorithm.SHA256, bytes);
