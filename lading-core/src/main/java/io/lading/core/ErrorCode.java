@@ -31,6 +31,8 @@ public enum ErrorCode {
      */
     CONFLICT(409, "the request conflicts with what the registry holds"),
     /** Not a spec code; answered for failures that are the registry's fault. */
+    /** A request the HTTP server could not read (a bad URI, header or length), answered before any handler. */
+    MALFORMED_REQUEST(400, "the request is not valid HTTP"),
     INTERNAL(500, "internal server error"),
     /** Not a spec code; the registry cannot serve right now (shutting down, store unavailable). */
     UNAVAILABLE(503, "service unavailable"),
@@ -69,7 +71,7 @@ public enum ErrorCode {
         return switch (this) {
             case SIZE_TOO_LARGE -> "SIZE_INVALID";
             case CONFLICT -> "DENIED";
-            case INTERNAL, UNAVAILABLE, UPSTREAM_FAILED, INSUFFICIENT_STORAGE -> "UNKNOWN";
+            case MALFORMED_REQUEST, INTERNAL, UNAVAILABLE, UPSTREAM_FAILED, INSUFFICIENT_STORAGE -> "UNKNOWN";
             default -> name();
         };
     }

@@ -119,6 +119,7 @@ public final class RegistryServer implements AutoCloseable {
         connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(handler));
+        server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(drainTimeout.toMillis());
         server.setStopAtShutdown(false);
     }
