@@ -4,8 +4,6 @@ import io.lading.cli.config.ConfigException;
 import io.lading.cli.config.ConfigLoader;
 import io.lading.cli.config.LadingConfig;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
@@ -44,13 +42,9 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> env = new HashMap<>(System.getenv());
-            if (listen != null) {
-                env.put("REGISTRY_HTTP_ADDR", listen);
-            }
             LadingConfig cfg;
             try {
-                cfg = ConfigLoader.load(config, env, data);
+                cfg = ConfigLoader.load(config, System.getenv(), data, listen);
             } catch (ConfigException e) {
                 System.err.println("lading: configuration error: " + e.getMessage());
                 return 2;

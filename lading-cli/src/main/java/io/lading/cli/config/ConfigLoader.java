@@ -67,10 +67,26 @@ public final class ConfigLoader {
      * @param dataDir the --data option, overriding the storage root, or null
      */
     public static LadingConfig load(Path file, Map<String, String> env, Path dataDir) {
+        return load(file, env, dataDir, null);
+    }
+
+    /**
+     * Loads the configuration of {@code lading serve}.
+     *
+     * @param listen the --listen option, overriding http.addr of the file and the environment, or null
+     */
+    public static LadingConfig load(Path file, Map<String, String> env, Path dataDir, String listen) {
         ConfigLoader loader = new ConfigLoader(file == null ? "built-in defaults" : file.toString());
         ConfigNode root = file == null ? ConfigNode.emptyMap("built-in defaults") : loader.parseFile(file);
         List<String> warnings = new ArrayList<>();
         loader.applyEnvironment(root, env, warnings);
+        if (listen != null) {
+            ConfigNode http = childForWrite(root, "http", false, "--listen");
+            if (http == null || !http.isMap()) {
+                throw new ConfigException(loader.at(root, "http").origin + ": http must be a mapping of keys");
+            }
+            http.map().put("addr", new ConfigNode(listen, "--listen"));
+        }
         return loader.build(root, file != null, dataDir, warnings);
     }
 

@@ -105,6 +105,22 @@ class ConfigLoaderTest {
      * host with relative URLs or without http.host.
      */
     @Test
+    void listenOverridesTheFileAndTheEnvironmentAndAMistakeNamesTheOption() throws Exception {
+        Path data = dir.resolve("data");
+        Path p = write("version: 0.1\nhttp:\n  addr: :5001\n");
+        Map<String, String> env = Map.of("REGISTRY_HTTP_ADDR", ":5002");
+        assertThat(ConfigLoader.load(p, env, data).http().addr()).isEqualTo(":5002");
+        assertThat(ConfigLoader.load(p, env, data, "127.0.0.1:5003").http().addr()).isEqualTo("127.0.0.1:5003");
+        assertThat(ConfigLoader.load(null, Map.of(), data, ":5004").http().addr()).isEqualTo(":5004");
+        assertThatThrownBy(() -> ConfigLoader.load(p, env, data, "nohost:abc"))
+                .hasMessage("--listen: http.addr must be host:port or :port, not 'nohost:abc'");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of("REGISTRY_HTTP_ADDR", "bad"), data))
+                .hasMessageStartingWith("environment variable REGISTRY_HTTP_ADDR: http.addr must be");
+        assertThatThrownBy(() -> ConfigLoader.load(write("version: 0.1\nhttp: on\n"), Map.of(), data, ":5005"))
+                .hasMessageContaining("line 2").hasMessageContaining("http must be a mapping");
+    }
+
+    @Test
     void prefixHostAndRelativeUrlsMakeTheBaseOfHandedOutUrls() throws Exception {
         Path data = dir.resolve("data");
         java.util.function.Function<String, LadingConfig.Http> http = yaml -> {
