@@ -61,6 +61,12 @@ class GcCommandTest {
         Run again = gc("--data", data.toString(), "--quiet");
         assertThat(again.out()).contains("0 manifests, 0 blob links and 0 blobs (0 B) deleted");
         assertThat(gc("--data", data.toString(), "--grace", "soon").exit()).isEqualTo(2);
+
+        Path mistyped = data.resolveSibling(data.getFileName() + "-typo");
+        Run nowhere = gc("--data", mistyped.toString());
+        assertThat(nowhere.exit()).isEqualTo(2);
+        assertThat(nowhere.err()).contains("no metadata database at " + mistyped.resolve("metadata.db"));
+        assertThat(mistyped).as("nothing created there").doesNotExist();
     }
 
     private int status(String method, String url, String accept) throws Exception {
