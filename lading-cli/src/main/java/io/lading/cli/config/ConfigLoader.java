@@ -103,6 +103,10 @@ public final class ConfigLoader {
                     + e.getProblem());
         } catch (YAMLException e) {
             throw new ConfigException(fileName + ": invalid YAML: " + e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("cannot read config file " + fileName + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException("cannot read config file " + fileName + ": permission denied");
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + fileName + ": " + e.getMessage());
         }

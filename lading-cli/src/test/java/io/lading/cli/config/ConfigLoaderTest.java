@@ -121,6 +121,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aMissingConfigFileIsSaidOnce() {
+        Path missing = dir.resolve("missing.yml");
+        assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of(), null))
+                .hasMessage("cannot read config file " + missing + ": no such file");
+    }
+
+    @Test
     void prefixHostAndRelativeUrlsMakeTheBaseOfHandedOutUrls() throws Exception {
         Path data = dir.resolve("data");
         java.util.function.Function<String, LadingConfig.Http> http = yaml -> {
