@@ -101,6 +101,10 @@ final class BackupCommand implements Callable<Integer> {
                     + " (and not contain it)");
             return 2;
         }
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            err.println("lading backup: --to " + target + " is a file; name a directory (it is created when missing)");
+            return 2;
+        }
         Path targetDb = target.resolve(DATABASE);
         for (String suffix : List.of("-wal", "-shm")) {
             if (Files.exists(target.resolve(DATABASE + suffix))) {

@@ -133,6 +133,10 @@ class BackupCommandTest {
         Run inside = backup("--data", data.toString(), "--to", data.resolve("b").toString());
         assertThat(inside.exit()).isEqualTo(2);
         assertThat(inside.err()).contains("must be outside the registry's directory");
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "not a directory");
+        Run onFile = backup("--data", data.toString(), "--to", file.toString());
+        assertThat(onFile.exit()).isEqualTo(2);
+        assertThat(onFile.err()).contains("--to " + file + " is a file; name a directory");
         Run badRate = backup("--data", data.toString(), "--to", dir.resolve("b").toString(), "--rate", "-5");
         assertThat(badRate.exit()).isEqualTo(2);
         assertThat(badRate.err()).contains("--rate").contains("'-5' is not a size");
