@@ -30,9 +30,12 @@ public enum ErrorCode {
      * collection while one runs. Sent as DENIED, which clients already know.
      */
     CONFLICT(409, "the request conflicts with what the registry holds"),
-    /** Not a spec code; answered for failures that are the registry's fault. */
-    /** A request the HTTP server could not read (a bad URI, header or length), answered before any handler. */
+    /**
+     * Not a spec code; a request the HTTP server could not read (a bad URI, header or length), answered before any
+     * handler.
+     */
     MALFORMED_REQUEST(400, "the request is not valid HTTP"),
+    /** Not a spec code; answered for failures that are the registry's fault. */
     INTERNAL(500, "internal server error"),
     /** Not a spec code; the registry cannot serve right now (shutting down, store unavailable). */
     UNAVAILABLE(503, "service unavailable"),

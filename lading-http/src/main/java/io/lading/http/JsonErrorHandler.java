@@ -17,8 +17,8 @@ import org.eclipse.jetty.util.Callback;
  * The responses Jetty makes itself, in the spec's JSON error shape instead of Jetty's HTML page: a request it could
  * not parse (a bad percent-escape in the URI, a Content-Length that is no number, no Host, headers or a URI too
  * long), answered before any handler sees it, and a failure a handler left unanswered. Jetty's status stays; a
- * client error carries Jetty's reason, a server error only "internal server error" (the failure itself is logged
- * where it happened).
+ * client error carries Jetty's reason, a server error only "internal server error" or "service unavailable" (the
+ * failure itself is logged where it happened).
  */
 final class JsonErrorHandler extends ErrorHandler {
     @Override
@@ -51,7 +51,8 @@ final class JsonErrorHandler extends ErrorHandler {
 
     private static byte[] body(int status, String reason) {
         if (status >= 500) {
-            return ErrorResponses.body(ErrorCode.INTERNAL, null, null);
+            return ErrorResponses.body(status == HttpStatus.SERVICE_UNAVAILABLE_503 ? ErrorCode.UNAVAILABLE
+                    : ErrorCode.INTERNAL, null, null);
         }
         String what = HttpStatus.getMessage(status);
         String message = reason == null || reason.isBlank() || reason.equals(what) ? what : what + ": " + reason;
