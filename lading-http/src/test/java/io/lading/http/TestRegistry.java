@@ -192,6 +192,20 @@ final class TestRegistry implements AutoCloseable {
                 "Content-Type", mediaType);
     }
 
+    /**
+     * The bytes the server has sent with sendfile, once they reach {@code expected} or after 5 s. The server counts
+     * each write once it has returned, when its bytes are in the socket already: a client can have read them all
+     * before the count moves.
+     */
+    long zeroCopyBytesReaching(long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        long sent;
+        while ((sent = server.zeroCopyBytes()) < expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return sent;
+    }
+
     static String text(HttpResponse<byte[]> r) {
         return new String(r.body(), StandardCharsets.UTF_8);
     }
