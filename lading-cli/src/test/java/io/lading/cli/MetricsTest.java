@@ -42,7 +42,13 @@ class MetricsTest {
             }
             io.lading.core.Digest pulled = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, other);
             assertThat(send("GET", base + "/v2/app/blobs/" + pulled, null).body()).isEqualTo("4 by");
+            // A request is counted once its handler returns, when the client may have its response already.
+            String pulledLine = "lading_http_requests_seconds_count{method=\"GET\",route=\"blobs\",status=\"200\"} 1";
             String before = send("GET", metrics, null).body();
+            for (int i = 0; i < 100 && !before.contains(pulledLine); i++) {
+                Thread.sleep(50);
+                before = send("GET", metrics, null).body();
+            }
             assertThat(before).contains("lading_storage_blobs 2.0").contains("lading_gc_running 0.0")
                     .contains("jvm_memory_used_bytes")
                     // requests by route, method and status, and the bytes they carried
