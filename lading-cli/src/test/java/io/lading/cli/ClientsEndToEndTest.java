@@ -731,7 +731,6 @@ class ClientsEndToEndTest {
         }
     }
 
-    /** An htpasswd file with the account the login scenarios use: ann, password s3cret ($2y$ bcrypt). */
     @Test
     @Order(14)
     void skopeoAndPodmanPullAMultiArchImageThroughAPullThroughCache() throws Exception {
@@ -806,6 +805,7 @@ class ClientsEndToEndTest {
         }
     }
 
+    /** An htpasswd file with the account the login scenarios use: ann, password s3cret ($2y$ bcrypt). */
     private Path annsHtpasswd(String name) throws Exception {
         Path file = tmp.resolve(name);
         Files.writeString(file, "ann:" + new String(at.favre.lib.crypto.bcrypt.BCrypt.with(
