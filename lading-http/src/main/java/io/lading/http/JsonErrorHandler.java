@@ -42,13 +42,6 @@ final class JsonErrorHandler extends ErrorHandler {
         return true;
     }
 
-    /** The body of a response to a request Jetty could not parse into one (no handler runs for it). */
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        fields.put(HttpHeader.CONTENT_TYPE, MimeTypes.Type.APPLICATION_JSON.asString());
-        return ByteBuffer.wrap(body(status, reason));
-    }
-
     private static byte[] body(int status, String reason) {
         if (status >= 500) {
             return ErrorResponses.body(status == HttpStatus.SERVICE_UNAVAILABLE_503 ? ErrorCode.UNAVAILABLE
