@@ -153,8 +153,8 @@ public final class RegistryHandler extends Handler.Abstract {
     MemoryAnswer fromMemory(Request request) {
         String method = request.getMethod();
         boolean head = method.equals("HEAD");
-        if (!head && !method.equals("GET")) {
-            return null;
+        if (!head && !method.equals("GET") || EntityTags.conditional(request)) {
+            return null; // If-None-Match is answered by handle()
         }
         try {
             return switch (Route.parse(request.getHttpURI().getPath())) {
@@ -287,11 +287,25 @@ public final class RegistryHandler extends Handler.Abstract {
                     + ", which the request's Accept header does not allow");
         }
         putManifestHeaders(c.response(), record);
+        if (EntityTags.noneMatchFails(c.request(), record.digest())) {
+            notModified(c);
+            return;
+        }
         if (bytes == null) {
             c.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, record.size());
             return;
         }
         write(c, bytes);
+    }
+
+    /**
+     * 304 Not Modified: the client's If-None-Match names the content. The headers set so far stay but for the
+     * content's type, and there is no body (RFC 9110, section 15.4.5).
+     */
+    private static void notModified(Call c) {
+        c.response().getHeaders().remove(HttpHeader.CONTENT_TYPE);
+        c.response().getHeaders().remove(HttpHeader.ACCEPT_RANGES);
+        c.response().setStatus(304);
     }
 
     private void putManifest(Call c, RepositoryName name, String ref) throws IOException {
@@ -344,6 +358,11 @@ public final class RegistryHandler extends Handler.Abstract {
         }
         long size = blobs.size(name, digest);
         var h = c.response().getHeaders();
+        if (EntityTags.noneMatchFails(c.request(), digest)) { // the client has it: no redirect, no range
+            putBlobHeaders(c.response(), digest);
+            notModified(c);
+            return;
+        }
         if (!c.isHead()) {
             Optional<java.net.URI> redirect = blobs.redirect(name, digest, size);
             if (redirect.isPresent()) {

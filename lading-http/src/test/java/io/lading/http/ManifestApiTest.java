@@ -120,6 +120,41 @@ class ManifestApiTest {
     }
 
     @Test
+    void ifNoneMatchWithTheContentsEntityTagGets304WithoutTheContent() throws Exception {
+        String m = imageIn("m17", "etag");
+        Digest d = Manifests.digest(m);
+        assertThat(reg.putManifest("m17", "v1", OCI_MANIFEST, m).statusCode()).isEqualTo(201);
+        Digest layer = Digest.of(Digest.Algorithm.SHA256, "layer-etag".getBytes(StandardCharsets.UTF_8));
+        String other = "\"" + layer + "\"";
+        for (String path : new String[]{"/v2/m17/manifests/v1", "/v2/m17/manifests/" + d}) {
+            for (String method : new String[]{"GET", "HEAD"}) {
+                for (String tag : new String[]{"\"" + d + "\"", "W/\"" + d + "\"", other + ", \"" + d + "\"", "*",
+                        d.toString()}) {
+                    HttpResponse<byte[]> r = reg.send(method, path, null, "If-None-Match", tag);
+                    assertThat(r.statusCode()).as(method + " " + path + " " + tag).isEqualTo(304);
+                    assertThat(r.body()).isEmpty();
+                    assertThat(r.headers().firstValue("ETag")).hasValue("\"" + d + "\"");
+                    assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(d.toString());
+                }
+                HttpResponse<byte[]> changed = reg.send(method, path, null, "If-None-Match", other);
+                assertThat(changed.statusCode()).isEqualTo(200);
+                assertThat(changed.headers().firstValue("Content-Type")).hasValue(OCI_MANIFEST);
+            }
+        }
+        String blob = "/v2/m17/blobs/" + layer;
+        for (String method : new String[]{"GET", "HEAD"}) {
+            HttpResponse<byte[]> r = reg.send(method, blob, null, "If-None-Match", other, "Range", "bytes=0-1");
+            assertThat(r.statusCode()).as(method).isEqualTo(304);
+            assertThat(r.body()).isEmpty();
+            assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(layer.toString());
+            assertThat(reg.send(method, blob, null, "If-None-Match", "\"sha256:" + "0".repeat(64) + "\"")
+                    .statusCode()).isEqualTo(200);
+        }
+        assertThat(reg.send("GET", "/v2/m17/manifests/v2", null, "If-None-Match", "*").statusCode())
+                .as("unknown content is still unknown").isEqualTo(404);
+    }
+
+    @Test
     void manifestPushedByWrongDigestIsRejected() throws Exception {
         String m = imageIn("m3", "x");
         Digest wrong = Digest.of(Digest.Algorithm.SHA256, "other".getBytes());
