@@ -85,10 +85,7 @@ final class GcCommand implements Callable<Integer> {
             err.println("lading gc: storage is inmemory: there is nothing on disk to collect");
             return 2;
         }
-        Path db = LadingApp.Stores.database(cfg);
-        if (!java.nio.file.Files.isRegularFile(db)) { // a mistyped --data must not become a new, empty registry
-            err.println("lading gc: no metadata database at " + db + " (is --data or"
-                    + " storage.filesystem.rootdirectory right?)");
+        if (!LadingApp.Stores.hasDatabase("gc", cfg, err)) {
             return 2;
         }
         try (LadingApp.Stores stores = LadingApp.Stores.open(cfg)) {

@@ -270,13 +270,21 @@ public final class LadingApp implements AutoCloseable {
                 err.println("lading " + command + ": storage is inmemory: there is nothing on disk to " + doing);
                 return null;
             }
+            return existing && !hasDatabase(command, cfg, err) ? null : cfg;
+        }
+
+        /**
+         * Whether the registry {@code cfg} names has its metadata database; if not, says so on {@code err}: a
+         * mistyped --data must not become a new, empty registry.
+         */
+        static boolean hasDatabase(String command, LadingConfig cfg, java.io.PrintStream err) {
             Path db = database(cfg);
-            if (existing && !java.nio.file.Files.isRegularFile(db)) {
-                err.println("lading " + command + ": no metadata database at " + db + " (is --data or"
-                        + " storage.filesystem.rootdirectory right?)");
-                return null;
+            if (java.nio.file.Files.isRegularFile(db)) {
+                return true;
             }
-            return cfg;
+            err.println("lading " + command + ": no metadata database at " + db + " (is --data or"
+                    + " storage.filesystem.rootdirectory right?)");
+            return false;
         }
 
         @Override
