@@ -6,9 +6,10 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
 /**
- * {@code If-None-Match} against the entity tag Lading gives content, {@code "<digest>"} (RFC 9110, section
- * 13.1.2): a GET or HEAD that names it (or {@code *}) is answered 304 Not Modified without the content. The
- * comparison is weak, as that section asks, and a digest without quotes matches too, as distribution's does.
+ * The conditional headers against the entity tag Lading gives content, {@code "<digest>"}. {@code If-None-Match}
+ * (RFC 9110, section 13.1.2): a GET or HEAD that names it (or {@code *}) is answered 304 Not Modified without the
+ * content; the comparison is weak, as that section asks, and a digest without quotes matches too, as
+ * distribution's does. {@code If-Range} (section 13.1.5): a blob range is sent only when it names the tag.
  *
  * <pre>{@code
  * If-None-Match: "sha256:4413…", W/"sha256:…"   // matches either digest
@@ -21,6 +22,17 @@ final class EntityTags {
     /** Whether the request has an If-None-Match header at all (the cheap test the in-memory answers make). */
     static boolean conditional(Request request) {
         return request.getHeaders().contains(HttpHeader.IF_NONE_MATCH);
+    }
+
+    /**
+     * Whether an If-Range value (or one tag of If-None-Match) names {@code digest}'s entity tag, strongly compared
+     * (RFC 9110, section 13.1.5): a weak tag or a date (Lading gives content no Last-Modified) names nothing.
+     */
+    static boolean names(String tag, Digest digest) {
+        String t = tag.strip();
+        String bare = digest.toString();
+        return t.length() == bare.length() + 2 && t.startsWith("\"") && t.endsWith("\"")
+                && t.regionMatches(1, bare, 0, bare.length());
     }
 
     /** Whether the request's If-None-Match names {@code digest}'s entity tag, or any ({@code *}). */
@@ -36,8 +48,7 @@ final class EntityTags {
                 if (t.startsWith("W/")) {
                     t = t.substring(2);
                 }
-                if (t.equals("*") || t.equals(bare) || (t.length() == bare.length() + 2 && t.startsWith("\"")
-                        && t.endsWith("\"") && t.regionMatches(1, bare, 0, bare.length()))) {
+                if (t.equals("*") || t.equals(bare) || names(t, digest)) {
                     return true;
                 }
             }

@@ -377,7 +377,10 @@ public final class RegistryHandler extends Handler.Abstract {
         putBlobHeaders(c.response(), digest);
         ByteRange range;
         try {
-            range = ByteRange.request(c.header(HttpHeader.RANGE), size);
+            // If-Range: the range holds only for the content the client names; for any other, all of it is sent.
+            String ifRange = c.header(HttpHeader.IF_RANGE);
+            range = ifRange != null && !EntityTags.names(ifRange, digest) ? null
+                    : ByteRange.request(c.header(HttpHeader.RANGE), size);
         } catch (ByteRange.RangeNotSatisfiable e) {
             h.put(HttpHeader.CONTENT_RANGE, "bytes */" + size);
             throw new RegistryException(ErrorCode.RANGE_INVALID, "requested range is outside the blob's " + size + " bytes");

@@ -120,7 +120,7 @@ class ManifestApiTest {
     }
 
     @Test
-    void ifNoneMatchWithTheContentsEntityTagGets304WithoutTheContent() throws Exception {
+    void ifNoneMatchWithTheContentsEntityTagGets304AndIfRangeKeepsARangeOnlyForIt() throws Exception {
         String m = imageIn("m17", "etag");
         Digest d = Manifests.digest(m);
         assertThat(reg.putManifest("m17", "v1", OCI_MANIFEST, m).statusCode()).isEqualTo(201);
@@ -149,6 +149,16 @@ class ManifestApiTest {
             assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(layer.toString());
             assertThat(reg.send(method, blob, null, "If-None-Match", "\"sha256:" + "0".repeat(64) + "\"")
                     .statusCode()).isEqualTo(200);
+        }
+        String etag = "\"" + layer + "\"";
+        HttpResponse<byte[]> ranged = reg.send("GET", blob, null, "Range", "bytes=1-2", "If-Range", etag);
+        assertThat(ranged.statusCode()).as("If-Range naming the blob").isEqualTo(206);
+        assertThat(ranged.body()).hasSize(2);
+        for (String notIt : new String[]{"\"sha256:" + "0".repeat(64) + "\"", "W/" + etag,
+                "Wed, 21 Oct 2015 07:28:00 GMT"}) {
+            HttpResponse<byte[]> whole = reg.send("GET", blob, null, "Range", "bytes=1-2", "If-Range", notIt);
+            assertThat(whole.statusCode()).as("If-Range " + notIt).isEqualTo(200);
+            assertThat(whole.body()).hasSize("layer-etag".length());
         }
         assertThat(reg.send("GET", "/v2/m17/manifests/v2", null, "If-None-Match", "*").statusCode())
                 .as("unknown content is still unknown").isEqualTo(404);
