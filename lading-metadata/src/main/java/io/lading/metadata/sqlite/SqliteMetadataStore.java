@@ -483,7 +483,7 @@ public final class SqliteMetadataStore implements MetadataStore {
             }
             SqliteTx.Changes changes = writer.takeChanges();
             long before = beginCommit();
-            long othersBefore = walIndex == null ? 0 : writer.dataVersion();
+            long othersBefore = walIndex == null ? 0 : dataVersion();
             writer.commit();
             committed = true;
             Runnable hook = afterCommit;
@@ -568,10 +568,19 @@ public final class SqliteMetadataStore implements MetadataStore {
 
     /** Whether another connection committed since the writer's data version was {@code before}; true if unknown. */
     private boolean othersCommitted(long before) {
+        long now = dataVersion();
+        return now == UNKNOWN_DATA_VERSION || now != before;
+    }
+
+    /**
+     * The writer connection's data version; {@link #UNKNOWN_DATA_VERSION} when SQLite cannot say, and then the
+     * commit counts as one another process may have followed (nothing kept survives it), rather than failing.
+     */
+    private long dataVersion() {
         try {
-            return writer.dataVersion() != before;
+            return writer.dataVersion();
         } catch (MetadataException e) {
-            return true;
+            return UNKNOWN_DATA_VERSION;
         }
     }
 
