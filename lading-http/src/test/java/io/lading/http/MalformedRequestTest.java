@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Requests Jetty cannot parse are answered in the spec's JSON error shape, not with Jetty's HTML page. */
+/** What Jetty answers itself (requests it cannot parse, failures no handler answered) is in the spec's JSON shape. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MalformedRequestTest {
     private TestRegistry reg;
