@@ -9,6 +9,7 @@ import io.lading.core.RegistryException;
 import io.lading.metadata.MetadataException;
 import io.lading.storage.OutOfSpace;
 import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,21 @@ final class ErrorResponses {
     private static boolean outOfSpace(Throwable failure) {
         return OutOfSpace.causes(failure)
                 || Causes.of(failure).stream().anyMatch(t -> t instanceof MetadataException m && m.outOfSpace());
+    }
+
+    /**
+     * The body of a response Jetty makes itself ({@link JsonErrorHandler}) with {@code status}: a client error
+     * carries Jetty's reason, a server error only its code's message (the failure is logged where it happened).
+     */
+    static byte[] ofHttpStatus(int status, String reason) {
+        if (status >= 500) {
+            ErrorCode code = status == HttpStatus.SERVICE_UNAVAILABLE_503 ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL;
+            return body(code, null, null);
+        }
+        String what = HttpStatus.getMessage(status);
+        String message = reason == null || reason.isBlank() || reason.equals(what) ? what : what + ": " + reason;
+        return body(status == HttpStatus.NOT_FOUND_404 ? ErrorCode.NAME_UNKNOWN : ErrorCode.MALFORMED_REQUEST, message,
+                null);
     }
 
     static byte[] body(ErrorCode code, String message, Object detail) {

@@ -1,6 +1,5 @@
 package io.lading.http;
 
-import io.lading.core.ErrorCode;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
@@ -29,7 +28,7 @@ final class JsonErrorHandler extends ErrorHandler {
             status = e.getCode();
             message = e.getReason();
         }
-        byte[] body = body(status, message);
+        byte[] body = ErrorResponses.ofHttpStatus(status, message);
         response.setStatus(status);
         HttpFields.Mutable headers = response.getHeaders();
         headers.put(HttpHeader.CONTENT_TYPE, MimeTypes.Type.APPLICATION_JSON.asString());
@@ -40,16 +39,5 @@ final class JsonErrorHandler extends ErrorHandler {
             response.write(true, ByteBuffer.wrap(body), callback);
         }
         return true;
-    }
-
-    private static byte[] body(int status, String reason) {
-        if (status >= 500) {
-            return ErrorResponses.body(status == HttpStatus.SERVICE_UNAVAILABLE_503 ? ErrorCode.UNAVAILABLE
-                    : ErrorCode.INTERNAL, null, null);
-        }
-        String what = HttpStatus.getMessage(status);
-        String message = reason == null || reason.isBlank() || reason.equals(what) ? what : what + ": " + reason;
-        return ErrorResponses.body(status == HttpStatus.NOT_FOUND_404 ? ErrorCode.NAME_UNKNOWN
-                : ErrorCode.MALFORMED_REQUEST, message, null);
     }
 }
