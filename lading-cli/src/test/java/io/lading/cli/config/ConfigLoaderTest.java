@@ -99,11 +99,6 @@ class ConfigLoaderTest {
         assertThat(c.warnings()).isEmpty();
     }
 
-    /**
-     * http.prefix, http.host and http.relativeurls together decide what the URLs the registry hands out start
-     * with: http.host's path when it has one (where distribution roots its URLs), else the prefix; no scheme and
-     * host with relative URLs or without http.host.
-     */
     @Test
     void listenOverridesTheFileAndTheEnvironmentAndAMistakeNamesTheOption() throws Exception {
         Path data = dir.resolve("data");
@@ -127,6 +122,11 @@ class ConfigLoaderTest {
                 .hasMessage("cannot read config file " + missing + ": no such file");
     }
 
+    /**
+     * http.prefix, http.host and http.relativeurls together decide what the URLs the registry hands out start
+     * with: http.host's path when it has one (where distribution roots its URLs), else the prefix; no scheme and
+     * host with relative URLs or without http.host.
+     */
     @Test
     void prefixHostAndRelativeUrlsMakeTheBaseOfHandedOutUrls() throws Exception {
         Path data = dir.resolve("data");
