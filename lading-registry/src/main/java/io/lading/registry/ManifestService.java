@@ -313,33 +313,31 @@ public final class ManifestService {
     private static void checkReferences(ReadTx tx, RepositoryName repository, Map<Digest, Long> blobRefs,
                                         Map<Digest, Long> manifestRefs) {
         List<String> missing = new ArrayList<>();
-        Map<Digest, Long> stored = new LinkedHashMap<>(); // of those whose size is not the descriptor's
+        Map<String, String> wrongSize = new LinkedHashMap<>(); // digest -> what its size is and what it was given
         for (Map.Entry<Digest, Long> ref : blobRefs.entrySet()) {
-            check(ref, tx.linkedBlobSize(repository, ref.getKey()), missing, stored);
+            check(ref, tx.linkedBlobSize(repository, ref.getKey()), missing, wrongSize);
         }
         for (Map.Entry<Digest, Long> ref : manifestRefs.entrySet()) {
-            check(ref, tx.manifest(repository, ref.getKey()).map(ManifestRecord::size), missing, stored);
+            check(ref, tx.manifest(repository, ref.getKey()).map(ManifestRecord::size), missing, wrongSize);
         }
         if (!missing.isEmpty()) {
             throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "manifest references content unknown in "
                     + repository + ": " + String.join(", ", missing), Map.of("digests", missing));
         }
-        if (!stored.isEmpty()) {
-            List<String> sizes = new ArrayList<>();
-            stored.forEach((d, size) -> sizes.add(d + " has " + size + " bytes, not "
-                    + (blobRefs.containsKey(d) ? blobRefs : manifestRefs).get(d)));
+        if (!wrongSize.isEmpty()) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest gives sizes that are not the"
-                    + " content's: " + String.join(", ", sizes),
-                    Map.of("digests", stored.keySet().stream().map(Digest::toString).toList()));
+                    + " content's: " + String.join(", ", wrongSize.values()), Map.of("digests",
+                    List.copyOf(wrongSize.keySet())));
         }
     }
 
     private static void check(Map.Entry<Digest, Long> ref, Optional<Long> size, List<String> missing,
-                              Map<Digest, Long> wrongSize) {
+                              Map<String, String> wrongSize) {
+        String digest = ref.getKey().toString();
         if (size.isEmpty()) {
-            missing.add(ref.getKey().toString());
+            missing.add(digest);
         } else if (size.get().longValue() != ref.getValue()) {
-            wrongSize.put(ref.getKey(), size.get());
+            wrongSize.put(digest, digest + " has " + size.get() + " bytes, not " + ref.getValue());
         }
     }
 
