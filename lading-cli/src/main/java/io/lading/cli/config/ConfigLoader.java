@@ -647,7 +647,7 @@ public final class ConfigLoader {
         }
         if (!ok) {
             ConfigNode n = at(root, key);
-            throw new ConfigException((n == null ? "--listen" : n.origin) + ": " + key
+            throw new ConfigException((n == null ? fileName : n.origin) + ": " + key
                     + " must be host:port or :port, not '" + addr + "'");
         }
     }
