@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -97,6 +98,9 @@ public final class AdminHandler extends Handler.Abstract {
             ErrorResponses.Rendered r = failure instanceof IllegalArgumentException iae
                     ? new ErrorResponses.Rendered(400, ErrorResponses.body(ErrorCode.UNSUPPORTED, iae.getMessage(), null))
                     : ErrorResponses.render(failure, method, path);
+            if (failure instanceof MethodNotAllowed m) {
+                response.getHeaders().put(HttpHeader.ALLOW, m.allow);
+            }
             HttpOut.error(request, response, r.status(), r.body());
         }
         callback.succeeded();
@@ -123,7 +127,7 @@ public final class AdminHandler extends Handler.Abstract {
                     }
                     maintenance.setReadOnly(flag.booleanValue());
                 } else if (!method.equals("GET")) {
-                    throw notAllowed(method);
+                    throw new MethodNotAllowed(method, "GET, PUT");
                 }
                 return JSON.createObjectNode().put("readOnly", maintenance.readOnly());
             }
@@ -137,7 +141,7 @@ public final class AdminHandler extends Handler.Abstract {
                     return JSON.createObjectNode().put("started", true).put("dryRun", dryRun);
                 }
                 if (!method.equals("GET")) {
-                    throw notAllowed(method);
+                    throw new MethodNotAllowed(method, "GET, POST");
                 }
                 MaintenanceService.GcStatus status = maintenance.gcStatus();
                 ObjectNode out = JSON.createObjectNode().put("running", status.running());
@@ -158,7 +162,9 @@ public final class AdminHandler extends Handler.Abstract {
                     return JSON.createObjectNode().put("started", true).put("verify", o.verify())
                             .put("quarantine", o.quarantine()).put("verifyRate", o.verifyRate());
                 }
-                requireGet(method);
+                if (!method.equals("GET")) {
+                    throw new MethodNotAllowed(method, "GET, POST");
+                }
                 MaintenanceService.CheckStatus status = maintenance.checkStatus();
                 ObjectNode out = JSON.createObjectNode().put("running", status.running().isPresent());
                 MaintenanceService.CheckSettings s = maintenance.checkSettings();
@@ -224,7 +230,7 @@ public final class AdminHandler extends Handler.Abstract {
         }
         if (replay) {
             if (!method.equals("POST")) {
-                throw notAllowed(method);
+                throw new MethodNotAllowed(method, "POST");
             }
             List<Long> seqs = new ArrayList<>();
             for (String v : query.getValuesOrEmpty("seq")) {
@@ -344,11 +350,17 @@ public final class AdminHandler extends Handler.Abstract {
 
     private static void requireGet(String method) {
         if (!method.equals("GET")) {
-            throw notAllowed(method);
+            throw new MethodNotAllowed(method, "GET");
         }
     }
 
-    private static RegistryException notAllowed(String method) {
-        return new RegistryException(ErrorCode.UNSUPPORTED, "method " + method + " is not allowed here");
+    /** A method the endpoint does not have; {@code allow} lists those it has, for the 405's Allow header. */
+    private static final class MethodNotAllowed extends RegistryException {
+        private final String allow;
+
+        MethodNotAllowed(String method, String allow) {
+            super(ErrorCode.UNSUPPORTED, "method " + method + " is not allowed here");
+            this.allow = allow;
+        }
     }
 }

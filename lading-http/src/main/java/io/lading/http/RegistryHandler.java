@@ -801,9 +801,21 @@ public final class RegistryHandler extends Handler.Abstract {
             putUploadHeaders(h, ure.upload());
         }
         if (r.status() == 405) {
-            h.put(HttpHeader.ALLOW, "GET, HEAD, PUT, POST, PATCH, DELETE");
+            h.put(HttpHeader.ALLOW, String.join(", ", allowedNow(path)));
         }
         HttpOut.error(request, response, r.status(), r.body());
+    }
+
+    /**
+     * The methods the resource at {@code path} answers now, which RFC 9110 asks a 405 to list: the route's, less
+     * the writes while the registry is a pull-through cache or read-only, and less DELETE while deletes are off.
+     */
+    private List<String> allowedNow(String path) {
+        boolean readsOnly = pullThrough != null || options.readOnly().get();
+        return Route.parse(path).methods().stream()
+                .filter(m -> readsOnly ? m.equals("GET") || m.equals("HEAD")
+                        : !m.equals("DELETE") || options.deleteEnabled())
+                .toList();
     }
 
     /** Not Content-Range: a 416 for a range past the end must say the size in one ({@code bytes *}/size). */

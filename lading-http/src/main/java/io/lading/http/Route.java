@@ -3,6 +3,7 @@ package io.lading.http;
 import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
+import java.util.List;
 
 /**
  * Where a request path leads: the whole {@code /v2/} surface as a closed set. Parsing works from the end of the
@@ -47,6 +48,24 @@ sealed interface Route {
 
     /** No such endpoint. */
     record NotFound() implements Route {
+    }
+
+    /**
+     * The methods this resource has, as a 405's Allow header lists them (a pull-through cache, read-only mode and
+     * disabled deletes take some away while they apply).
+     */
+    default List<String> methods() {
+        return switch (this) {
+            case Base b -> List.of("GET", "HEAD");
+            case Catalog c -> List.of("GET");
+            case Tags t -> List.of("GET");
+            case Manifests m -> List.of("GET", "HEAD", "PUT", "DELETE");
+            case UploadStart u -> List.of("POST");
+            case UploadSession s -> List.of("GET", "PATCH", "PUT", "DELETE");
+            case Blob b -> List.of("GET", "HEAD", "DELETE");
+            case Referrers r -> List.of("GET");
+            case NotFound n -> List.of();
+        };
     }
 
     /** Parses a raw (still percent-encoded) request path. */
