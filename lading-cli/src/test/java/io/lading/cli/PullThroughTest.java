@@ -139,7 +139,10 @@ class PullThroughTest {
             HttpResponse<byte[]> push = send("POST", m + "/blobs/uploads/", null);
             assertThat(push.statusCode()).as("a cache takes no pushes").isEqualTo(405);
             assertThat(text(push)).contains("UNSUPPORTED", "pull-through cache");
-            assertThat(send("DELETE", m + "/manifests/" + one.digest(), null).statusCode()).isEqualTo(405);
+            HttpResponse<byte[]> delete = send("DELETE", m + "/manifests/" + one.digest(), null);
+            assertThat(delete.statusCode()).isEqualTo(405);
+            assertThat(delete.headers().firstValue("Allow")).as("a cache's manifests are only read")
+                    .hasValue("GET, HEAD");
 
             upstream.close();
             HttpResponse<byte[]> stale = send("GET", m + "/manifests/multi", null, "Accept", ACCEPT);
