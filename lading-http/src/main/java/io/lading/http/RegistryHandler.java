@@ -808,13 +808,15 @@ public final class RegistryHandler extends Handler.Abstract {
 
     /**
      * The methods the resource at {@code path} answers now, which RFC 9110 asks a 405 to list: the route's, less
-     * the writes while the registry is a pull-through cache or read-only, and less DELETE while deletes are off.
+     * the writes while the registry is a pull-through cache or read-only, and less the DELETE of manifests, tags
+     * and blobs while deletes are off (cancelling an upload stays allowed).
      */
     private List<String> allowedNow(String path) {
+        Route route = Route.parse(path);
         boolean readsOnly = pullThrough != null || options.readOnly().get();
-        return Route.parse(path).methods().stream()
-                .filter(m -> readsOnly ? m.equals("GET") || m.equals("HEAD")
-                        : !m.equals("DELETE") || options.deleteEnabled())
+        boolean deletes = options.deleteEnabled() || route instanceof Route.UploadSession;
+        return route.methods().stream()
+                .filter(m -> readsOnly ? m.equals("GET") || m.equals("HEAD") : deletes || !m.equals("DELETE"))
                 .toList();
     }
 

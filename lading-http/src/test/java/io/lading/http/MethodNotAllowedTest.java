@@ -76,6 +76,12 @@ class MethodNotAllowedTest {
             assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD");
             HttpResponse<byte[]> post = reg.send("POST", "/v2/allow/app/manifests/latest", null);
             assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD, PUT");
+            String upload = reg.send("POST", "/v2/allow/app/blobs/uploads/", null).headers().firstValue("Location")
+                    .orElseThrow();
+            HttpResponse<byte[]> head = reg.send("HEAD", upload, null);
+            assertThat(head.headers().firstValue("Allow")).as("cancelling an upload deletes no content")
+                    .hasValue("GET, PATCH, PUT, DELETE");
+            assertThat(reg.send("DELETE", upload, null).statusCode()).isEqualTo(204);
         }
     }
 
