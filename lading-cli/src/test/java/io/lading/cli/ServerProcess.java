@@ -31,9 +31,16 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(int port, Path data, String... extraArgs) throws Exception {
+        return start(List.of("-Xmx256m"), port, data, extraArgs);
+    }
+
+    /** As {@link #start(int, Path, String...)}, with these JVM options instead of -Xmx256m. */
+    static ServerProcess start(List<String> jvmOptions, int port, Path data, String... extraArgs) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--listen", "127.0.0.1:" + port, "--data", data.toString()));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--listen",
+                "127.0.0.1:" + port, "--data", data.toString()));
         cmd.addAll(List.of(extraArgs));
         Path log = data.resolveSibling(data.getFileName() + "-server-" + System.nanoTime() + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

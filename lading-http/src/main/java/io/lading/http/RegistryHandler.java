@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.lading.auth.Access;
 import io.lading.core.Digest;
 import io.lading.core.ErrorCode;
@@ -25,6 +26,7 @@ import io.lading.registry.events.RequestInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -57,7 +59,10 @@ import org.eclipse.jetty.util.Fields;
 public final class RegistryHandler extends Handler.Abstract {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = HttpOut.JSON_TYPE;
+    /** The buffer a copied download streams through while few are running... */
     private static final int SEND_BUFFER = 1024 * 1024;
+    /** ...and the least one it gets when many hold the budget below. */
+    private static final int LEAST_SEND_BUFFER = 32 * 1024;
     /**
      * Blobs from this size on are sent with sendfile where possible; below it a copy costs less than the mapping
      * and the extra system call.
@@ -69,9 +74,19 @@ public final class RegistryHandler extends Handler.Abstract {
     static final int REFERRERS_PAGE = 1000;
 
     /** Heap that manifest bodies being pushed may hold at once: four of the largest, or thousands of usual ones. */
-    private static final BodyBudget MANIFEST_BODIES = new BodyBudget(16L << 20);
-    /** How long a manifest push waits for its share before it gets 429 TOOMANYREQUESTS. */
-    private static final java.time.Duration MANIFEST_BODY_WAIT = java.time.Duration.ofSeconds(30);
+    private static final MemoryBudget MANIFEST_BODIES = new MemoryBudget(16L << 20,
+            "large request bodies being received");
+    /**
+     * Direct memory that copied downloads may hold at once: two fifths of what the JVM allows (31 MiB under the
+     * launcher's 80 MiB heap), half of it in 1 MiB buffers and half in 32 KiB ones (15 and about 490 downloads
+     * there), leaving room for Jetty's request buffers, the buffers its pool keeps and uploads' stages. Without it,
+     * each download held 1 MiB, and past about 64 concurrent ones the next failed with 500 (OutOfMemoryError:
+     * Cannot reserve direct buffer memory).
+     */
+    private static final MemoryBudget DOWNLOAD_BUFFERS = new MemoryBudget(directMemoryLimit() / 5 * 2,
+            "blob downloads being sent");
+    /** How long a manifest push, or a download, waits for its share before it gets 429 TOOMANYREQUESTS. */
+    private static final java.time.Duration MEMORY_WAIT = java.time.Duration.ofSeconds(30);
     private final BlobService blobs;
     private final UploadService uploads;
     private final ManifestService manifests;
@@ -321,8 +336,8 @@ public final class RegistryHandler extends Handler.Abstract {
         ManifestService.PushResult result;
         // The body and its parse live on the heap: its declared length (the most a manifest may be when unknown)
         // counts against the budget until the push is done.
-        try (BodyBudget.Share share = MANIFEST_BODIES.acquire(declared < 0 ? Manifest.MAX_BYTES : declared,
-                MANIFEST_BODY_WAIT)) {
+        try (MemoryBudget.Share share = MANIFEST_BODIES.acquire(declared < 0 ? Manifest.MAX_BYTES : declared,
+                MEMORY_WAIT)) {
             byte[] bytes;
             try (InputStream in = Content.Source.asInputStream(c.request())) {
                 bytes = in.readNBytes(Manifest.MAX_BYTES + 1);
@@ -480,31 +495,54 @@ public final class RegistryHandler extends Handler.Abstract {
     }
 
     /**
-     * Streams {@code length} bytes of a channel through one pooled direct buffer: memory per download is fixed
-     * and no blob bytes ever live on the heap. Used for what {@link #sendFile} cannot send: content that is not a
+     * Streams {@code length} bytes of a channel through one pooled direct buffer, of 1 MiB or, while many
+     * downloads hold {@link #DOWNLOAD_BUFFERS}, 32 KiB: the memory of downloads is bounded, and no blob bytes ever
+     * live on the heap. Used for what {@link #sendFile} cannot send: content that is not a
      * local file (another driver, a staged blob, direct I/O), small blobs, TLS connections, and every GET unless
      * lading.storage.sendfile is on.
      */
     private static void sendChannel(Call c, ReadableByteChannel ch, long length, Digest digest) throws IOException {
         ByteBufferPool pool = c.request().getComponents().getByteBufferPool();
-        RetainableByteBuffer pooled = pool.acquire((int) Math.min(SEND_BUFFER, length), true);
-        try {
-            ByteBuffer buf = pooled.getByteBuffer();
-            long left = length;
-            while (left > 0) {
-                buf.clear().limit((int) Math.min(buf.capacity(), left));
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf) < 0) {
-                        throw new IOException("blob " + digest + " ended " + (left - buf.position()) + " bytes early");
-                    }
-                }
-                buf.flip();
-                left -= buf.remaining();
-                blockingWrite(c.response(), left == 0, buf);
+        try (MemoryBudget.Share share = DOWNLOAD_BUFFERS.acquireUpTo(Math.min(SEND_BUFFER, length),
+                LEAST_SEND_BUFFER, MEMORY_WAIT)) {
+            RetainableByteBuffer pooled = pool.acquire((int) Math.min(share.bytes(), length), true);
+            try {
+                send(c, ch, length, digest, pooled.getByteBuffer());
+            } finally {
+                pooled.release();
             }
-        } finally {
-            pooled.release();
         }
+    }
+
+    /** Sends {@code length} bytes of {@code ch}, a buffer at a time. */
+    private static void send(Call c, ReadableByteChannel ch, long length, Digest digest, ByteBuffer buf)
+            throws IOException {
+        long left = length;
+        while (left > 0) {
+            buf.clear().limit((int) Math.min(buf.capacity(), left));
+            while (buf.hasRemaining()) {
+                if (ch.read(buf) < 0) {
+                    throw new IOException("blob " + digest + " ended " + (left - buf.position()) + " bytes early");
+                }
+            }
+            buf.flip();
+            left -= buf.remaining();
+            blockingWrite(c.response(), left == 0, buf);
+        }
+    }
+
+    /** The JVM's limit on direct buffer memory: -XX:MaxDirectMemorySize, or the heap's maximum when unset. */
+    private static long directMemoryLimit() {
+        try {
+            String set = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize").getValue();
+            if (Long.parseLong(set) > 0) {
+                return Long.parseLong(set);
+            }
+        } catch (RuntimeException notHotSpot) {
+            // the JDK's default below
+        }
+        return Runtime.getRuntime().maxMemory();
     }
 
     private static void blockingWrite(Response response, boolean last, ByteBuffer buffer) throws IOException {

@@ -6,20 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lading.core.ErrorCode;
 import io.lading.core.RegistryException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-class BodyBudgetTest {
+class MemoryBudgetTest {
     private static final Duration LONG = Duration.ofSeconds(30);
 
     @Test
     void aRequestWaitsUntilEarlierOnesGiveBackTheirShare() throws Exception {
-        BodyBudget budget = new BodyBudget(8L << 20);
-        BodyBudget.Share first = budget.acquire(4L << 20, LONG);
-        BodyBudget.Share second = budget.acquire(4L << 20, LONG);
+        MemoryBudget budget = new MemoryBudget(8L << 20, "test bodies");
+        MemoryBudget.Share first = budget.acquire(4L << 20, LONG);
+        MemoryBudget.Share second = budget.acquire(4L << 20, LONG);
         assertThat(budget.available()).isZero();
-        CompletableFuture<BodyBudget.Share> third = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<MemoryBudget.Share> third = CompletableFuture.supplyAsync(() -> {
             try {
                 return budget.acquire(1000, LONG);
             } catch (java.io.InterruptedIOException e) {
@@ -30,7 +32,7 @@ class BodyBudgetTest {
         assertThat(third).as("waits while the budget is taken").isNotDone();
         first.close();
         first.close(); // a second close gives nothing back twice
-        try (BodyBudget.Share s = third.get(5, TimeUnit.SECONDS)) {
+        try (MemoryBudget.Share s = third.get(5, TimeUnit.SECONDS)) {
             assertThat(budget.available()).isEqualTo((4L << 20) - 1024);
         }
         second.close();
@@ -39,8 +41,8 @@ class BodyBudgetTest {
 
     @Test
     void aBodyLargerThanTheWholeBudgetTakesAllOfItRatherThanWaitingForever() throws Exception {
-        BodyBudget budget = new BodyBudget(1L << 20);
-        try (BodyBudget.Share s = budget.acquire(10L << 20, LONG)) {
+        MemoryBudget budget = new MemoryBudget(1L << 20, "test bodies");
+        try (MemoryBudget.Share s = budget.acquire(10L << 20, LONG)) {
             assertThat(budget.available()).isZero();
         }
         assertThat(budget.available()).isEqualTo(1L << 20);
@@ -48,12 +50,27 @@ class BodyBudgetTest {
 
     @Test
     void aRequestThatWaitsTooLongIsToldToRetryWithTooManyRequests() throws Exception {
-        BodyBudget budget = new BodyBudget(4L << 20);
-        try (BodyBudget.Share held = budget.acquire(4L << 20, LONG)) {
+        MemoryBudget budget = new MemoryBudget(4L << 20, "test bodies");
+        try (MemoryBudget.Share held = budget.acquire(4L << 20, LONG)) {
             assertThatThrownBy(() -> budget.acquire(1, Duration.ofMillis(50)))
                     .isInstanceOfSatisfying(RegistryException.class,
                             e -> assertThat(e.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS));
         }
         assertThat(budget.available()).isEqualTo(4L << 20);
+    }
+
+    @Test
+    void largeSharesStopAtHalfTheBudgetAndSmallOnesServeTheRest() throws Exception {
+        MemoryBudget budget = new MemoryBudget(8L << 20, "test downloads");
+        List<MemoryBudget.Share> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            held.add(budget.acquireUpTo(1L << 20, 32 << 10, LONG));
+        }
+        assertThat(held).extracting(MemoryBudget.Share::bytes).containsOnly(1 << 20);
+        MemoryBudget.Share small = budget.acquireUpTo(1L << 20, 32 << 10, LONG);
+        assertThat(small.bytes()).as("half the budget is left for small shares").isEqualTo(32 << 10);
+        assertThat(budget.acquireUpTo(1000, 32 << 10, LONG).bytes()).as("less than the least").isEqualTo(1024);
+        held.forEach(MemoryBudget.Share::close);
+        assertThat(budget.acquireUpTo(1L << 20, 32 << 10, LONG).bytes()).isEqualTo(1 << 20);
     }
 }
