@@ -19,12 +19,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Many clients downloading at once from a server with the launcher's memory settings: each is answered, none with
- * a 500 for want of buffer memory.
+ * Many clients at once against a server with the launcher's memory settings: each is answered, none with a 500
+ * for want of memory, and the server stays up.
  */
-class ConcurrentDownloadsTest {
-    /** The heap settings of ./lading (its default_opts); the JVM's direct memory limit follows the heap's. */
-    private static final List<String> LAUNCHER_HEAP = List.of("-XX:+UseSerialGC", "-Xmx80m");
+class ManyClientsTest {
+    /** The JVM settings of ./lading (its default_opts); the JVM's direct memory limit follows the heap's. */
+    private static final List<String> LAUNCHER_HEAP = List.of("-XX:+UseSerialGC", "-Xmx80m",
+            "-XX:+ExitOnOutOfMemoryError");
+    /** How long a read waits for the server: a stopped server fails the test instead of hanging it. */
+    private static final int READ_TIMEOUT_MS = 30_000;
     private static final int CLIENTS = 120;
 
     /**
@@ -45,6 +48,7 @@ class ConcurrentDownloadsTest {
             try {
                 for (int i = 0; i < CLIENTS; i++) {
                     Socket s = new Socket("127.0.0.1", port);
+                    s.setSoTimeout(READ_TIMEOUT_MS);
                     sockets.add(s);
                     OutputStream out = s.getOutputStream();
                     out.write(("GET /v2/app/blobs/" + digest + " HTTP/1.1\r\nHost: lading\r\n\r\n")
@@ -59,6 +63,40 @@ class ConcurrentDownloadsTest {
                     byte[] body = sockets.get(i).getInputStream().readNBytes(blob.length);
                     assertThat(Digest.of(Digest.Algorithm.SHA256, body)).isEqualTo(digest);
                 }
+            } finally {
+                for (Socket s : sockets) {
+                    s.close();
+                }
+            }
+            assertThat(Files.readString(server.log)).doesNotContain("OutOfMemoryError");
+        }
+    }
+
+    /**
+     * 1 500 keep-alive connections that have each made two requests, all open at once. Jetty's parser kept a
+     * cache of header lines (about 100 KiB of heap) for each connection from its second request on: the launcher's
+     * heap filled at about 630 connections and the server stopped.
+     */
+    @Test
+    void manyOpenConnectionsDoNotExhaustTheHeap(@TempDir Path dir) throws Exception {
+        int port = ServerProcess.freePort();
+        byte[] request = "GET /v2/ HTTP/1.1\r\nHost: lading\r\nUser-Agent: many-clients-test\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        try (ServerProcess server = ServerProcess.start(LAUNCHER_HEAP, port, dir.resolve("data"))) {
+            List<Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1500; i++) {
+                    Socket s = new Socket("127.0.0.1", port);
+                    s.setSoTimeout(READ_TIMEOUT_MS);
+                    sockets.add(s);
+                    for (int r = 0; r < 2; r++) {
+                        s.getOutputStream().write(request);
+                        String head = headers(s.getInputStream());
+                        assertThat(head).as("connection " + i + ", request " + r).startsWith("HTTP/1.1 200 ");
+                        assertThat(s.getInputStream().readNBytes(2)).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                assertThat(server.process.isAlive()).isTrue();
             } finally {
                 for (Socket s : sockets) {
                     s.close();
