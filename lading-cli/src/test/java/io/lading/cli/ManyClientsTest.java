@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * for want of memory, and the server stays up.
  */
 class ManyClientsTest {
-    /** The JVM settings of ./lading (its default_opts); the JVM's direct memory limit follows the heap's. */
-    private static final List<String> LAUNCHER_HEAP = List.of("-XX:+UseSerialGC", "-Xmx80m",
-            "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * The JVM settings ./lading starts the server with (its default_opts: an 80 MiB heap, whose size the JVM's
+     * direct memory limit follows), read from the launcher so that the test follows it.
+     */
+    private static final List<String> LAUNCHER_JVM = launcherJvmOptions();
     /** How long a read waits for the server: a stopped server fails the test instead of hanging it. */
     private static final int READ_TIMEOUT_MS = 30_000;
     private static final int CLIENTS = 120;
@@ -41,7 +44,7 @@ class ManyClientsTest {
         new Random(7).nextBytes(blob);
         Digest digest = Digest.of(Digest.Algorithm.SHA256, blob);
         int port = ServerProcess.freePort();
-        try (ServerProcess server = ServerProcess.start(LAUNCHER_HEAP, port, dir.resolve("data"))) {
+        try (ServerProcess server = ServerProcess.start(LAUNCHER_JVM, port, dir.resolve("data"))) {
             assertThat(BlobPush.monolithic(HttpClient.newHttpClient(), "http://127.0.0.1:" + port, "app", blob)
                     .statusCode()).isEqualTo(201);
             List<Socket> sockets = new ArrayList<>();
@@ -82,7 +85,7 @@ class ManyClientsTest {
         int port = ServerProcess.freePort();
         byte[] request = "GET /v2/ HTTP/1.1\r\nHost: lading\r\nUser-Agent: many-clients-test\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
-        try (ServerProcess server = ServerProcess.start(LAUNCHER_HEAP, port, dir.resolve("data"))) {
+        try (ServerProcess server = ServerProcess.start(LAUNCHER_JVM, port, dir.resolve("data"))) {
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < 1500; i++) {
@@ -104,6 +107,19 @@ class ManyClientsTest {
             }
             assertThat(Files.readString(server.log)).doesNotContain("OutOfMemoryError");
         }
+    }
+
+    private static List<String> launcherJvmOptions() {
+        try {
+            for (String line : Files.readAllLines(Path.of("..", "lading"))) { // tests run in lading-cli/
+                if (line.startsWith("default_opts=\"") && line.endsWith("\"")) {
+                    return List.of(line.substring("default_opts=\"".length(), line.length() - 1).split(" "));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("../lading has no default_opts=\"...\" line");
     }
 
     /** The response head, up to the empty line (the body stays unread). */
