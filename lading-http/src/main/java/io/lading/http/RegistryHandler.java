@@ -534,10 +534,10 @@ public final class RegistryHandler extends Handler.Abstract {
     /** The JVM's limit on direct buffer memory: -XX:MaxDirectMemorySize, or the heap's maximum when unset. */
     private static long directMemoryLimit() {
         try {
-            String set = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                    .getVMOption("MaxDirectMemorySize").getValue();
-            if (Long.parseLong(set) > 0) {
-                return Long.parseLong(set);
+            long set = Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize").getValue());
+            if (set > 0) {
+                return set;
             }
         } catch (RuntimeException notHotSpot) {
             // the JDK's default below
