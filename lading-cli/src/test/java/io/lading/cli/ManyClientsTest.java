@@ -9,10 +9,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -99,6 +103,48 @@ class ManyClientsTest {
                         assertThat(s.getInputStream().readNBytes(2)).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
                     }
                 }
+                assertThat(server.process.isAlive()).isTrue();
+            } finally {
+                for (Socket s : sockets) {
+                    s.close();
+                }
+            }
+            assertThat(Files.readString(server.log)).doesNotContain("OutOfMemoryError");
+        }
+    }
+
+    /**
+     * 1 000 uploads whose clients sent a fifth of the body they announced and then nothing: each waits for bytes
+     * holding its copy buffer. With 128 KiB each they filled the launcher's heap and the server stopped; now the
+     * buffers shrink, and past a budget the uploads wait, while the registry goes on answering others.
+     */
+    @Test
+    void manySlowUploadsDoNotExhaustTheHeap(@TempDir Path dir) throws Exception {
+        int port = ServerProcess.freePort();
+        byte[] part = new byte[200_000];
+        try (ServerProcess server = ServerProcess.start(LAUNCHER_JVM, port, dir.resolve("data"))) {
+            List<Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    Socket s = new Socket("127.0.0.1", port);
+                    s.setSoTimeout(READ_TIMEOUT_MS);
+                    sockets.add(s);
+                    s.getOutputStream().write("POST /v2/slow/blobs/uploads/ HTTP/1.1\r\nHost: lading\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    String head = headers(s.getInputStream());
+                    assertThat(head).as("upload " + i).startsWith("HTTP/1.1 202 ");
+                    String location = head.lines().filter(l -> l.startsWith("Location: ")).findFirst().orElseThrow()
+                            .substring("Location: ".length());
+                    s.getOutputStream().write(("PATCH " + location + " HTTP/1.1\r\nHost: lading\r\n"
+                            + "Content-Type: application/octet-stream\r\nContent-Length: " + (1 << 20) + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(part);
+                }
+                HttpClient http = HttpClient.newHttpClient();
+                HttpResponse<String> base = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/v2/")).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(base.statusCode()).as("the registry answers others meanwhile").isEqualTo(200);
                 assertThat(server.process.isAlive()).isTrue();
             } finally {
                 for (Socket s : sockets) {

@@ -9,6 +9,7 @@ import io.lading.auth.Access;
 import io.lading.core.Digest;
 import io.lading.core.ErrorCode;
 import io.lading.core.Manifest;
+import io.lading.core.MemoryBudget;
 import io.lading.core.MediaTypes;
 import io.lading.core.Reference;
 import io.lading.core.RegistryException;

@@ -1,11 +1,13 @@
 package io.lading.storage;
 
 import io.lading.core.Digest;
+import io.lading.core.MemoryBudget;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +27,17 @@ import java.util.UUID;
 public final class BlobStore {
     /** Receive/hash buffer of an upload (the socket is read 128 KiB at a time too). */
     static final int BUFFER_SIZE = 128 * 1024;
+    /** The least buffer a copied upload gets when many hold {@link #COPY_BUFFERS}. */
+    private static final int LEAST_BUFFER = 16 * 1024;
+    /**
+     * Heap that uploads copied on their request's thread (those {@link OverlappedCopy} does not take) may hold at
+     * once: a fifth of the heap (16 MiB under the launcher's 80 MiB), half in 128 KiB buffers and half in 16 KiB
+     * ones, so about 560 uploads at once before the next waits. A slow client holds its buffer while its bytes
+     * trickle in; with 128 KiB each, 1 000 such uploads filled that heap and stopped the server.
+     */
+    private static final MemoryBudget COPY_BUFFERS = new MemoryBudget(Runtime.getRuntime().maxMemory() / 5,
+            "uploads being received");
+    private static final Duration COPY_WAIT = Duration.ofSeconds(30);
     private final StorageDriver driver;
 
     public BlobStore(StorageDriver driver) {
@@ -104,10 +117,22 @@ public final class BlobStore {
         }
     }
 
-    /** Copies and hashes {@code body} (exactly {@code expected} bytes, or to its end when -1) on this thread. */
+    /**
+     * Copies and hashes {@code body} (exactly {@code expected} bytes, or to its end when -1) on this thread, through
+     * a buffer from {@link #COPY_BUFFERS}: 128 KiB, or 16 KiB while many uploads hold the budget.
+     *
+     * @throws io.lading.core.RegistryException TOOMANYREQUESTS when even that waited 30 s (nothing is written)
+     */
     private static void copy(InputStream body, long expected, Digest.Digester digester, StorageDriver.FileWriter writer)
             throws IOException {
-        byte[] buf = new byte[(int) (expected < 0 ? BUFFER_SIZE : Math.min(BUFFER_SIZE, expected))];
+        int want = (int) (expected < 0 ? BUFFER_SIZE : Math.min(BUFFER_SIZE, expected));
+        try (MemoryBudget.Share share = COPY_BUFFERS.acquireUpTo(want, LEAST_BUFFER, COPY_WAIT)) {
+            copy(body, expected, digester, writer, new byte[Math.min(want, share.bytes())]);
+        }
+    }
+
+    private static void copy(InputStream body, long expected, Digest.Digester digester, StorageDriver.FileWriter writer,
+                             byte[] buf) throws IOException {
         long remaining = expected < 0 ? Long.MAX_VALUE : expected;
         while (remaining > 0) {
             int n = readFully(body, buf, (int) Math.min(buf.length, remaining));

@@ -1,10 +1,8 @@
-package io.lading.http;
+package io.lading.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lading.core.ErrorCode;
-import io.lading.core.RegistryException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,5 @@
-package io.lading.http;
+package io.lading.core;
 
-import io.lading.core.ErrorCode;
-import io.lading.core.RegistryException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -9,12 +7,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Bounds memory that requests hold while they run: a request takes its share of the budget and gives it back when
- * done, and waits, in arrival order, while others hold it. One budget bounds the heap held by request bodies read
- * whole (manifests, up to 4 MiB each, and their parse), another the direct buffers blob downloads stream through.
- * Without them, a few dozen concurrent pushes of large manifests could exhaust a small heap, and a hundred
- * concurrent downloads the direct memory (the 500s that follow are what these prevent); with them, requests queue.
+ * done, and waits, in arrival order, while others hold it. Budgets bound the heap held by manifest bodies read
+ * whole (up to 4 MiB each, and their parse), the heap buffers uploads are copied through, and the direct buffers
+ * blob downloads stream through. Without them, a few dozen concurrent pushes of large manifests could exhaust a
+ * small heap, a thousand slow uploads the heap, and a hundred concurrent downloads the direct memory (500s, or a
+ * stopped server); with them, requests queue, and past a wait get 429 TOOMANYREQUESTS.
  */
-final class MemoryBudget {
+public final class MemoryBudget {
     private final int totalKib;
     private final Semaphore kib;
     private final String holders;
@@ -22,14 +21,14 @@ final class MemoryBudget {
     /**
      * @param holders what holds the budget, for the 429's message ("large request bodies being received")
      */
-    MemoryBudget(long bytes, String holders) {
+    public MemoryBudget(long bytes, String holders) {
         this.totalKib = kib(bytes);
         this.kib = new Semaphore(totalKib, true);
         this.holders = holders;
     }
 
     /** A held share of the budget; closing it gives it back. */
-    static final class Share implements AutoCloseable {
+    public static final class Share implements AutoCloseable {
         private final Semaphore from;
         private final int kib;
         private boolean released;
@@ -40,7 +39,7 @@ final class MemoryBudget {
         }
 
         /** The bytes this share holds. */
-        int bytes() {
+        public int bytes() {
             return kib * 1024;
         }
 
@@ -59,7 +58,7 @@ final class MemoryBudget {
      * @throws RegistryException TOOMANYREQUESTS when the budget stayed taken that long (bodies that arrive
      *                           slowly, or a flood of large ones): the client may retry
      */
-    Share acquire(long bytes, Duration wait) throws InterruptedIOException {
+    public Share acquire(long bytes, Duration wait) throws InterruptedIOException {
         int n = Math.min(kib(bytes), totalKib);
         try {
             if (!kib.tryAcquire(n, wait.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -77,7 +76,7 @@ final class MemoryBudget {
      * {@code least} of them (or {@code want}, when smaller), waiting up to {@code wait} as {@link #acquire} does:
      * large shares for the first requests, and the other half of the budget in small ones for many more.
      */
-    Share acquireUpTo(long want, long least, Duration wait) throws InterruptedIOException {
+    public Share acquireUpTo(long want, long least, Duration wait) throws InterruptedIOException {
         int n = Math.min(kib(want), totalKib);
         if (!kib.hasQueuedThreads() && kib.availablePermits() - n >= totalKib / 2 && kib.tryAcquire(n)) {
             return new Share(kib, n);
@@ -86,7 +85,7 @@ final class MemoryBudget {
     }
 
     /** Bytes of the budget free now. */
-    long available() {
+    public long available() {
         return kib.availablePermits() * 1024L;
     }
 
