@@ -78,13 +78,14 @@ public final class RegistryHandler extends Handler.Abstract {
     private static final MemoryBudget MANIFEST_BODIES = new MemoryBudget(16L << 20,
             "large request bodies being received");
     /**
-     * Direct memory that copied downloads may hold at once: two fifths of what the JVM allows (31 MiB under the
-     * launcher's 80 MiB heap), half of it in 1 MiB buffers and half in 32 KiB ones (15 and about 490 downloads
-     * there), leaving room for Jetty's request buffers, the buffers its pool keeps and uploads' stages. Without it,
-     * each download held 1 MiB, and past about 64 concurrent ones the next failed with 500 (OutOfMemoryError:
-     * Cannot reserve direct buffer memory).
+     * Direct memory that copied downloads may hold at once: a quarter of what the JVM allows (19 MiB under the
+     * launcher's 80 MiB heap), half of it in 1 MiB buffers and half in 32 KiB ones (9 and about 300 downloads
+     * there), leaving room for Jetty's 128 KiB request buffers (28 MiB of them in a heap dump taken during pulls
+     * at c=512), the buffers its pool keeps (up to 16 MiB) and uploads' stages (8 MiB). Without it, each download
+     * held 1 MiB, and past about 64 concurrent ones the next failed with 500 (OutOfMemoryError: Cannot reserve
+     * direct buffer memory).
      */
-    private static final MemoryBudget DOWNLOAD_BUFFERS = new MemoryBudget(directMemoryLimit() / 5 * 2,
+    private static final MemoryBudget DOWNLOAD_BUFFERS = new MemoryBudget(directMemoryLimit() / 4,
             "blob downloads being sent");
     /** How long a manifest push, or a download, waits for its share before it gets 429 TOOMANYREQUESTS. */
     private static final java.time.Duration MEMORY_WAIT = java.time.Duration.ofSeconds(30);
