@@ -47,36 +47,24 @@ class ManyClientsTest {
         byte[] blob = new byte[8 << 20];
         new Random(7).nextBytes(blob);
         Digest digest = Digest.of(Digest.Algorithm.SHA256, blob);
-        int port = ServerProcess.freePort();
-        try (ServerProcess server = ServerProcess.start(LAUNCHER_JVM, port, dir.resolve("data"))) {
+        against(dir, (port, sockets) -> {
             assertThat(BlobPush.monolithic(HttpClient.newHttpClient(), "http://127.0.0.1:" + port, "app", blob)
                     .statusCode()).isEqualTo(201);
-            List<Socket> sockets = new ArrayList<>();
-            try {
-                for (int i = 0; i < CLIENTS; i++) {
-                    Socket s = new Socket("127.0.0.1", port);
-                    s.setSoTimeout(READ_TIMEOUT_MS);
-                    sockets.add(s);
-                    OutputStream out = s.getOutputStream();
-                    out.write(("GET /v2/app/blobs/" + digest + " HTTP/1.1\r\nHost: lading\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-                for (int i = 0; i < CLIENTS; i++) {
-                    assertThat(headers(sockets.get(i).getInputStream())).as("download " + i + " of " + CLIENTS)
-                            .startsWith("HTTP/1.1 200 ").contains("Content-Length: " + blob.length);
-                }
-                for (int i = 0; i < 3; i++) { // some read to the end: the bytes are the blob's
-                    byte[] body = sockets.get(i).getInputStream().readNBytes(blob.length);
-                    assertThat(Digest.of(Digest.Algorithm.SHA256, body)).isEqualTo(digest);
-                }
-            } finally {
-                for (Socket s : sockets) {
-                    s.close();
-                }
+            for (int i = 0; i < CLIENTS; i++) {
+                OutputStream out = connect(port, sockets).getOutputStream();
+                out.write(("GET /v2/app/blobs/" + digest + " HTTP/1.1\r\nHost: lading\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
             }
-            assertThat(Files.readString(server.log)).doesNotContain("OutOfMemoryError");
-        }
+            for (int i = 0; i < CLIENTS; i++) {
+                assertThat(headers(sockets.get(i).getInputStream())).as("download " + i + " of " + CLIENTS)
+                        .startsWith("HTTP/1.1 200 ").contains("Content-Length: " + blob.length);
+            }
+            for (int i = 0; i < 3; i++) { // some read to the end: the bytes are the blob's
+                byte[] body = sockets.get(i).getInputStream().readNBytes(blob.length);
+                assertThat(Digest.of(Digest.Algorithm.SHA256, body)).isEqualTo(digest);
+            }
+        });
     }
 
     /**
@@ -86,31 +74,19 @@ class ManyClientsTest {
      */
     @Test
     void manyOpenConnectionsDoNotExhaustTheHeap(@TempDir Path dir) throws Exception {
-        int port = ServerProcess.freePort();
         byte[] request = "GET /v2/ HTTP/1.1\r\nHost: lading\r\nUser-Agent: many-clients-test\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
-        try (ServerProcess server = ServerProcess.start(LAUNCHER_JVM, port, dir.resolve("data"))) {
-            List<Socket> sockets = new ArrayList<>();
-            try {
-                for (int i = 0; i < 1500; i++) {
-                    Socket s = new Socket("127.0.0.1", port);
-                    s.setSoTimeout(READ_TIMEOUT_MS);
-                    sockets.add(s);
-                    for (int r = 0; r < 2; r++) {
-                        s.getOutputStream().write(request);
-                        String head = headers(s.getInputStream());
-                        assertThat(head).as("connection " + i + ", request " + r).startsWith("HTTP/1.1 200 ");
-                        assertThat(s.getInputStream().readNBytes(2)).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
-                    }
-                }
-                assertThat(server.process.isAlive()).isTrue();
-            } finally {
-                for (Socket s : sockets) {
-                    s.close();
+        against(dir, (port, sockets) -> {
+            for (int i = 0; i < 1500; i++) {
+                Socket s = connect(port, sockets);
+                for (int r = 0; r < 2; r++) {
+                    s.getOutputStream().write(request);
+                    assertThat(headers(s.getInputStream())).as("connection " + i + ", request " + r)
+                            .startsWith("HTTP/1.1 200 ");
+                    assertThat(s.getInputStream().readNBytes(2)).isEqualTo("{}".getBytes(StandardCharsets.UTF_8));
                 }
             }
-            assertThat(Files.readString(server.log)).doesNotContain("OutOfMemoryError");
-        }
+        });
     }
 
     /**
@@ -120,32 +96,45 @@ class ManyClientsTest {
      */
     @Test
     void manySlowUploadsDoNotExhaustTheHeap(@TempDir Path dir) throws Exception {
-        int port = ServerProcess.freePort();
         byte[] part = new byte[200_000];
+        against(dir, (port, sockets) -> {
+            for (int i = 0; i < 1000; i++) {
+                Socket s = connect(port, sockets);
+                s.getOutputStream().write("POST /v2/slow/blobs/uploads/ HTTP/1.1\r\nHost: lading\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String head = headers(s.getInputStream());
+                assertThat(head).as("upload " + i).startsWith("HTTP/1.1 202 ");
+                String location = head.lines().filter(l -> l.startsWith("Location: ")).findFirst().orElseThrow()
+                        .substring("Location: ".length());
+                s.getOutputStream().write(("PATCH " + location + " HTTP/1.1\r\nHost: lading\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: " + (1 << 20) + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(part);
+            }
+            HttpResponse<String> base = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/v2/")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(base.statusCode()).as("the registry answers others meanwhile").isEqualTo(200);
+        });
+    }
+
+    /** What clients do against the server, given its port and a list to put the sockets they open in. */
+    @FunctionalInterface
+    private interface Clients {
+        void run(int port, List<Socket> sockets) throws Exception;
+    }
+
+    /**
+     * Runs {@code clients} against a fresh server with the launcher's JVM settings, closes the sockets they opened,
+     * and checks that the server is still running and logged no OutOfMemoryError.
+     */
+    private static void against(Path dir, Clients clients) throws Exception {
+        int port = ServerProcess.freePort();
         try (ServerProcess server = ServerProcess.start(LAUNCHER_JVM, port, dir.resolve("data"))) {
             List<Socket> sockets = new ArrayList<>();
             try {
-                for (int i = 0; i < 1000; i++) {
-                    Socket s = new Socket("127.0.0.1", port);
-                    s.setSoTimeout(READ_TIMEOUT_MS);
-                    sockets.add(s);
-                    s.getOutputStream().write("POST /v2/slow/blobs/uploads/ HTTP/1.1\r\nHost: lading\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
-                    String head = headers(s.getInputStream());
-                    assertThat(head).as("upload " + i).startsWith("HTTP/1.1 202 ");
-                    String location = head.lines().filter(l -> l.startsWith("Location: ")).findFirst().orElseThrow()
-                            .substring("Location: ".length());
-                    s.getOutputStream().write(("PATCH " + location + " HTTP/1.1\r\nHost: lading\r\n"
-                            + "Content-Type: application/octet-stream\r\nContent-Length: " + (1 << 20) + "\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().write(part);
-                }
-                HttpClient http = HttpClient.newHttpClient();
-                HttpResponse<String> base = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/v2/")).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(base.statusCode()).as("the registry answers others meanwhile").isEqualTo(200);
-                assertThat(server.process.isAlive()).isTrue();
+                clients.run(port, sockets);
+                assertThat(server.process.isAlive()).as("the server still runs").isTrue();
             } finally {
                 for (Socket s : sockets) {
                     s.close();
@@ -153,6 +142,14 @@ class ManyClientsTest {
             }
             assertThat(Files.readString(server.log)).doesNotContain("OutOfMemoryError");
         }
+    }
+
+    /** A connection to the server whose reads give up after {@link #READ_TIMEOUT_MS}, added to {@code sockets}. */
+    private static Socket connect(int port, List<Socket> sockets) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout(READ_TIMEOUT_MS);
+        sockets.add(s);
+        return s;
     }
 
     private static List<String> launcherJvmOptions() {
