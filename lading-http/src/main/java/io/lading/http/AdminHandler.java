@@ -126,8 +126,8 @@ public final class AdminHandler extends Handler.Abstract {
                         throw new IllegalArgumentException("body must be {\"readOnly\": true|false}");
                     }
                     maintenance.setReadOnly(flag.booleanValue());
-                } else if (!method.equals("GET")) {
-                    throw new MethodNotAllowed(method, "GET, PUT");
+                } else {
+                    require(method, "GET", "GET, PUT");
                 }
                 return JSON.createObjectNode().put("readOnly", maintenance.readOnly());
             }
@@ -140,9 +140,7 @@ public final class AdminHandler extends Handler.Abstract {
                     }
                     return JSON.createObjectNode().put("started", true).put("dryRun", dryRun);
                 }
-                if (!method.equals("GET")) {
-                    throw new MethodNotAllowed(method, "GET, POST");
-                }
+                require(method, "GET", "GET, POST");
                 MaintenanceService.GcStatus status = maintenance.gcStatus();
                 ObjectNode out = JSON.createObjectNode().put("running", status.running());
                 MaintenanceService.GcSettings s = maintenance.gcSettings();
@@ -162,9 +160,7 @@ public final class AdminHandler extends Handler.Abstract {
                     return JSON.createObjectNode().put("started", true).put("verify", o.verify())
                             .put("quarantine", o.quarantine()).put("verifyRate", o.verifyRate());
                 }
-                if (!method.equals("GET")) {
-                    throw new MethodNotAllowed(method, "GET, POST");
-                }
+                require(method, "GET", "GET, POST");
                 MaintenanceService.CheckStatus status = maintenance.checkStatus();
                 ObjectNode out = JSON.createObjectNode().put("running", status.running().isPresent());
                 MaintenanceService.CheckSettings s = maintenance.checkSettings();
@@ -229,9 +225,7 @@ public final class AdminHandler extends Handler.Abstract {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "no notification endpoint named '" + endpoint + "'");
         }
         if (replay) {
-            if (!method.equals("POST")) {
-                throw new MethodNotAllowed(method, "POST");
-            }
+            require(method, "POST", "POST");
             List<Long> seqs = new ArrayList<>();
             for (String v : query.getValuesOrEmpty("seq")) {
                 seqs.add(number(v, "seq"));
@@ -349,8 +343,13 @@ public final class AdminHandler extends Handler.Abstract {
     }
 
     private static void requireGet(String method) {
-        if (!method.equals("GET")) {
-            throw new MethodNotAllowed(method, "GET");
+        require(method, "GET", "GET");
+    }
+
+    /** Refuses any method but {@code wanted} with a 405 whose Allow is {@code allow}, the endpoint's methods. */
+    private static void require(String method, String wanted, String allow) {
+        if (!method.equals(wanted)) {
+            throw new MethodNotAllowed(method, allow);
         }
     }
 
