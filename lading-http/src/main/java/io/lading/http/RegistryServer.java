@@ -130,13 +130,12 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     /**
-     * HTTP/1.1 with 128 KiB reads from the socket (Jetty reads 8 KiB by default): a blob push then costs a
-     * sixteenth of the reads and parser passes. The buffer is pooled and held only while a request is read.
+     * HTTP/1.1 with reads from the socket of up to 128 KiB (Jetty reads 8 KiB by default): a blob push then costs
+     * a sixteenth of the reads and parser passes. The buffers are pooled, held only while a request is read, and
+     * shrink to 16 KiB as connections multiply ({@link SharedReadBuffers}).
      */
     private static HttpConnectionFactory http1(HttpConfiguration http) {
-        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-        h1.setInputBufferSize(128 * 1024);
-        return h1;
+        return new SharedReadBuffers(http);
     }
 
     private static SslContextFactory.Server sslContext(TlsSettings tls) throws IOException {
