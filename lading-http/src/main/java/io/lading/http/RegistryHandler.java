@@ -837,6 +837,9 @@ public final class RegistryHandler extends Handler.Abstract {
         for (String content : CONTENT_HEADERS) {
             h.remove(content);
         }
+        if (r.status() != 416) { // a 206's range, set before a failure that came after it
+            h.remove(HttpHeader.CONTENT_RANGE);
+        }
         if (failure instanceof UploadRangeException ure) {
             putUploadHeaders(h, ure.upload());
         }
@@ -860,7 +863,7 @@ public final class RegistryHandler extends Handler.Abstract {
                 .toList();
     }
 
-    /** Not Content-Range: a 416 for a range past the end must say the size in one ({@code bytes *}/size). */
+    /** Content-Range is kept for a 416 only, which must say the size in one ({@code bytes *}/size). */
     private static final List<String> CONTENT_HEADERS = List.of("Docker-Content-Digest", HttpHeader.ETAG.asString(),
             HttpHeader.ACCEPT_RANGES.asString(), HttpHeader.CACHE_CONTROL.asString(),
             HttpHeader.LAST_MODIFIED.asString(), HttpHeader.LOCATION.asString(), "OCI-Subject", "OCI-Tag",

@@ -68,6 +68,19 @@ class BlobApiTest {
         assertThat(r.headers().firstValue("X-Request-Id")).isPresent();
     }
 
+    /** The same for a range request: a 404 describes no range of anything. */
+    @Test
+    void anErrorAfterARangeWasSetCarriesNoContentRange() throws Exception {
+        byte[] content = new byte[100_000];
+        new Random(7).nextBytes(content);
+        Digest d = reg.pushBlob("lost/range", content);
+        reg.blobs.driver().delete(io.lading.storage.BlobStore.blobPath(d));
+        HttpResponse<byte[]> r = reg.send("GET", "/v2/lost/range/blobs/" + d, null, "Range", "bytes=0-99");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(text(r)).contains("BLOB_UNKNOWN");
+        assertThat(r.headers().firstValue("Content-Range")).isEmpty();
+    }
+
     /**
      * A blob whose data went missing answers 404 to HEAD too once a read found out, so a client pushes it again, and
      * that push stores its bytes; a manifest's bytes come back when it is pushed again.
