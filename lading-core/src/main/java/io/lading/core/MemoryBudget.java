@@ -4,12 +4,14 @@ import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Bounds memory that requests hold while they run: a request takes its share of the budget and gives it back when
  * done, and waits, in arrival order, while others hold it. Budgets bound the heap held by manifest bodies read
- * whole (up to 4 MiB each, and their parse), the heap buffers uploads are copied through, and the direct buffers
- * blob downloads stream through. Without them, a few dozen concurrent pushes of large manifests could exhaust a
+ * whole (up to 4 MiB each, and their parse), the heap buffers uploads are copied through, the direct buffers
+ * blob downloads stream through, and the heap buffers a pull-through cache's requests to upstream are read into.
+ * Without them, a few dozen concurrent pushes of large manifests could exhaust a
  * small heap, a thousand slow uploads the heap, and a hundred concurrent downloads the direct memory (500s, or a
  * stopped server); with them, requests queue, and past a wait get 429 TOOMANYREQUESTS.
  */
@@ -27,11 +29,11 @@ public final class MemoryBudget {
         this.holders = holders;
     }
 
-    /** A held share of the budget; closing it gives it back. */
+    /** A held share of the budget; closing it (once or more, on any thread) gives it back. */
     public static final class Share implements AutoCloseable {
         private final Semaphore from;
         private final int kib;
-        private boolean released;
+        private final AtomicBoolean released = new AtomicBoolean();
 
         private Share(Semaphore from, int kib) {
             this.from = from;
@@ -45,8 +47,7 @@ public final class MemoryBudget {
 
         @Override
         public void close() {
-            if (!released) {
-                released = true;
+            if (released.compareAndSet(false, true)) {
                 from.release(kib);
             }
         }

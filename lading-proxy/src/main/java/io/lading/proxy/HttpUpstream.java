@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lading.core.Digest;
 import io.lading.core.Manifest;
 import io.lading.core.MediaTypes;
+import io.lading.core.MemoryBudget;
 import io.lading.core.Reference;
 import io.lading.core.RepositoryName;
 import io.lading.registry.Upstream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -46,6 +48,19 @@ public final class HttpUpstream implements Upstream {
     private static final Duration TOKEN_MARGIN = Duration.ofSeconds(30);
     /** What a token without expires_in lasts (the token specification's default). */
     private static final Duration TOKEN_DEFAULT = Duration.ofSeconds(60);
+    /**
+     * The heap an exchange with upstream may hold while its response is read: the JDK client reads a connection's
+     * bytes into heap buffers of {@code jdk.httpclient.bufsize} (16 KiB by default), up to three at a time; one
+     * such batch waits for the reader while it reads another, and the connection keeps the buffer being filled.
+     */
+    static final int EXCHANGE_BYTES = 7 * Integer.getInteger("jdk.httpclient.bufsize", 16 * 1024);
+    /**
+     * An eighth of the heap for the exchanges of all caches in the process; past it an exchange waits, in arrival
+     * order, and its request gets 429 after 30 s. Without it, 200 pulls at once of blobs not cached yet stopped a
+     * cache with the launcher's heap (OutOfMemoryError; decision 0034).
+     */
+    private static final MemoryBudget EXCHANGES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 8,
+            "requests to the upstream registry in flight");
 
     private final URI remote;
     private final UpstreamCredentials credentials;
@@ -53,6 +68,8 @@ public final class HttpUpstream implements Upstream {
     private final Duration timeout;
     private final Clock clock;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    private final MemoryBudget exchanges;
+    private final Duration exchangeWait;
 
     private record Token(String value, Instant expires) {
     }
@@ -68,6 +85,18 @@ public final class HttpUpstream implements Upstream {
 
     /** @param credentials what to authenticate with: proxy.username/password, or a credential helper (proxy.exec) */
     public HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock) {
+        this(remote, credentials, timeout, clock, EXCHANGES, Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param exchanges    what exchanges in flight take {@link #EXCHANGE_BYTES} of, each until its response's body
+     *                     is closed
+     * @param exchangeWait how long an exchange waits for that before its request gets 429
+     */
+    HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock, MemoryBudget exchanges,
+                 Duration exchangeWait) {
+        this.exchanges = exchanges;
+        this.exchangeWait = exchangeWait;
         String root = remote.toString().replaceAll("/+$", "");
         this.remote = URI.create(root);
         this.credentials = credentials;
@@ -238,11 +267,36 @@ public final class HttpUpstream implements Upstream {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
+        MemoryBudget.Share share = exchanges.acquire(EXCHANGE_BYTES, exchangeWait);
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(b.build(), info -> HttpResponse.BodySubscribers.mapping(
+                    HttpResponse.BodySubscribers.ofInputStream(), in -> new Releasing(in, share)));
         } catch (InterruptedException e) {
+            share.close();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking upstream " + uri, e);
+        } catch (IOException | RuntimeException e) {
+            share.close();
+            throw e;
+        }
+    }
+
+    /** A response's body that gives its exchange's share of the budget back when it is closed. */
+    private static final class Releasing extends FilterInputStream {
+        private final MemoryBudget.Share share;
+
+        Releasing(InputStream in, MemoryBudget.Share share) {
+            super(in);
+            this.share = share;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                share.close();
+            }
         }
     }
 

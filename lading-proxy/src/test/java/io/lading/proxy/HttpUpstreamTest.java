@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lading.core.Digest;
+import io.lading.core.ErrorCode;
+import io.lading.core.MemoryBudget;
 import io.lading.core.Reference;
+import io.lading.core.RegistryException;
 import io.lading.core.RepositoryName;
 import io.lading.registry.Upstream;
 import java.io.IOException;
@@ -18,6 +21,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +63,51 @@ class HttpUpstreamTest {
         if (body.length > 0) {
             exchange.getResponseBody().write(body);
         }
+    }
+
+    /**
+     * Requests to upstream in flight share a memory budget, each until its response's body is closed: with room for
+     * two, a third blob GET waits until one of them is closed, or gets 429 when that takes longer than its wait. A
+     * 404 and a refused connection give their share back at once.
+     */
+    @Test
+    void requestsInFlightShareAMemoryBudgetUntilTheirBodiesAreClosed() throws Exception {
+        String registry = serve(exchange -> {
+            if (exchange.getRequestURI().getPath().endsWith(DIGEST.toString())) {
+                reply(exchange, 200, BLOB);
+            } else {
+                reply(exchange, 404, new byte[0]);
+            }
+        });
+        long room = 2L * HttpUpstream.EXCHANGE_BYTES;
+        MemoryBudget budget = new MemoryBudget(room, "requests to upstream");
+        HttpUpstream impatient = new HttpUpstream(URI.create(registry), UpstreamCredentials.of(null, null),
+                Duration.ofSeconds(5), Clock.systemUTC(), budget, Duration.ofMillis(200));
+        HttpUpstream patient = new HttpUpstream(URI.create(registry), UpstreamCredentials.of(null, null),
+                Duration.ofSeconds(5), Clock.systemUTC(), budget, Duration.ofSeconds(20));
+
+        Upstream.BlobBody first = impatient.blob(REPO, DIGEST).orElseThrow();
+        Upstream.BlobBody second = impatient.blob(REPO, DIGEST).orElseThrow();
+        assertThatThrownBy(() -> impatient.blob(REPO, DIGEST)).isInstanceOfSatisfying(RegistryException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS));
+        try (ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Upstream.BlobBody> third = waiting.submit(() -> patient.blob(REPO, DIGEST).orElseThrow());
+            Thread.sleep(300);
+            assertThat(third).as("waits while two bodies are open").isNotDone();
+            first.close();
+            try (Upstream.BlobBody body = third.get(10, TimeUnit.SECONDS)) {
+                assertThat(body.body().readAllBytes()).isEqualTo(BLOB);
+            }
+        }
+        second.close();
+        assertThat(budget.available()).isEqualTo(room);
+
+        Digest unknown = Digest.of(Digest.Algorithm.SHA256, new byte[]{1});
+        assertThat(patient.blob(REPO, unknown)).isEmpty();
+        assertThat(budget.available()).as("after a 404").isEqualTo(room);
+        servers.forEach(server -> server.stop(0));
+        assertThatThrownBy(() -> patient.blob(REPO, DIGEST)).isInstanceOf(IOException.class);
+        assertThat(budget.available()).as("after a refused connection").isEqualTo(room);
     }
 
     @Test
