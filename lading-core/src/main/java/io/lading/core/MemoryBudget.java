@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * done, and waits, in arrival order, while others hold it. Budgets bound the heap held by manifest bodies read
  * whole (up to 4 MiB each, and their parse), the heap buffers uploads are copied through, the direct buffers
  * blob downloads stream through, and the heap buffers a pull-through cache's requests to upstream are read into.
- * Without them, a few dozen concurrent pushes of large manifests could exhaust a
- * small heap, a thousand slow uploads the heap, and a hundred concurrent downloads the direct memory (500s, or a
- * stopped server); with them, requests queue, and past a wait get 429 TOOMANYREQUESTS.
+ * Without them, a few dozen concurrent pushes of large manifests could exhaust a small heap, a thousand slow
+ * uploads the heap, a hundred concurrent downloads the direct memory, and two hundred first pulls through a cache
+ * the heap (500s, or a stopped server); with them, requests queue, and past a wait get 429 TOOMANYREQUESTS.
  */
 public final class MemoryBudget {
     private final int totalKib;

@@ -1,7 +1,6 @@
 package io.lading.http;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,13 +28,13 @@ class SharedReadBuffersTest {
 
     @Test
     void eachConnectionsShareShrinksAsConnectionsMultiply() {
-        assertEquals(128 * 1024, SharedReadBuffers.bufferSize(0));
-        assertEquals(128 * 1024, SharedReadBuffers.bufferSize(1));
-        assertEquals(128 * 1024, SharedReadBuffers.bufferSize(64));
-        assertEquals(64 * 1024, SharedReadBuffers.bufferSize(65));
-        assertEquals(32 * 1024, SharedReadBuffers.bufferSize(256));
-        assertEquals(16 * 1024, SharedReadBuffers.bufferSize(512));
-        assertEquals(16 * 1024, SharedReadBuffers.bufferSize(100_000));
+        assertThat(SharedReadBuffers.bufferSize(0)).isEqualTo(128 * 1024);
+        assertThat(SharedReadBuffers.bufferSize(1)).isEqualTo(128 * 1024);
+        assertThat(SharedReadBuffers.bufferSize(64)).isEqualTo(128 * 1024);
+        assertThat(SharedReadBuffers.bufferSize(65)).isEqualTo(64 * 1024);
+        assertThat(SharedReadBuffers.bufferSize(256)).isEqualTo(32 * 1024);
+        assertThat(SharedReadBuffers.bufferSize(512)).isEqualTo(16 * 1024);
+        assertThat(SharedReadBuffers.bufferSize(100_000)).isEqualTo(16 * 1024);
     }
 
     /**
@@ -81,7 +80,7 @@ class SharedReadBuffersTest {
             waitFor(() -> http1.open() == 600);
             acquired.clear();
             push(pusher);
-            assertTrue(acquired.stream().allMatch(size -> size <= 16 * 1024), "600 open: " + acquired);
+            assertThat(acquired).as("600 open").allMatch(size -> size <= 16 * 1024);
 
             for (Socket s : others) {
                 s.close();
@@ -89,7 +88,7 @@ class SharedReadBuffersTest {
             waitFor(() -> http1.open() == 1);
             acquired.clear();
             push(pusher);
-            assertTrue(acquired.contains(128 * 1024), "1 open: " + acquired);
+            assertThat(acquired).as("1 open").contains(128 * 1024);
         } finally {
             for (Socket s : others) {
                 s.close();
@@ -115,13 +114,13 @@ class SharedReadBuffersTest {
         out.write(body);
         out.flush();
         byte[] status = s.getInputStream().readNBytes("HTTP/1.1 201".length());
-        assertEquals("HTTP/1.1 201", new String(status, StandardCharsets.US_ASCII));
+        assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
         // the rest of the response's head, up to its blank line
         InputStream in = s.getInputStream();
         int matched = 0;
         while (matched < 4) {
             int b = in.read();
-            assertTrue(b >= 0, "response ended early");
+            assertThat(b).as("response ended early").isNotNegative();
             matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
         }
     }
@@ -129,7 +128,7 @@ class SharedReadBuffersTest {
     private static void waitFor(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not reached in 10 s");
+            assertThat(System.nanoTime()).as("condition not reached in 10 s").isLessThan(deadline);
             Thread.sleep(10);
         }
     }
