@@ -16,6 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the heap (500s, or a stopped server); with them, requests queue, and past a wait get 429 TOOMANYREQUESTS.
  */
 public final class MemoryBudget {
+    /**
+     * How long a request waits for its share before it gets 429 TOOMANYREQUESTS: the budgets of this process all
+     * use it (what others hold is given back as their transfers end, which can take seconds under load).
+     */
+    public static final Duration WAIT = Duration.ofSeconds(30);
     private final int totalKib;
     private final Semaphore kib;
     private final String holders;

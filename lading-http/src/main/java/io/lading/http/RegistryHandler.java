@@ -87,8 +87,6 @@ public final class RegistryHandler extends Handler.Abstract {
      */
     private static final MemoryBudget DOWNLOAD_BUFFERS = new MemoryBudget(directMemoryLimit() / 4,
             "blob downloads being sent");
-    /** How long a manifest push, or a download, waits for its share before it gets 429 TOOMANYREQUESTS. */
-    private static final java.time.Duration MEMORY_WAIT = java.time.Duration.ofSeconds(30);
     private final BlobService blobs;
     private final UploadService uploads;
     private final ManifestService manifests;
@@ -339,7 +337,7 @@ public final class RegistryHandler extends Handler.Abstract {
         // The body and its parse live on the heap: its declared length (the most a manifest may be when unknown)
         // counts against the budget until the push is done.
         try (MemoryBudget.Share share = MANIFEST_BODIES.acquire(declared < 0 ? Manifest.MAX_BYTES : declared,
-                MEMORY_WAIT)) {
+                MemoryBudget.WAIT)) {
             byte[] bytes;
             try (InputStream in = Content.Source.asInputStream(c.request())) {
                 bytes = in.readNBytes(Manifest.MAX_BYTES + 1);
@@ -506,7 +504,7 @@ public final class RegistryHandler extends Handler.Abstract {
     private static void sendChannel(Call c, ReadableByteChannel ch, long length, Digest digest) throws IOException {
         ByteBufferPool pool = c.request().getComponents().getByteBufferPool();
         try (MemoryBudget.Share share = DOWNLOAD_BUFFERS.acquireUpTo(Math.min(SEND_BUFFER, length),
-                LEAST_SEND_BUFFER, MEMORY_WAIT)) {
+                LEAST_SEND_BUFFER, MemoryBudget.WAIT)) {
             RetainableByteBuffer pooled = pool.acquire((int) Math.min(share.bytes(), length), true);
             try {
                 send(c, ch, length, digest, pooled.getByteBuffer());

@@ -56,7 +56,7 @@ public final class HttpUpstream implements Upstream {
     static final int EXCHANGE_BYTES = 7 * Integer.getInteger("jdk.httpclient.bufsize", 16 * 1024);
     /**
      * An eighth of the heap for the exchanges of all caches in the process; past it an exchange waits, in arrival
-     * order, and its request gets 429 after 30 s. Without it, 200 pulls at once of blobs not cached yet stopped a
+     * order, and its request gets 429 after {@link MemoryBudget#WAIT}. Without it, 200 pulls at once of blobs not cached yet stopped a
      * cache with the launcher's heap (OutOfMemoryError; decision 0034).
      */
     private static final MemoryBudget EXCHANGES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 8,
@@ -85,7 +85,7 @@ public final class HttpUpstream implements Upstream {
 
     /** @param credentials what to authenticate with: proxy.username/password, or a credential helper (proxy.exec) */
     public HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock) {
-        this(remote, credentials, timeout, clock, EXCHANGES, Duration.ofSeconds(30));
+        this(remote, credentials, timeout, clock, EXCHANGES, MemoryBudget.WAIT);
     }
 
     /**

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +36,6 @@ public final class BlobStore {
      */
     private static final MemoryBudget COPY_BUFFERS = new MemoryBudget(Runtime.getRuntime().maxMemory() / 5,
             "uploads being received");
-    private static final Duration COPY_WAIT = Duration.ofSeconds(30);
     private final StorageDriver driver;
 
     public BlobStore(StorageDriver driver) {
@@ -126,7 +124,7 @@ public final class BlobStore {
     private static void copy(InputStream body, long expected, Digest.Digester digester, StorageDriver.FileWriter writer)
             throws IOException {
         int want = (int) (expected < 0 ? BUFFER_SIZE : Math.min(BUFFER_SIZE, expected));
-        try (MemoryBudget.Share share = COPY_BUFFERS.acquireUpTo(want, LEAST_BUFFER, COPY_WAIT)) {
+        try (MemoryBudget.Share share = COPY_BUFFERS.acquireUpTo(want, LEAST_BUFFER, MemoryBudget.WAIT)) {
             copy(body, expected, digester, writer, new byte[Math.min(want, share.bytes())]);
         }
     }
