@@ -55,11 +55,18 @@ public final class HttpUpstream implements Upstream {
      */
     static final int EXCHANGE_BYTES = 7 * Integer.getInteger("jdk.httpclient.bufsize", 16 * 1024);
     /**
-     * An eighth of the heap for the exchanges of all caches in the process; past it an exchange waits, in arrival
-     * order, and its request gets 429 after {@link MemoryBudget#WAIT}. Without it, 200 pulls at once of blobs not cached yet stopped a
-     * cache with the launcher's heap (OutOfMemoryError; decision 0034).
+     * An eighth of the heap for the blob GETs to upstream of all caches in the process (each held while its blob
+     * streams into the cache); past it a blob GET waits, in arrival order, and its request gets 429 after
+     * {@link MemoryBudget#WAIT}. Without it, 200 pulls at once of blobs not cached yet stopped a cache with the
+     * launcher's heap (OutOfMemoryError; decision 0034).
      */
-    private static final MemoryBudget EXCHANGES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 8,
+    private static final MemoryBudget BLOB_EXCHANGES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 8,
+            "blob fetches from the upstream registry in flight");
+    /**
+     * A thirty-second of the heap for the other requests (manifests, HEADs, tokens): short ones, which a burst of
+     * long blob fetches does not hold up.
+     */
+    private static final MemoryBudget LOOKUP_EXCHANGES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 32,
             "requests to the upstream registry in flight");
 
     private final URI remote;
@@ -68,7 +75,8 @@ public final class HttpUpstream implements Upstream {
     private final Duration timeout;
     private final Clock clock;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
-    private final MemoryBudget exchanges;
+    private final MemoryBudget blobExchanges;
+    private final MemoryBudget lookupExchanges;
     private final Duration exchangeWait;
 
     private record Token(String value, Instant expires) {
@@ -85,17 +93,18 @@ public final class HttpUpstream implements Upstream {
 
     /** @param credentials what to authenticate with: proxy.username/password, or a credential helper (proxy.exec) */
     public HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock) {
-        this(remote, credentials, timeout, clock, EXCHANGES, MemoryBudget.WAIT);
+        this(remote, credentials, timeout, clock, BLOB_EXCHANGES, LOOKUP_EXCHANGES, MemoryBudget.WAIT);
     }
 
     /**
-     * @param exchanges    what exchanges in flight take {@link #EXCHANGE_BYTES} of, each until its response's body
-     *                     is closed
-     * @param exchangeWait how long an exchange waits for that before its request gets 429
+     * @param blobExchanges   what blob GETs in flight take {@link #EXCHANGE_BYTES} of, each until its body is closed
+     * @param lookupExchanges the same for every other request
+     * @param exchangeWait    how long a request waits for that before it gets 429
      */
-    HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock, MemoryBudget exchanges,
-                 Duration exchangeWait) {
-        this.exchanges = exchanges;
+    HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock,
+                 MemoryBudget blobExchanges, MemoryBudget lookupExchanges, Duration exchangeWait) {
+        this.blobExchanges = blobExchanges;
+        this.lookupExchanges = lookupExchanges;
         this.exchangeWait = exchangeWait;
         String root = remote.toString().replaceAll("/+$", "");
         this.remote = URI.create(root);
@@ -109,7 +118,7 @@ public final class HttpUpstream implements Upstream {
     @Override
     public Optional<ManifestHead> head(RepositoryName repository, Reference reference) throws IOException {
         String path = "/v2/" + repository + "/manifests/" + reference;
-        HttpResponse<InputStream> r = send(repository, "HEAD", path, ACCEPT);
+        HttpResponse<InputStream> r = send(repository, "HEAD", path, ACCEPT, lookupExchanges);
         try (InputStream ignored = r.body()) {
             if (r.statusCode() == 404) {
                 return Optional.empty();
@@ -141,7 +150,7 @@ public final class HttpUpstream implements Upstream {
 
     private Optional<ManifestBody> fetchManifest(RepositoryName repository, String reference) throws IOException {
         String path = "/v2/" + repository + "/manifests/" + reference;
-        HttpResponse<InputStream> r = send(repository, "GET", path, ACCEPT);
+        HttpResponse<InputStream> r = send(repository, "GET", path, ACCEPT, lookupExchanges);
         try (InputStream body = r.body()) {
             if (r.statusCode() == 404) {
                 return Optional.empty();
@@ -160,7 +169,7 @@ public final class HttpUpstream implements Upstream {
     @Override
     public Optional<Long> blobSize(RepositoryName repository, Digest digest) throws IOException {
         String path = "/v2/" + repository + "/blobs/" + digest;
-        HttpResponse<InputStream> r = send(repository, "HEAD", path, null);
+        HttpResponse<InputStream> r = send(repository, "HEAD", path, null, lookupExchanges);
         try (InputStream ignored = r.body()) {
             if (r.statusCode() == 404) {
                 return Optional.empty();
@@ -177,7 +186,7 @@ public final class HttpUpstream implements Upstream {
     @Override
     public Optional<BlobBody> blob(RepositoryName repository, Digest digest) throws IOException {
         String path = "/v2/" + repository + "/blobs/" + digest;
-        HttpResponse<InputStream> r = send(repository, "GET", path, null);
+        HttpResponse<InputStream> r = send(repository, "GET", path, null, blobExchanges);
         if (r.statusCode() == 404) {
             r.body().close();
             return Optional.empty();
@@ -214,14 +223,14 @@ public final class HttpUpstream implements Upstream {
     }
 
     /**
-     * Sends a request to the registry, authenticated as it asks, following redirects without credentials.
-     * The response's body is the caller's to close.
+     * Sends a request to the registry, authenticated as it asks, following redirects without credentials, each
+     * exchange holding a share of {@code budget} (one at a time). The response's body is the caller's to close.
      */
-    private HttpResponse<InputStream> send(RepositoryName repository, String method, String path, String accept)
-            throws IOException {
+    private HttpResponse<InputStream> send(RepositoryName repository, String method, String path, String accept,
+                                           MemoryBudget budget) throws IOException {
         URI uri = remote.resolve(path);
         String scope = "repository:" + repository + ":pull";
-        HttpResponse<InputStream> r = exchange(method, uri, accept, authorization(scope));
+        HttpResponse<InputStream> r = exchange(method, uri, accept, authorization(scope), budget);
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             r.body().close();
@@ -230,7 +239,7 @@ public final class HttpUpstream implements Upstream {
                 throw new IOException("upstream answered " + method + " " + path + " with 401 and a challenge"
                         + " Lading cannot answer: '" + challenge + "'");
             }
-            r = exchange(method, uri, accept, auth);
+            r = exchange(method, uri, accept, auth, budget);
         }
         for (int hops = 0; isRedirect(r.statusCode()); hops++) {
             Optional<String> location = r.headers().firstValue("Location");
@@ -243,7 +252,7 @@ public final class HttpUpstream implements Upstream {
             // Credentials go to the registry's own host only (a CDN's signed URL must not get them).
             String auth = sameOrigin(next, remote) ? authorization(scope) : null;
             uri = next;
-            r = exchange(method, uri, accept, auth);
+            r = exchange(method, uri, accept, auth, budget);
         }
         return r;
     }
@@ -257,8 +266,8 @@ public final class HttpUpstream implements Upstream {
                 && a.getPort() == b.getPort();
     }
 
-    private HttpResponse<InputStream> exchange(String method, URI uri, String accept, String authorization)
-            throws IOException {
+    private HttpResponse<InputStream> exchange(String method, URI uri, String accept, String authorization,
+                                               MemoryBudget budget) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (accept != null) {
@@ -267,7 +276,7 @@ public final class HttpUpstream implements Upstream {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
-        MemoryBudget.Share share = exchanges.acquire(EXCHANGE_BYTES, exchangeWait);
+        MemoryBudget.Share share = budget.acquire(EXCHANGE_BYTES, exchangeWait);
         try {
             return http.send(b.build(), info -> HttpResponse.BodySubscribers.mapping(
                     HttpResponse.BodySubscribers.ofInputStream(), in -> new Releasing(in, share)));
@@ -333,7 +342,8 @@ public final class HttpUpstream implements Upstream {
                     .append('&');
         }
         url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope", scope), StandardCharsets.UTF_8));
-        HttpResponse<InputStream> r = exchange("GET", URI.create(url.toString()), null, credentials.basic());
+        HttpResponse<InputStream> r = exchange("GET", URI.create(url.toString()), null, credentials.basic(),
+                lookupExchanges);
         JsonNode body;
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {

@@ -66,9 +66,10 @@ class HttpUpstreamTest {
     }
 
     /**
-     * Requests to upstream in flight share a memory budget, each until its response's body is closed: with room for
-     * two, a third blob GET waits until one of them is closed, or gets 429 when that takes longer than its wait. A
-     * 404 and a refused connection give their share back at once.
+     * Blob GETs to upstream in flight share a memory budget, each until its response's body is closed: with room for
+     * two, a third waits until one of them is closed, or gets 429 when that takes longer than its wait. Other
+     * requests have a budget of their own, so they go on meanwhile. A 404 and a refused connection give their share
+     * back at once.
      */
     @Test
     void requestsInFlightShareAMemoryBudgetUntilTheirBodiesAreClosed() throws Exception {
@@ -80,16 +81,19 @@ class HttpUpstreamTest {
             }
         });
         long room = 2L * HttpUpstream.EXCHANGE_BYTES;
-        MemoryBudget budget = new MemoryBudget(room, "requests to upstream");
+        MemoryBudget budget = new MemoryBudget(room, "blob fetches");
+        MemoryBudget lookups = new MemoryBudget(room, "other requests");
         HttpUpstream impatient = new HttpUpstream(URI.create(registry), UpstreamCredentials.of(null, null),
-                Duration.ofSeconds(5), Clock.systemUTC(), budget, Duration.ofMillis(200));
+                Duration.ofSeconds(5), Clock.systemUTC(), budget, lookups, Duration.ofMillis(200));
         HttpUpstream patient = new HttpUpstream(URI.create(registry), UpstreamCredentials.of(null, null),
-                Duration.ofSeconds(5), Clock.systemUTC(), budget, Duration.ofSeconds(20));
+                Duration.ofSeconds(5), Clock.systemUTC(), budget, lookups, Duration.ofSeconds(20));
 
         Upstream.BlobBody first = impatient.blob(REPO, DIGEST).orElseThrow();
         Upstream.BlobBody second = impatient.blob(REPO, DIGEST).orElseThrow();
         assertThatThrownBy(() -> impatient.blob(REPO, DIGEST)).isInstanceOfSatisfying(RegistryException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS));
+        assertThat(impatient.head(REPO, Reference.parse("v1"))).as("a manifest HEAD meanwhile").isEmpty();
+        assertThat(lookups.available()).isEqualTo(room);
         try (ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<Upstream.BlobBody> third = waiting.submit(() -> patient.blob(REPO, DIGEST).orElseThrow());
             Thread.sleep(300);
