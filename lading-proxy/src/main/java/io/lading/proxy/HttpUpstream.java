@@ -68,6 +68,25 @@ public final class HttpUpstream implements Upstream {
      */
     private static final MemoryBudget LOOKUP_EXCHANGES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 32,
             "requests to the upstream registry in flight");
+    /**
+     * A sixteenth of the heap for manifests being read whole from upstream (up to 4 MiB each, by their declared
+     * length): a few large ones at once wait rather than fill the heap.
+     */
+    private static final MemoryBudget MANIFEST_BYTES = new MemoryBudget(Runtime.getRuntime().maxMemory() / 16,
+            "manifests being fetched from the upstream registry");
+
+    /**
+     * The memory budgets requests to upstream take their shares of, and how long one waits for its share before
+     * its client gets 429.
+     *
+     * @param blobFetches   blob GETs, {@link #EXCHANGE_BYTES} each until the blob's body is closed
+     * @param lookups       every other request, the same
+     * @param manifestBytes a manifest's declared length (or the most a manifest may be) while it is read
+     * @param patience      how long a request waits for its share
+     */
+    record Budgets(MemoryBudget blobFetches, MemoryBudget lookups, MemoryBudget manifestBytes, Duration patience) {
+        static final Budgets SHARED = new Budgets(BLOB_EXCHANGES, LOOKUP_EXCHANGES, MANIFEST_BYTES, MemoryBudget.WAIT);
+    }
 
     private final URI remote;
     private final UpstreamCredentials credentials;
@@ -75,9 +94,7 @@ public final class HttpUpstream implements Upstream {
     private final Duration timeout;
     private final Clock clock;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
-    private final MemoryBudget blobExchanges;
-    private final MemoryBudget lookupExchanges;
-    private final Duration exchangeWait;
+    private final Budgets budgets;
 
     private record Token(String value, Instant expires) {
     }
@@ -93,19 +110,12 @@ public final class HttpUpstream implements Upstream {
 
     /** @param credentials what to authenticate with: proxy.username/password, or a credential helper (proxy.exec) */
     public HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock) {
-        this(remote, credentials, timeout, clock, BLOB_EXCHANGES, LOOKUP_EXCHANGES, MemoryBudget.WAIT);
+        this(remote, credentials, timeout, clock, Budgets.SHARED);
     }
 
-    /**
-     * @param blobExchanges   what blob GETs in flight take {@link #EXCHANGE_BYTES} of, each until its body is closed
-     * @param lookupExchanges the same for every other request
-     * @param exchangeWait    how long a request waits for that before it gets 429
-     */
-    HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock,
-                 MemoryBudget blobExchanges, MemoryBudget lookupExchanges, Duration exchangeWait) {
-        this.blobExchanges = blobExchanges;
-        this.lookupExchanges = lookupExchanges;
-        this.exchangeWait = exchangeWait;
+    /** @param budgets what requests to upstream take their memory from (the process's, unless a test says) */
+    HttpUpstream(URI remote, UpstreamCredentials credentials, Duration timeout, Clock clock, Budgets budgets) {
+        this.budgets = budgets;
         String root = remote.toString().replaceAll("/+$", "");
         this.remote = URI.create(root);
         this.credentials = credentials;
@@ -118,7 +128,7 @@ public final class HttpUpstream implements Upstream {
     @Override
     public Optional<ManifestHead> head(RepositoryName repository, Reference reference) throws IOException {
         String path = "/v2/" + repository + "/manifests/" + reference;
-        HttpResponse<InputStream> r = send(repository, "HEAD", path, ACCEPT, lookupExchanges);
+        HttpResponse<InputStream> r = send(repository, "HEAD", path, ACCEPT, budgets.lookups());
         try (InputStream ignored = r.body()) {
             if (r.statusCode() == 404) {
                 return Optional.empty();
@@ -150,13 +160,18 @@ public final class HttpUpstream implements Upstream {
 
     private Optional<ManifestBody> fetchManifest(RepositoryName repository, String reference) throws IOException {
         String path = "/v2/" + repository + "/manifests/" + reference;
-        HttpResponse<InputStream> r = send(repository, "GET", path, ACCEPT, lookupExchanges);
+        HttpResponse<InputStream> r = send(repository, "GET", path, ACCEPT, budgets.lookups());
         try (InputStream body = r.body()) {
             if (r.statusCode() == 404) {
                 return Optional.empty();
             }
             expectOk(r, "GET", path);
-            byte[] bytes = body.readNBytes(Manifest.MAX_BYTES + 1);
+            long declared = r.headers().firstValueAsLong("Content-Length").orElse(Manifest.MAX_BYTES + 1L);
+            byte[] bytes;
+            try (MemoryBudget.Share held = budgets.manifestBytes().acquire(Math.min(declared,
+                    Manifest.MAX_BYTES + 1L), budgets.patience())) {
+                bytes = body.readNBytes(Manifest.MAX_BYTES + 1);
+            }
             if (bytes.length > Manifest.MAX_BYTES) {
                 throw new IOException("upstream's manifest " + repository + ":" + reference + " exceeds "
                         + Manifest.MAX_BYTES + " bytes");
@@ -169,7 +184,7 @@ public final class HttpUpstream implements Upstream {
     @Override
     public Optional<Long> blobSize(RepositoryName repository, Digest digest) throws IOException {
         String path = "/v2/" + repository + "/blobs/" + digest;
-        HttpResponse<InputStream> r = send(repository, "HEAD", path, null, lookupExchanges);
+        HttpResponse<InputStream> r = send(repository, "HEAD", path, null, budgets.lookups());
         try (InputStream ignored = r.body()) {
             if (r.statusCode() == 404) {
                 return Optional.empty();
@@ -186,7 +201,7 @@ public final class HttpUpstream implements Upstream {
     @Override
     public Optional<BlobBody> blob(RepositoryName repository, Digest digest) throws IOException {
         String path = "/v2/" + repository + "/blobs/" + digest;
-        HttpResponse<InputStream> r = send(repository, "GET", path, null, blobExchanges);
+        HttpResponse<InputStream> r = send(repository, "GET", path, null, budgets.blobFetches());
         if (r.statusCode() == 404) {
             r.body().close();
             return Optional.empty();
@@ -276,7 +291,7 @@ public final class HttpUpstream implements Upstream {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
-        MemoryBudget.Share share = budget.acquire(EXCHANGE_BYTES, exchangeWait);
+        MemoryBudget.Share share = budget.acquire(EXCHANGE_BYTES, budgets.patience());
         try {
             return http.send(b.build(), info -> HttpResponse.BodySubscribers.mapping(
                     HttpResponse.BodySubscribers.ofInputStream(), in -> new Releasing(in, share)));
@@ -343,7 +358,7 @@ public final class HttpUpstream implements Upstream {
         }
         url.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope", scope), StandardCharsets.UTF_8));
         HttpResponse<InputStream> r = exchange("GET", URI.create(url.toString()), null, credentials.basic(),
-                lookupExchanges);
+                budgets.lookups());
         JsonNode body;
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {

@@ -68,14 +68,19 @@ class HttpUpstreamTest {
     /**
      * Blob GETs to upstream in flight share a memory budget, each until its response's body is closed: with room for
      * two, a third waits until one of them is closed, or gets 429 when that takes longer than its wait. Other
-     * requests have a budget of their own, so they go on meanwhile. A 404 and a refused connection give their share
-     * back at once.
+     * requests have a budget of their own, so they go on meanwhile, and a manifest is read only with room for its
+     * declared length in a third. A 404 and a refused connection give their share back at once.
      */
     @Test
     void requestsInFlightShareAMemoryBudgetUntilTheirBodiesAreClosed() throws Exception {
+        byte[] manifest = "{\"schemaVersion\":2,\"manifests\":[]}".getBytes(StandardCharsets.UTF_8);
+        Digest m = Digest.of(Digest.Algorithm.SHA256, manifest);
         String registry = serve(exchange -> {
             if (exchange.getRequestURI().getPath().endsWith(DIGEST.toString())) {
                 reply(exchange, 200, BLOB);
+            } else if (exchange.getRequestURI().getPath().endsWith("/manifests/" + m)) {
+                exchange.getResponseHeaders().set("Content-Type", "application/vnd.oci.image.index.v1+json");
+                reply(exchange, 200, manifest);
             } else {
                 reply(exchange, 404, new byte[0]);
             }
@@ -83,16 +88,28 @@ class HttpUpstreamTest {
         long room = 2L * HttpUpstream.EXCHANGE_BYTES;
         MemoryBudget budget = new MemoryBudget(room, "blob fetches");
         MemoryBudget lookups = new MemoryBudget(room, "other requests");
+        MemoryBudget manifests = new MemoryBudget(manifest.length, "manifests");
+        long manifestRoom = manifests.available();
         HttpUpstream impatient = new HttpUpstream(URI.create(registry), UpstreamCredentials.of(null, null),
-                Duration.ofSeconds(5), Clock.systemUTC(), budget, lookups, Duration.ofMillis(200));
+                Duration.ofSeconds(5), Clock.systemUTC(),
+                new HttpUpstream.Budgets(budget, lookups, manifests, Duration.ofMillis(200)));
         HttpUpstream patient = new HttpUpstream(URI.create(registry), UpstreamCredentials.of(null, null),
-                Duration.ofSeconds(5), Clock.systemUTC(), budget, lookups, Duration.ofSeconds(20));
+                Duration.ofSeconds(5), Clock.systemUTC(),
+                new HttpUpstream.Budgets(budget, lookups, manifests, Duration.ofSeconds(20)));
 
         Upstream.BlobBody first = impatient.blob(REPO, DIGEST).orElseThrow();
         Upstream.BlobBody second = impatient.blob(REPO, DIGEST).orElseThrow();
         assertThatThrownBy(() -> impatient.blob(REPO, DIGEST)).isInstanceOfSatisfying(RegistryException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS));
         assertThat(impatient.head(REPO, Reference.parse("v1"))).as("a manifest HEAD meanwhile").isEmpty();
+        assertThat(lookups.available()).isEqualTo(room);
+        try (MemoryBudget.Share taken = manifests.acquire(1, Duration.ZERO)) {
+            assertThatThrownBy(() -> impatient.manifest(REPO, m)).as("no room for the manifest's length")
+                    .isInstanceOfSatisfying(RegistryException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS));
+        }
+        assertThat(impatient.manifest(REPO, m).orElseThrow().bytes()).isEqualTo(manifest);
+        assertThat(manifests.available()).isEqualTo(manifestRoom);
         assertThat(lookups.available()).isEqualTo(room);
         try (ExecutorService waiting = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<Upstream.BlobBody> third = waiting.submit(() -> patient.blob(REPO, DIGEST).orElseThrow());
