@@ -38,6 +38,43 @@ class FileSystemDriverTest extends StorageDriverContract {
         }
     }
 
+    @Test
+    void readsPastTheBoundOfDirectReadersGoThroughThePageCache() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true);
+        byte[] content = new byte[(int) FileSystemDriver.DIRECT_MIN + 4321];
+        new java.util.Random(5).nextBytes(content);
+        try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
+            assumeThat(w instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT supported here").isTrue();
+            w.write(ByteBuffer.wrap(content));
+            w.commit();
+        }
+        java.util.List<ReadableByteChannel> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < DirectFileReader.MAX_OPEN; i++) {
+                open.add(fs.reader("/large", 0));
+            }
+            assertThat(open).allMatch(DirectFileReader.class::isInstance);
+            try (ReadableByteChannel past = fs.reader("/large", 3);
+                 ReadableByteChannel check = fs.uncachedReader("/large")) {
+                assertThat(past).isNotInstanceOf(DirectFileReader.class);
+                assertThat(java.nio.channels.Channels.newInputStream(past).readAllBytes())
+                        .isEqualTo(java.util.Arrays.copyOfRange(content, 3, content.length));
+                assertThat(check).as("a check reads what is on the device whatever pulls run")
+                        .isInstanceOf(DirectFileReader.class);
+                assertThat(java.nio.channels.Channels.newInputStream(check).readAllBytes()).isEqualTo(content);
+            }
+            open.remove(0).close();
+            try (ReadableByteChannel again = fs.reader("/large", 0)) {
+                assertThat(again).as("a closed reader gives its place back").isInstanceOf(DirectFileReader.class);
+                assertThat(java.nio.channels.Channels.newInputStream(again).readAllBytes()).isEqualTo(content);
+            }
+        } finally {
+            for (ReadableByteChannel r : open) {
+                r.close();
+            }
+        }
+    }
+
     /**
      * tmpfs takes O_DIRECT on newer kernels and refuses it on older ones (then the driver falls back to the page
      * cache): either way a large file round-trips.
