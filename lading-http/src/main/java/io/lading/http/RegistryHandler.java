@@ -24,6 +24,7 @@ import io.lading.registry.RegistryOptions;
 import io.lading.registry.UploadRangeException;
 import io.lading.registry.UploadService;
 import io.lading.registry.events.RequestInfo;
+import io.lading.storage.LendingChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -421,6 +422,8 @@ public final class RegistryHandler extends Handler.Abstract {
                     && connection.getHttpVersion() == org.eclipse.jetty.http.HttpVersion.HTTP_1_1 // not h2c's frames
                     && connection.getConnection().getEndPoint() instanceof ZeroCopyEndPoint endPoint) {
                 sendFile(c, endPoint, file, length);
+            } else if (ch instanceof LendingChannel lending) {
+                sendLent(c, lending, length, digest);
             } else {
                 sendChannel(c, ch, length, digest);
             }
@@ -498,9 +501,9 @@ public final class RegistryHandler extends Handler.Abstract {
     /**
      * Streams {@code length} bytes of a channel through one pooled direct buffer, of 1 MiB or, while many
      * downloads hold {@link #DOWNLOAD_BUFFERS}, 32 KiB: the memory of downloads is bounded, and no blob bytes ever
-     * live on the heap. Used for what {@link #sendFile} cannot send: content that is not a
-     * local file (another driver, a staged blob, direct I/O), small blobs, TLS connections, and every GET unless
-     * lading.storage.sendfile is on.
+     * live on the heap. Used for what neither {@link #sendFile} nor {@link #sendLent} can send: content that is
+     * not a local file (another driver, a staged blob), small blobs, TLS connections, and every GET of a blob read
+     * through the page cache unless lading.storage.sendfile is on.
      */
     private static void sendChannel(Call c, ReadableByteChannel ch, long length, Digest digest) throws IOException {
         ByteBufferPool pool = c.request().getComponents().getByteBufferPool();
@@ -512,6 +515,22 @@ public final class RegistryHandler extends Handler.Abstract {
             } finally {
                 pooled.release();
             }
+        }
+    }
+
+    /**
+     * Sends {@code length} bytes of a channel that lends its own buffers (direct reads): each is written where it
+     * is, so the download takes no buffer of {@link #DOWNLOAD_BUFFERS} and copies nothing.
+     */
+    private static void sendLent(Call c, LendingChannel ch, long length, Digest digest) throws IOException {
+        long left = length;
+        while (left > 0) {
+            ByteBuffer lent = ch.lend((int) Math.min(left, Integer.MAX_VALUE));
+            if (lent == null) {
+                throw new IOException("blob " + digest + " ended " + left + " bytes early");
+            }
+            left -= lent.remaining();
+            blockingWrite(c.response(), left == 0, lent); // returns once the buffer is written: the next lend reuses it
         }
     }
 

@@ -39,6 +39,33 @@ class FileSystemDriverTest extends StorageDriverContract {
     }
 
     @Test
+    void directReadsLendTheirChunksFromTheOffsetToTheEnd() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true);
+        byte[] content = new byte[(int) FileSystemDriver.DIRECT_MIN + 777];
+        new java.util.Random(9).nextBytes(content);
+        try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
+            w.write(ByteBuffer.wrap(content));
+            w.commit();
+        }
+        int offset = DirectFileReader.CHUNK - 5; // not block-aligned: the first chunk starts before it
+        try (ReadableByteChannel r = fs.reader("/large", offset)) {
+            assumeThat(r).as("O_DIRECT supported here").isInstanceOf(LendingChannel.class);
+            LendingChannel lending = (LendingChannel) r;
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            java.util.List<Integer> sizes = new java.util.ArrayList<>();
+            for (ByteBuffer lent; (lent = lending.lend(700_000)) != null; ) {
+                sizes.add(lent.remaining());
+                byte[] part = new byte[lent.remaining()];
+                lent.get(part);
+                got.write(part);
+            }
+            assertThat(got.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(content, offset, content.length));
+            assertThat(sizes).allMatch(n -> n > 0 && n <= 700_000);
+            assertThat(lending.lend(10)).isNull();
+        }
+    }
+
+    @Test
     void readsPastTheBoundOfDirectReadersGoThroughThePageCache() throws Exception {
         FileSystemDriver fs = new FileSystemDriver(root, true);
         byte[] content = new byte[(int) FileSystemDriver.DIRECT_MIN + 4321];
