@@ -210,7 +210,9 @@ public final class LadingApp implements AutoCloseable {
                 }
             }
             try {
-                driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo());
+                // sendfile sends from the page cache: with it on, large blobs are read through it (decision 0035)
+                driver = new FileSystemDriver(s.rootDirectory(), config.lading().directIo(),
+                        config.lading().directIo() && !config.lading().sendfile());
             } catch (IOException e) {
                 throw new IOException("cannot use the storage directory (--data or storage.filesystem.rootdirectory)",
                         e);

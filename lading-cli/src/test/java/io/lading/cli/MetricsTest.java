@@ -99,17 +99,26 @@ class MetricsTest {
 
     @Test
     void bytesSentWithSendfileAreCountedWhenItIsOn(@TempDir Path data) throws Exception {
-        assertThat(largeBlobGetThenMetrics(data, Map.of("REGISTRY_LADING_STORAGE_SENDFILE", "true")))
+        assertThat(largeBlobGetThenMetrics(data, Map.of("REGISTRY_LADING_STORAGE_SENDFILE", "true"), 300 * 1024))
                 .contains("lading_http_sendfile_bytes_total 307200.0");
+    }
+
+    /** sendfile sends from the page cache, so with it on, blobs of the size direct I/O reads are read through it. */
+    @Test
+    void sendfileAlsoSendsBlobsLargeEnoughForDirectReads(@TempDir Path data) throws Exception {
+        int size = (int) io.lading.storage.FileSystemDriver.DIRECT_MIN + 1000;
+        assertThat(largeBlobGetThenMetrics(data, Map.of("REGISTRY_LADING_STORAGE_SENDFILE", "true"), size))
+                .contains("lading_http_sendfile_bytes_total " + size + ".0");
     }
 
     @Test
     void largeBlobGetsAreCopiedByDefault(@TempDir Path data) throws Exception {
-        assertThat(largeBlobGetThenMetrics(data, Map.of())).contains("lading_http_sendfile_bytes_total 0.0");
+        assertThat(largeBlobGetThenMetrics(data, Map.of(), 300 * 1024))
+                .contains("lading_http_sendfile_bytes_total 0.0");
     }
 
-    /** Pushes and pulls a 300 KiB blob (checking its bytes) on a registry with {@code env}; returns the metrics. */
-    private String largeBlobGetThenMetrics(Path data, Map<String, String> env) throws Exception {
+    /** Pushes and pulls a blob of {@code size} (checking its bytes) on a registry with {@code env}; returns metrics. */
+    private String largeBlobGetThenMetrics(Path data, Map<String, String> env, int size) throws Exception {
         Map<String, String> all = new java.util.HashMap<>(env);
         all.putAll(Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0", "REGISTRY_HTTP_DEBUG_ADDR", "127.0.0.1:0",
                 "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"));
@@ -117,7 +126,7 @@ class MetricsTest {
         try (LadingApp app = new LadingApp(config)) {
             app.start();
             String base = "http://127.0.0.1:" + app.port();
-            byte[] layer = new byte[300 * 1024];
+            byte[] layer = new byte[size];
             new java.util.Random(3).nextBytes(layer);
             assertThat(BlobPush.monolithic(http, base, "app", layer).statusCode()).isEqualTo(201);
             io.lading.core.Digest d = io.lading.core.Digest.of(io.lading.core.Digest.Algorithm.SHA256, layer);

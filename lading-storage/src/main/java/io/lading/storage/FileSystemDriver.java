@@ -39,21 +39,31 @@ public final class FileSystemDriver implements StorageDriver {
     /** Size from which files are written and read with O_DIRECT when direct I/O is on. */
     public static final long DIRECT_MIN = 4L << 20;
     private final Path root;
-    private final boolean directIo;
+    private final boolean directWrites;
+    private final boolean directReads;
     /** Null until the first {@link #putAll}. */
     private Optional<FileSystemSync> fileSystemSync;
     /** Runs before each sync of the whole file system in {@link #putAll}; tests observe the batch's order with it. */
     Runnable beforeFileSystemSync = () -> { };
 
-    /** A driver that reads and writes through the page cache (the default of {@code lading.storage.directio}). */
+    /** A driver that reads and writes through the page cache ({@code lading.storage.directio: false}). */
     public FileSystemDriver(Path root) throws IOException {
         this(root, false);
     }
 
     /** @param directIo true for direct I/O of large files where the file system supports it (class comment) */
     public FileSystemDriver(Path root, boolean directIo) throws IOException {
+        this(root, directIo, directIo);
+    }
+
+    /**
+     * A driver with direct writes and reads chosen apart: reads that are sent with {@code sendfile} must come from
+     * the page cache, writes need not.
+     */
+    public FileSystemDriver(Path root, boolean directWrites, boolean directReads) throws IOException {
         this.root = root.toAbsolutePath().normalize();
-        this.directIo = directIo;
+        this.directWrites = directWrites;
+        this.directReads = directReads;
         Files.createDirectories(this.root);
     }
 
@@ -83,7 +93,7 @@ public final class FileSystemDriver implements StorageDriver {
             ch.close();
             throw new InvalidOffsetException(path, offset, size);
         }
-        if (directIo && size >= DIRECT_MIN) {
+        if (directReads && size >= DIRECT_MIN) {
             DirectFileReader direct;
             try {
                 direct = DirectFileReader.open(resolve(path), offset);
@@ -105,7 +115,7 @@ public final class FileSystemDriver implements StorageDriver {
      */
     @Override
     public ReadableByteChannel uncachedReader(String path) throws IOException {
-        DirectFileReader direct = DirectFileReader.open(resolve(path), 0, false); // null when missing, too
+        DirectFileReader direct = DirectFileReader.openUnbounded(resolve(path)); // null when missing, too
         return direct != null ? direct : reader(path, 0);
     }
 
@@ -128,7 +138,7 @@ public final class FileSystemDriver implements StorageDriver {
         if (size > offset) {
             ch.truncate(offset);
         }
-        if (directIo && (expected < 0 || offset + expected >= DIRECT_MIN)) {
+        if (directWrites && (expected < 0 || offset + expected >= DIRECT_MIN)) {
             PipelinedFileWriter direct;
             try {
                 direct = PipelinedFileWriter.direct(p, offset, ch);

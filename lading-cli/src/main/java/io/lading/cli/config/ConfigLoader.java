@@ -431,7 +431,7 @@ public final class ConfigLoader {
         }
         LadingConfig.Lading lading = new LadingConfig.Lading(metadataPath,
                 integer(root, "lading.uploads.chunkminlength", 0, 0),
-                bool(root, "lading.storage.directio", false), bool(root, "lading.storage.sendfile", false), gc,
+                bool(root, "lading.storage.directio", true), bool(root, "lading.storage.sendfile", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE), staging(root),
                 size(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE), check);

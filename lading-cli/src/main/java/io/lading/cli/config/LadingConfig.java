@@ -219,6 +219,7 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param metadataPath   lading.metadata.path: the SQLite file (default: metadata.db in the storage root)
      * @param chunkMinLength lading.uploads.chunkminlength: advertised OCI-Chunk-Min-Length (0: none)
      * @param directIo       lading.storage.directio: filesystem driver writes and reads large blobs with O_DIRECT
+     *                       (default true)
      * @param sendfile       lading.storage.sendfile: large blob GETs over plain HTTP go out with sendfile
      * @param gc             lading.gc.*: the online garbage collector
      * @param referrers      lading.deletes.referrers: refuse (default) or cascade when a deleted manifest has referrers

@@ -304,7 +304,9 @@ class ConfigLoaderTest {
         assertThat(c.lading().staging()).isEqualTo(new io.lading.registry.StagedContent.Settings(4096, 1 << 20));
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().staging())
                 .isEqualTo(io.lading.registry.StagedContent.Settings.DEFAULTS);
-        assertThat(ConfigLoader.load(null, Map.of(), null).lading().directIo()).isFalse();
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().directIo()).isTrue();
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_STORAGE_DIRECTIO", "false"), null).lading()
+                .directIo()).isFalse();
         assertThat(ConfigLoader.load(null, Map.of(), null).lading().sendfile()).isFalse();
         assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_STORAGE_SENDFILE", "true"), null).lading()
                 .sendfile()).isTrue();
