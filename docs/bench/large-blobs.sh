@@ -9,8 +9,8 @@ NAME=$1; DIO=$2; shift 2
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 JDK=/usr/lib/jvm/temurin-25-jdk-amd64; JAR=/tmp/bench/target/registry-bench.jar
 OUT=/tmp/dio-out; mkdir -p $OUT; rm -rf /tmp/lading-bench; sync; echo 1 > /proc/sys/vm/drop_caches; sleep 20
-printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/lading-bench\nlading:\n  storage:\n    directio: %s\n' \
-  "$DIO" > $OUT/$NAME.yml
+printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/lading-bench\n' > $OUT/$NAME.yml
+printf 'lading:\n  storage:\n    directio: %s\n' "$DIO" >> $OUT/$NAME.yml
 DEFAULTS=$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$REPO/lading")
 if [ -n "${OPTS:-}" ]; then export LADING_JAVA_OPTS="$DEFAULTS $OPTS"; else unset LADING_JAVA_OPTS; fi
 "$REPO/lading" serve --listen 127.0.0.1:5400 --config $OUT/$NAME.yml > $OUT/$NAME.log 2>&1 &
