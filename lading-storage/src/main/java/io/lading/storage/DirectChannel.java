@@ -2,10 +2,12 @@ package io.lading.storage;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,57 @@ record DirectChannel(FileChannel channel, int block) {
             return new DirectChannel(FileChannel.open(path, mode, ExtendedOpenOption.DIRECT), block);
         } catch (UnsupportedOperationException | IOException | ArithmeticException e) {
             return report ? fallBack(path, e.toString()) : null;
+        }
+    }
+
+    /**
+     * Whether O_DIRECT works in {@code dir} for I/O in units of {@code unit} bytes: a block written with it to a
+     * new file there, made durable, and read back with it the same. Some file systems (FUSE, some network ones) let
+     * a file be opened with O_DIRECT and then refuse its reads or writes; without this check each large upload to
+     * them would fail. Returns why not, or empty when it works. The file is deleted either way.
+     */
+    static Optional<String> probe(Path dir, int unit) {
+        Path file = null;
+        try {
+            file = Files.createTempFile(dir, ".lading-directio-", ".probe");
+            DirectChannel out = open(file, StandardOpenOption.WRITE, unit, false);
+            if (out == null) {
+                return Optional.of("the file system refuses O_DIRECT, or its block size does not divide " + unit);
+            }
+            ByteBuffer written = ByteBuffer.allocateDirect(2 * out.block()).alignedSlice(out.block());
+            written.limit(out.block());
+            for (int i = 0; written.hasRemaining(); i++) {
+                written.put((byte) (i * 31 + 7));
+            }
+            try (FileChannel ch = out.channel()) {
+                for (written.flip(); written.hasRemaining(); ) {
+                    ch.write(written, written.position());
+                }
+                ch.force(false);
+            }
+            DirectChannel in = open(file, StandardOpenOption.READ, unit, false);
+            if (in == null) {
+                return Optional.of("a file written with O_DIRECT cannot be opened for reading with it");
+            }
+            ByteBuffer read = ByteBuffer.allocateDirect(2 * in.block()).alignedSlice(in.block());
+            read.limit(written.limit());
+            try (FileChannel ch = in.channel()) {
+                while (read.hasRemaining() && ch.read(read, read.position()) > 0) {
+                    // reads until the block is back
+                }
+            }
+            return read.flip().equals(written.flip()) ? Optional.empty()
+                    : Optional.of("a block written with O_DIRECT read back different");
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(e.toString());
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // a probe file left behind is harmless; its name says what it is
+                }
+            }
         }
     }
 

@@ -24,8 +24,8 @@ import java.util.concurrent.Semaphore;
  */
 final class DirectFileReader implements LendingChannel {
     /**
-     * Chunk size; a multiple of every block size we accept. A mebibyte rather than half of one: per GB pulled, half
-     * the reads and hand-offs, a third less server CPU in the measured pulls (decision 0035).
+     * Chunk size; a multiple of every block size we accept. A mebibyte rather than half of one: half the reads and
+     * hand-offs per GB pulled (decision 0035).
      */
     static final int CHUNK = 1 << 20;
     /**

@@ -61,10 +61,23 @@ public final class FileSystemDriver implements StorageDriver {
      * the page cache, writes need not.
      */
     public FileSystemDriver(Path root, boolean directWrites, boolean directReads) throws IOException {
+        this(root, directWrites, directReads, dir -> DirectChannel.probe(dir, PipelinedFileWriter.STAGE_SIZE));
+    }
+
+    /**
+     * @param probe tells why O_DIRECT does not work in the root directory, or nothing when it does; asked once
+     *              when direct I/O is wanted, and direct I/O is off when it answers
+     */
+    FileSystemDriver(Path root, boolean directWrites, boolean directReads,
+                     java.util.function.Function<Path, Optional<String>> probe) throws IOException {
         this.root = root.toAbsolutePath().normalize();
-        this.directWrites = directWrites;
-        this.directReads = directReads;
         Files.createDirectories(this.root);
+        Optional<String> broken = directWrites || directReads ? probe.apply(this.root) : Optional.empty();
+        broken.ifPresent(why -> LOG.warn("lading.storage.directio: O_DIRECT does not work in {} ({}); large blobs"
+                + " are written and read through the page cache (set lading.storage.directio: false to skip this"
+                + " check)", this.root, why));
+        this.directWrites = directWrites && broken.isEmpty();
+        this.directReads = directReads && broken.isEmpty();
     }
 
     private Path resolve(String path) {

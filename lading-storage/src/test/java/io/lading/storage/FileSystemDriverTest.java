@@ -39,6 +39,33 @@ class FileSystemDriverTest extends StorageDriverContract {
     }
 
     @Test
+    void aRootWhereODirectDoesNotWorkIsUsedThroughThePageCache() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true, true,
+                dir -> java.util.Optional.of("refused in this test"));
+        try (StorageDriver.FileWriter w = fs.writer("/large", 0, FileSystemDriver.DIRECT_MIN)) {
+            assertThat(w instanceof PipelinedFileWriter d && d.direct()).isFalse();
+            w.write(ByteBuffer.allocate((int) FileSystemDriver.DIRECT_MIN));
+            w.commit();
+        }
+        try (ReadableByteChannel r = fs.reader("/large", 0)) {
+            assertThat(r).isNotInstanceOf(DirectFileReader.class);
+        }
+    }
+
+    @Test
+    void theProbeOfODirectLeavesNothingAndSaysWhatFails() throws Exception {
+        Path dir = java.nio.file.Files.createDirectory(root.resolve("probed"));
+        java.util.Optional<String> here = DirectChannel.probe(dir, PipelinedFileWriter.STAGE_SIZE);
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertThat(left).as("the probe's file is deleted").isEmpty();
+        }
+        assumeThat(here).as("O_DIRECT supported here").isEmpty();
+        assertThat(DirectChannel.probe(dir, 3)).hasValueSatisfying(why -> assertThat(why).contains("block size"));
+        Path file = java.nio.file.Files.writeString(root.resolve("not-a-directory"), "x");
+        assertThat(DirectChannel.probe(file, PipelinedFileWriter.STAGE_SIZE)).isPresent();
+    }
+
+    @Test
     void directReadsLendTheirChunksFromTheOffsetToTheEnd() throws Exception {
         FileSystemDriver fs = new FileSystemDriver(root, true);
         byte[] content = new byte[(int) FileSystemDriver.DIRECT_MIN + 777];
