@@ -49,9 +49,9 @@ record DirectChannel(FileChannel channel, int block) {
 
     /**
      * Whether O_DIRECT works in {@code dir} for I/O in units of {@code unit} bytes: a block written with it to a
-     * new file there, made durable, and read back with it the same. Some file systems (FUSE, some network ones) let
-     * a file be opened with O_DIRECT and then refuse its reads or writes; without this check each large upload to
-     * them would fail. Returns why not, or empty when it works. The file is deleted either way.
+     * new file there, made durable, and read back with it the same. A file system that lets a file be opened with
+     * O_DIRECT but refuses the I/O (say, its device wants a larger alignment than the block size it reports) would
+     * otherwise fail each large upload. Returns why not, or empty when it works. The file is deleted either way.
      */
     static Optional<String> probe(Path dir, int unit) {
         Path file = null;
