@@ -9,6 +9,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * uses (they count in the process's resident memory); past that, released buffers are left to the collector.
  */
 final class AlignedBuffers {
+    static final int MEBIBYTE = 1 << 20;
+    /**
+     * The mebibyte buffers of direct reads ({@link DirectFileReader}'s chunks) and of pipelined writes
+     * ({@link PipelinedFileWriter}'s stages), in one pool: what is kept between uses counts in the resident set, and
+     * large pushes and large pulls seldom peak together. Sixteen are kept, as many as eight direct reads or eight
+     * pipelined writes hold; separate pools kept up to 24 MiB after a run of both.
+     */
+    static final AlignedBuffers MEBIBYTES = new AlignedBuffers(MEBIBYTE, 16);
     private final int size;
     private final int maxPooled;
     private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();

@@ -27,14 +27,15 @@ final class DirectFileReader implements LendingChannel {
      * Chunk size; a multiple of every block size we accept. A mebibyte rather than half of one: half the reads and
      * hand-offs per GB pulled (decision 0035).
      */
-    static final int CHUNK = 1 << 20;
+    static final int CHUNK = AlignedBuffers.MEBIBYTE;
     /**
      * Readers open at once; past that, {@link #open} says no and the driver reads through the page cache. Each
      * holds two chunks (the one being sent and the one read ahead), so direct reads take at most 16 MiB of direct
-     * memory, all of it pooled: without the bound, 512 pulls of large blobs at once would ask for 1 GiB.
+     * memory, from the pool pipelined writes share: without the bound, 512 pulls of large blobs at once would ask
+     * for 1 GiB.
      */
     static final int MAX_OPEN = 8;
-    private static final AlignedBuffers BUFFERS = new AlignedBuffers(CHUNK, 2 * MAX_OPEN);
+    private static final AlignedBuffers BUFFERS = AlignedBuffers.MEBIBYTES;
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
     private static final ExecutorService READERS = Executors.newVirtualThreadPerTaskExecutor();
 

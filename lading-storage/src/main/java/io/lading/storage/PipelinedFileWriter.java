@@ -34,15 +34,19 @@ import java.util.concurrent.Semaphore;
  */
 final class PipelinedFileWriter implements StorageDriver.FileWriter {
     /** Stage size; a multiple of every block size we accept. */
-    static final int STAGE_SIZE = 1 << 20;
-    /** Writers open at once; past that, {@link #buffered} and {@link #direct} say no and the caller writes plainly. */
-    static final int MAX_OPEN = 4;
+    static final int STAGE_SIZE = AlignedBuffers.MEBIBYTE;
     /**
-     * Two stages per open writer, all of them kept between uploads: 8 MiB of direct memory at most, allocated once.
-     * (Released direct buffers are freed only after a garbage collection finds them, so allocating stages per
-     * upload, for the 8 MiB chunks of a chunked push say, grew the resident set by tens of MiB.)
+     * Writers open at once; past that, {@link #buffered} and {@link #direct} say no and the caller writes plainly
+     * (through the page cache). Eight, so that as many large uploads at once are written directly as pulls are read
+     * directly (decision 0035).
      */
-    private static final AlignedBuffers BUFFERS = new AlignedBuffers(STAGE_SIZE, 2 * MAX_OPEN);
+    static final int MAX_OPEN = 8;
+    /**
+     * Two stages per open writer, from the pool direct reads share, which keeps them between uploads. (Released
+     * direct buffers are freed only after a garbage collection finds them, so allocating stages per upload, for the
+     * 8 MiB chunks of a chunked push say, grew the resident set by tens of MiB.)
+     */
+    private static final AlignedBuffers BUFFERS = AlignedBuffers.MEBIBYTES;
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final long FORCE_AHEAD = 64L << 20;

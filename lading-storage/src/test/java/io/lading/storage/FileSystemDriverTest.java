@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +91,23 @@ class FileSystemDriverTest extends StorageDriverContract {
             assertThat(got.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(content, offset, content.length));
             assertThat(sizes).allMatch(n -> n > 0 && n <= 700_000);
             assertThat(lending.lend(10)).isNull();
+        }
+    }
+
+    @Test
+    void asManyLargeUploadsAtOnceAreWrittenDirectlyAsLargePullsAreRead() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true);
+        List<StorageDriver.FileWriter> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < DirectFileReader.MAX_OPEN; i++) {
+                open.add(fs.writer("/upload" + i, 0, FileSystemDriver.DIRECT_MIN));
+            }
+            assumeThat(open.get(0) instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT here").isTrue();
+            assertThat(open).allMatch(w -> w instanceof PipelinedFileWriter d && d.direct());
+        } finally {
+            for (StorageDriver.FileWriter w : open) {
+                w.close();
+            }
         }
     }
 
