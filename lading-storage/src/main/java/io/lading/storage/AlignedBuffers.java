@@ -36,6 +36,11 @@ final class AlignedBuffers {
                 return b.clear();
             }
         }
+        return allocate(size, block);
+    }
+
+    /** A new direct buffer of {@code size} bytes whose address is a multiple of {@code block}, outside any pool. */
+    static ByteBuffer allocate(int size, int block) {
         return ByteBuffer.allocateDirect(size + block).alignedSlice(block).limit(size).slice();
     }
 

@@ -61,8 +61,7 @@ record DirectChannel(FileChannel channel, int block) {
             if (out == null) {
                 return Optional.of("the file system refuses O_DIRECT, or its block size does not divide " + unit);
             }
-            ByteBuffer written = ByteBuffer.allocateDirect(2 * out.block()).alignedSlice(out.block());
-            written.limit(out.block());
+            ByteBuffer written = AlignedBuffers.allocate(out.block(), out.block());
             for (int i = 0; written.hasRemaining(); i++) {
                 written.put((byte) (i * 31 + 7));
             }
@@ -76,8 +75,7 @@ record DirectChannel(FileChannel channel, int block) {
             if (in == null) {
                 return Optional.of("a file written with O_DIRECT cannot be opened for reading with it");
             }
-            ByteBuffer read = ByteBuffer.allocateDirect(2 * in.block()).alignedSlice(in.block());
-            read.limit(written.limit());
+            ByteBuffer read = AlignedBuffers.allocate(written.limit(), in.block());
             try (FileChannel ch = in.channel()) {
                 while (read.hasRemaining() && ch.read(read, read.position()) > 0) {
                     // reads until the block is back
