@@ -83,9 +83,9 @@ public final class RegistryHandler extends Handler.Abstract {
      * launcher's 80 MiB heap), half of it in 1 MiB buffers and half in 32 KiB ones (9 and about 300 downloads
      * there), leaving room for Jetty's request buffers (28 MiB of them in a heap dump taken during pulls at c=512
      * when each was 128 KiB; since decision 0033 the connections share 8 MiB of them, 16 KiB each at that
-     * concurrency), the buffers its pool keeps (up to 16 MiB) and uploads' stages (8 MiB). Without it, each download
-     * held 1 MiB, and past about 64 concurrent ones the next failed with 500 (OutOfMemoryError: Cannot reserve
-     * direct buffer memory).
+     * concurrency), the buffers its pool keeps (up to 16 MiB) and the aligned buffers of direct reads and uploads'
+     * stages (16 MiB kept, decision 0035). Without it, each download held 1 MiB, and past about 64 concurrent
+     * ones the next failed with 500 (OutOfMemoryError: Cannot reserve direct buffer memory).
      */
     private static final MemoryBudget DOWNLOAD_BUFFERS = new MemoryBudget(directMemoryLimit() / 4,
             "blob downloads being sent");
