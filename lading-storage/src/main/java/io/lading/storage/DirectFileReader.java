@@ -15,8 +15,17 @@ import java.util.concurrent.Semaphore;
  * Reads a large file with {@code O_DIRECT}, the counterpart of {@link PipelinedFileWriter}'s direct mode: a blob
  * written past the page cache is read past it too, from the device into an aligned buffer, instead of first filling
  * new page-cache pages (which is what made reads of such blobs slow on the machines Lading is measured on). The
- * next chunk is read on another thread while the caller takes the current one, so disk reads overlap with sending.
- * A sender that {@linkplain #lend borrows} the chunks sends them without copying them into a buffer of its own.
+ * next chunks are read on another thread while the caller takes the current ones, so disk reads overlap with
+ * sending. A sender that {@linkplain #lend borrows} the chunks sends them without copying them into a buffer of its
+ * own.
+ *
+ * <p>After the first chunk, chunks are read in groups of up to {@link #GROUP}, each group with one scattering read
+ * (decision 0036): on the measured VM a direct read cost about as much per call (the wait for the device, a wake-up,
+ * a hand-off between threads) as per mebibyte read. The chunks past the first of a group take permits of
+ * {@link #EXTRA}, taken only while at most {@link #FEW} bounded readers are open: four readers and the extras hold
+ * at most fourteen chunks, within the sixteen of eight readers of single chunks, which is what the pool they share
+ * with pipelined writes keeps (buffers past those are left to the collector and come back as new memory). Extras
+ * taken before more readers opened are given back as their group is sent.
  *
  * <p>O_DIRECT wants block-aligned positions, lengths and buffer addresses: chunks start at block boundaries (the
  * first one at the block holding the offset, its head skipped), and a read at the end of the file returns what
@@ -35,6 +44,13 @@ final class DirectFileReader implements LendingChannel {
      * for 1 GiB.
      */
     static final int MAX_OPEN = 8;
+    /** Chunks read by one call, at most. */
+    static final int GROUP = 4;
+    /** Groups are read while at most this many bounded readers are open (see the class comment). */
+    static final int FEW = 4;
+    /** Chunks that groups may hold on top of the two of each open reader: a lone reader's whole groups. */
+    static final int EXTRA_CHUNKS = 2 * (GROUP - 1);
+    private static final Semaphore EXTRA = new Semaphore(EXTRA_CHUNKS);
     private static final AlignedBuffers BUFFERS = AlignedBuffers.MEBIBYTES;
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
     private static final ExecutorService READERS = Executors.newVirtualThreadPerTaskExecutor();
@@ -44,12 +60,18 @@ final class DirectFileReader implements LendingChannel {
     private final long size;
     /** Whether this reader holds one of the {@link #OPEN} permits. */
     private final boolean bounded;
-    /** The chunk being handed out, positioned at the next byte to hand out; null once the file is exhausted. */
-    private ByteBuffer current;
-    /** The read of the chunk after {@link #current}, or null when there is none. */
-    private CompletableFuture<ByteBuffer> ahead;
-    /** File position of the chunk {@link #ahead} reads. */
-    private long aheadStart;
+    /**
+     * The group being handed out: its chunks before {@link #index} are given back, the one at it is positioned at the
+     * next byte to hand out; null once the file is exhausted. Chunks past the first hold a permit of {@link #EXTRA}.
+     */
+    private ByteBuffer[] current;
+    private int index;
+    /** The read of the group after {@link #current}, or null when there is none. */
+    private CompletableFuture<ByteBuffer[]> ahead;
+    /** File position of the group the next {@link #readAhead} reads. */
+    private long nextStart;
+    /** Read calls made so far (the scattering reads of groups count one each), for tests. */
+    private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
     private DirectFileReader(FileChannel channel, int block, long size, boolean bounded) {
         this.channel = channel;
@@ -93,9 +115,10 @@ final class DirectFileReader implements LendingChannel {
         try {
             DirectFileReader r = new DirectFileReader(ch, block, ch.size(), bounded);
             long start = offset - offset % block;
-            r.current = r.readChunk(start);
-            r.current.position((int) Math.min(offset - start, r.current.limit()));
-            r.aheadStart = start + CHUNK;
+            // One chunk first, for the first byte's sake (and a short range's): groups from the second on.
+            r.current = r.readGroup(start, 1, 0);
+            r.current[0].position((int) Math.min(offset - start, r.current[0].limit()));
+            r.nextStart = start + CHUNK;
             r.readAhead();
             return r;
         } catch (IOException | RuntimeException e) {
@@ -107,35 +130,70 @@ final class DirectFileReader implements LendingChannel {
         }
     }
 
-    /** Reads the chunk at {@code start} (block-aligned) into a pooled aligned buffer, flipped. */
-    private ByteBuffer readChunk(long start) throws IOException {
-        ByteBuffer b = BUFFERS.acquire(block);
+    /**
+     * Reads {@code count} chunks from {@code start} (block-aligned) into pooled aligned buffers with one scattering
+     * read (and more only when the kernel returns less), flipped; {@code extras} permits of {@link #EXTRA} are held
+     * for the chunks past the first. Chunks past the end of the file are given back with their permits, so every
+     * chunk returned but the last is full.
+     */
+    private ByteBuffer[] readGroup(long start, int count, int extras) throws IOException {
+        ByteBuffer[] group = new ByteBuffer[count];
         try {
-            while (b.hasRemaining()) {
-                int n = channel.read(b, start + b.position());
+            for (int i = 0; i < count; i++) {
+                group[i] = BUFFERS.acquire(block);
+            }
+            channel.position(start);
+            long read = 0;
+            while (read < (long) count * CHUNK) {
+                reads.incrementAndGet();
+                long n = channel.read(group, (int) (read / CHUNK), count - (int) (read / CHUNK));
                 if (n <= 0) {
                     break; // end of file: the last chunk is short
                 }
-                if (b.position() % block != 0) {
+                read += n;
+                if (read % block != 0) {
                     break; // a short read ends at the end of the file
                 }
             }
-            return b.flip();
+            int filled = (int) Math.max(1, (read + CHUNK - 1) / CHUNK);
+            for (int i = filled; i < count; i++) {
+                BUFFERS.release(group[i]);
+                EXTRA.release();
+            }
+            ByteBuffer[] done = filled == count ? group : java.util.Arrays.copyOf(group, filled);
+            for (ByteBuffer b : done) {
+                b.flip();
+            }
+            return done;
         } catch (IOException | RuntimeException e) {
-            BUFFERS.release(b);
+            for (ByteBuffer b : group) {
+                BUFFERS.release(b);
+            }
+            EXTRA.release(extras);
             throw e;
         }
     }
 
+    /**
+     * Starts reading the next group: of as many chunks as are left (up to {@link #GROUP}) and permits allow while
+     * few readers are open, else of one chunk.
+     */
     private void readAhead() {
-        if (aheadStart >= size) {
+        if (nextStart >= size) {
             ahead = null;
             return;
         }
-        long start = aheadStart;
+        long start = nextStart;
+        int wanted = (int) Math.min(GROUP, (size - start + CHUNK - 1) / CHUNK);
+        int extras = MAX_OPEN - OPEN.availablePermits() <= FEW ? wanted - 1 : 0;
+        while (extras > 0 && !EXTRA.tryAcquire(extras)) {
+            extras--;
+        }
+        int count = 1 + extras;
+        nextStart = start + (long) count * CHUNK;
         ahead = CompletableFuture.supplyAsync(() -> {
             try {
-                return readChunk(start);
+                return readGroup(start, count, count - 1);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -174,16 +232,34 @@ final class DirectFileReader implements LendingChannel {
         if (!channel.isOpen()) {
             throw new ClosedChannelException();
         }
-        while (current != null && !current.hasRemaining()) {
-            BUFFERS.release(current);
+        while (current != null && !current[index].hasRemaining()) {
+            giveBack(current, index, index + 1);
+            if (++index < current.length) {
+                continue;
+            }
             current = null;
             if (ahead != null) {
                 current = Futures.get(ahead, "interrupted reading a blob");
-                aheadStart += CHUNK;
+                index = 0;
                 readAhead();
             }
         }
-        return current;
+        return current == null ? null : current[index];
+    }
+
+    /** Gives the chunks {@code from} (inclusive) to {@code to} of a group back to the pool, with their permits. */
+    private static void giveBack(ByteBuffer[] group, int from, int to) {
+        for (int i = from; i < to; i++) {
+            BUFFERS.release(group[i]);
+            if (i > 0) {
+                EXTRA.release();
+            }
+        }
+    }
+
+    /** Read calls made so far. */
+    int reads() {
+        return reads.get();
     }
 
     @Override
@@ -196,12 +272,15 @@ final class DirectFileReader implements LendingChannel {
         if (!channel.isOpen()) {
             return;
         }
-        CompletableFuture<ByteBuffer> pending = ahead;
+        CompletableFuture<ByteBuffer[]> pending = ahead;
         ahead = null;
         if (pending != null && Futures.awaitEnd(pending) == null) { // the read ends before its channel closes
-            BUFFERS.release(pending.resultNow());
+            ByteBuffer[] group = pending.resultNow();
+            giveBack(group, 0, group.length);
         }
-        BUFFERS.release(current);
+        if (current != null) {
+            giveBack(current, index, current.length);
+        }
         current = null;
         channel.close();
         if (bounded) {

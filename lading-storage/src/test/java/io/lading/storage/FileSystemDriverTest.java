@@ -148,6 +148,41 @@ class FileSystemDriverTest extends StorageDriverContract {
         }
     }
 
+    @Test
+    void fewDirectReadersReadFourChunksPerCallAndManyReadOne() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true);
+        byte[] content = new byte[16 * DirectFileReader.CHUNK + 99]; // 17 chunks, the last of 99 bytes
+        new java.util.Random(11).nextBytes(content);
+        try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
+            assumeThat(w instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT supported here").isTrue();
+            w.write(ByteBuffer.wrap(content));
+            w.commit();
+        }
+        try (ReadableByteChannel r = fs.reader("/large", 0)) {
+            assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes()).isEqualTo(content);
+            // The first chunk alone, then chunks 1-4, 5-8, 9-12 and 13-16 (the last one short) in a call each.
+            assertThat(((DirectFileReader) r).reads()).isEqualTo(5);
+        }
+        List<ReadableByteChannel> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < DirectFileReader.FEW; i++) {
+                open.add(fs.reader("/large", 0));
+            }
+            try (ReadableByteChannel r = fs.reader("/large", DirectFileReader.CHUNK + 3)) {
+                assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes())
+                        .isEqualTo(java.util.Arrays.copyOfRange(content, DirectFileReader.CHUNK + 3, content.length));
+                assertThat(((DirectFileReader) r).reads()).as("past FEW readers, a chunk per call").isEqualTo(16);
+            }
+            for (ReadableByteChannel r : open) { // readers that took the groups' permits still read it all
+                assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes()).isEqualTo(content);
+            }
+        } finally {
+            for (ReadableByteChannel r : open) {
+                r.close();
+            }
+        }
+    }
+
     /**
      * tmpfs takes O_DIRECT on newer kernels and refuses it on older ones (then the driver falls back to the page
      * cache): either way a large file round-trips.
