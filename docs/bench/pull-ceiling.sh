@@ -1,6 +1,7 @@
 #!/bin/bash
-# Large pulls against the harness's ceiling, in one run: in each round RegistryBench pulls 16 x 64 MiB and
-# 4 x 512 MiB blobs at c=1 and c=4 from calib/nullreg (the bench's in-memory stub: the ceiling, see its README),
+# Large pulls against the harness's ceiling, in one run: in each round RegistryBench pulls 16 x 64 MiB blobs at c=1
+# and c=8 and 4 x 512 MiB at c=1 and c=4 (as in the full run; C=4 in the environment runs both at c=4, as the first
+# run of this script did) from calib/nullreg (the bench's in-memory stub: the ceiling, see its README),
 # from docker-registry 2.8.2 (Debian) and from Lading (`./lading serve` of this tree, default settings), the order
 # turning round by round. Every server starts on empty storage after the clean page cache is dropped (root only);
 # the harness pushes the blobs it pulls just before. Needs RegistryBench built in /tmp/bench, Go (Debian's
@@ -12,7 +13,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 JDK=/usr/lib/jvm/temurin-25-jdk-amd64; JAR=/tmp/bench/target/registry-bench.jar
 OUT=/tmp/pce; rm -rf $OUT; mkdir -p $OUT
 (cd /tmp/bench/calib/nullreg && go build -o $OUT/nullreg .) || { echo "cannot build nullreg" >&2; exit 1; }
-W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,4 --warmup-seconds=15"
+W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,${C:-8} --warmup-seconds=15"
 sed "s#rootdirectory: .*#rootdirectory: /tmp/pce-dr#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
 clean() { rm -rf /tmp/pce-lading /tmp/pce-dr; sync; echo 1 > /proc/sys/vm/drop_caches; sleep 5; }
 wait_up() { for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:$1/v2/ && return; sleep 0.2; done; }

@@ -19,13 +19,13 @@ import java.util.concurrent.Semaphore;
  * sending. A sender that {@linkplain #lend borrows} the chunks sends them without copying them into a buffer of its
  * own.
  *
- * <p>After the first chunk, chunks are read in groups of up to {@link #GROUP}, each group with one scattering read
- * (decision 0036): on the measured VM a direct read cost about as much per call (the wait for the device, a wake-up,
- * a hand-off between threads) as per mebibyte read. The chunks past the first of a group take permits of
- * {@link #EXTRA}, taken only while at most {@link #FEW} bounded readers are open: four readers and the extras hold
- * at most fourteen chunks, within the sixteen of eight readers of single chunks, which is what the pool they share
- * with pipelined writes keeps (buffers past those are left to the collector and come back as new memory). Extras
- * taken before more readers opened are given back as their group is sent.
+ * <p>After the first chunk, chunks are read in groups of two, then of up to {@link #GROUP}, each group with one
+ * scattering read (decision 0036): on the measured VM a direct read cost about as much per call (the wait for the
+ * device, a wake-up, a hand-off between threads) as per mebibyte read. The chunks past the first of a group take
+ * permits of {@link #EXTRA}, taken only while at most {@link #FEW} bounded readers are open: four readers and the
+ * extras hold at most fourteen chunks, within the sixteen of eight readers of single chunks, which is what the pool
+ * they share with pipelined writes keeps (buffers past those are left to the collector and come back as new
+ * memory). Extras taken before more readers opened are given back as their group is sent.
  *
  * <p>O_DIRECT wants block-aligned positions, lengths and buffer addresses: chunks start at block boundaries (the
  * first one at the block holding the offset, its head skipped), and a read at the end of the file returns what
@@ -70,6 +70,11 @@ final class DirectFileReader implements LendingChannel {
     private CompletableFuture<ByteBuffer[]> ahead;
     /** File position of the group the next {@link #readAhead} reads. */
     private long nextStart;
+    /**
+     * Chunks of the last group read. The next may have twice as many: a group of four takes about twice as long to
+     * read as one chunk takes to send, so the first groups grow, and the first bytes of a pull do not wait for them.
+     */
+    private int lastCount = 1;
     /** Read calls made so far (the scattering reads of groups count one each), for tests. */
     private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -175,8 +180,8 @@ final class DirectFileReader implements LendingChannel {
     }
 
     /**
-     * Starts reading the next group: of as many chunks as are left (up to {@link #GROUP}) and permits allow while
-     * few readers are open, else of one chunk.
+     * Starts reading the next group: of twice the last one's chunks, at most {@link #GROUP} and as many as are left,
+     * as far as permits allow while few readers are open, else of one chunk.
      */
     private void readAhead() {
         if (nextStart >= size) {
@@ -184,12 +189,13 @@ final class DirectFileReader implements LendingChannel {
             return;
         }
         long start = nextStart;
-        int wanted = (int) Math.min(GROUP, (size - start + CHUNK - 1) / CHUNK);
+        int wanted = (int) Math.min(Math.min(GROUP, 2 * lastCount), (size - start + CHUNK - 1) / CHUNK);
         int extras = MAX_OPEN - OPEN.availablePermits() <= FEW ? wanted - 1 : 0;
         while (extras > 0 && !EXTRA.tryAcquire(extras)) {
             extras--;
         }
         int count = 1 + extras;
+        lastCount = count;
         nextStart = start + (long) count * CHUNK;
         ahead = CompletableFuture.supplyAsync(() -> {
             try {
