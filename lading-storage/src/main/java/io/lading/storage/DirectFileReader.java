@@ -39,9 +39,9 @@ final class DirectFileReader implements LendingChannel {
     static final int CHUNK = AlignedBuffers.MEBIBYTE;
     /**
      * Readers open at once; past that, {@link #open} says no and the driver reads through the page cache. Each
-     * holds two chunks (the one being sent and the one read ahead), so direct reads take at most 16 MiB of direct
-     * memory, from the pool pipelined writes share: without the bound, 512 pulls of large blobs at once would ask
-     * for 1 GiB.
+     * holds two chunks (the one being sent and the one read ahead; more while few are open, within the same total),
+     * so direct reads take about 16 MiB of direct memory at most, from the pool pipelined writes share: without the
+     * bound, 512 pulls of large blobs at once would ask for 1 GiB.
      */
     static final int MAX_OPEN = 8;
     /** Chunks read by one call, at most. */
