@@ -16,7 +16,9 @@ OUT=/tmp/pce; rm -rf $OUT; mkdir -p $OUT
 W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,${C:-8} --warmup-seconds=15"
 sed "s#rootdirectory: .*#rootdirectory: /tmp/pce-dr#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
 clean() { rm -rf /tmp/pce-lading /tmp/pce-dr; sync; echo 1 > /proc/sys/vm/drop_caches; sleep 5; }
-wait_up() { for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:$1/v2/ && return; sleep 0.2; done; }
+wait_up() {
+  for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:$1/v2/ && return; sleep 0.2; done
+}
 bench() { # NAME PORT PID
   $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:$2 $W --server-pid $3 --json-out $OUT/$1.jsonl \
     > /dev/null 2> $OUT/$1.txt

@@ -149,7 +149,7 @@ class FileSystemDriverTest extends StorageDriverContract {
     }
 
     @Test
-    void fewDirectReadersReadFourChunksPerCallAndManyReadOne() throws Exception {
+    void fewDirectReadersReadUpToFourChunksPerCallAndManyReadOne() throws Exception {
         FileSystemDriver fs = new FileSystemDriver(root, true);
         byte[] content = new byte[16 * DirectFileReader.CHUNK + 99]; // 17 chunks, the last of 99 bytes
         new java.util.Random(11).nextBytes(content);
