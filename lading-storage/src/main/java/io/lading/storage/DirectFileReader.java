@@ -121,7 +121,7 @@ final class DirectFileReader implements LendingChannel {
             DirectFileReader r = new DirectFileReader(ch, block, ch.size(), bounded);
             long start = offset - offset % block;
             // One chunk first, for the first byte's sake (and a short range's): groups from the second on.
-            r.current = r.readGroup(start, 1, 0);
+            r.current = r.readGroup(start, 1);
             r.current[0].position((int) Math.min(offset - start, r.current[0].limit()));
             r.nextStart = start + CHUNK;
             r.readAhead();
@@ -137,11 +137,11 @@ final class DirectFileReader implements LendingChannel {
 
     /**
      * Reads {@code count} chunks from {@code start} (block-aligned) into pooled aligned buffers with one scattering
-     * read (and more only when the kernel returns less), flipped; {@code extras} permits of {@link #EXTRA} are held
-     * for the chunks past the first. Chunks past the end of the file are given back with their permits, so every
-     * chunk returned but the last is full.
+     * read (and more only when the kernel returns less), flipped; the caller holds a permit of {@link #EXTRA} for
+     * each chunk past the first. Chunks past the end of the file are given back with their permits, so every chunk
+     * returned but the last is full.
      */
-    private ByteBuffer[] readGroup(long start, int count, int extras) throws IOException {
+    private ByteBuffer[] readGroup(long start, int count) throws IOException {
         ByteBuffer[] group = new ByteBuffer[count];
         try {
             for (int i = 0; i < count; i++) {
@@ -161,20 +161,14 @@ final class DirectFileReader implements LendingChannel {
                 }
             }
             int filled = (int) Math.max(1, (read + CHUNK - 1) / CHUNK);
-            for (int i = filled; i < count; i++) {
-                BUFFERS.release(group[i]);
-                EXTRA.release();
-            }
+            giveBack(group, filled, count);
             ByteBuffer[] done = filled == count ? group : java.util.Arrays.copyOf(group, filled);
             for (ByteBuffer b : done) {
                 b.flip();
             }
             return done;
         } catch (IOException | RuntimeException e) {
-            for (ByteBuffer b : group) {
-                BUFFERS.release(b);
-            }
-            EXTRA.release(extras);
+            giveBack(group, 0, count); // a buffer not acquired yet is null, which the pool ignores
             throw e;
         }
     }
@@ -199,7 +193,7 @@ final class DirectFileReader implements LendingChannel {
         nextStart = start + (long) count * CHUNK;
         ahead = CompletableFuture.supplyAsync(() -> {
             try {
-                return readGroup(start, count, count - 1);
+                return readGroup(start, count);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -208,13 +202,12 @@ final class DirectFileReader implements LendingChannel {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        ByteBuffer from = unread();
-        if (from == null) {
+        ByteBuffer lent = lend(dst.remaining());
+        if (lent == null) {
             return -1;
         }
-        int n = Math.min(dst.remaining(), from.remaining());
-        dst.put(from.slice(from.position(), n));
-        from.position(from.position() + n);
+        int n = lent.remaining();
+        dst.put(lent);
         return n;
     }
 
