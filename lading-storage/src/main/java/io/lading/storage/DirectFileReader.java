@@ -14,17 +14,19 @@ import java.util.concurrent.Semaphore;
 /**
  * Reads a large file with {@code O_DIRECT}, the counterpart of {@link PipelinedFileWriter}'s direct mode: a blob
  * written past the page cache is read past it too, from the device into an aligned buffer, instead of first filling
- * new page-cache pages (which is what made reads of such blobs slow on the machines Lading is measured on). The
- * next chunks are read on another thread while the caller takes the current ones, so disk reads overlap with
- * sending. A sender that {@linkplain #lend borrows} the chunks sends them without copying them into a buffer of its
- * own.
+ * new page-cache pages (which is what made reads of such blobs slow on the machines Lading is measured on). While
+ * few readers are open, the next chunks are read on another thread while the caller takes the current ones, so
+ * disk reads overlap with sending; with more, other pulls fill that time, and the next chunks are read when the
+ * current ones are sent (decision 0037). A sender that {@linkplain #lend borrows} the chunks sends them without
+ * copying them into a buffer of its own.
  *
  * <p>After the first chunk, chunks are read in groups of two, then of up to {@link #GROUP}, each group with one
  * scattering read (decision 0036): on the measured VM a direct read cost about as much per call (the wait for the
- * device, a wake-up, a hand-off between threads) as per mebibyte read. The chunks past the first of a group take
- * permits of {@link #EXTRA}, taken only while at most {@link #FEW} bounded readers are open: four readers and the
- * extras hold at most fourteen chunks, within the sixteen of eight readers of single chunks, which is what the pool
- * they share with pipelined writes keeps (buffers past those are left to the collector and come back as new
+ * device, a wake-up, a hand-off between threads) as per mebibyte read. Each reader has two chunks of its own (the
+ * one being sent and the one read ahead, or the first two of a group read when the last was sent); the others of a
+ * group take permits of {@link #EXTRA}, taken only while at most {@link #FEW} bounded readers are open: four
+ * readers and the extras hold at most sixteen chunks, as many as eight readers of two chunks, which is what the
+ * pool they share with pipelined writes keeps (buffers past those are left to the collector and come back as new
  * memory). Extras taken before more readers opened are given back as their group is sent.
  *
  * <p>O_DIRECT wants block-aligned positions, lengths and buffer addresses: chunks start at block boundaries (the
@@ -39,17 +41,22 @@ final class DirectFileReader implements LendingChannel {
     static final int CHUNK = AlignedBuffers.MEBIBYTE;
     /**
      * Readers open at once; past that, {@link #open} says no and the driver reads through the page cache. Each
-     * holds two chunks (the one being sent and the one read ahead; more while few are open, within the same total),
-     * so direct reads take about 16 MiB of direct memory at most, from the pool pipelined writes share: without the
-     * bound, 512 pulls of large blobs at once would ask for 1 GiB.
+     * holds two chunks (more while few are open, within the same total), so direct reads take about 16 MiB of
+     * direct memory at most, from the pool pipelined writes share: without the bound, 512 pulls of large blobs at
+     * once would ask for 1 GiB.
      */
     static final int MAX_OPEN = 8;
     /** Chunks read by one call, at most. */
     static final int GROUP = 4;
     /** Groups are read while at most this many bounded readers are open (see the class comment). */
     static final int FEW = 4;
-    /** Chunks that groups may hold on top of the two of each open reader: a lone reader's whole groups. */
-    static final int EXTRA_CHUNKS = 2 * (GROUP - 1);
+    /** The next group is read ahead, on another thread, while at most this many bounded readers are open. */
+    static final int AHEAD = 2;
+    /**
+     * Chunks that groups may hold on top of the two of each open reader: a lone reader's whole groups, or what
+     * {@link #FEW} readers that do not read ahead need for groups of {@link #GROUP}.
+     */
+    static final int EXTRA_CHUNKS = FEW * (GROUP - 2);
     private static final Semaphore EXTRA = new Semaphore(EXTRA_CHUNKS);
     private static final AlignedBuffers BUFFERS = AlignedBuffers.MEBIBYTES;
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
@@ -62,11 +69,20 @@ final class DirectFileReader implements LendingChannel {
     private final boolean bounded;
     /**
      * The group being handed out: its chunks before {@link #index} are given back, the one at it is positioned at the
-     * next byte to hand out; null once the file is exhausted. Chunks past the first hold a permit of {@link #EXTRA}.
+     * next byte to hand out; null once the file is exhausted. Chunks from {@link #currentFree} on hold a permit of
+     * {@link #EXTRA}.
      */
     private ByteBuffer[] current;
     private int index;
-    /** The read of the group after {@link #current}, or null when there is none. */
+    /**
+     * Chunks of {@link #current} that need no permit: the first of a group read ahead (the reader's second chunk is
+     * the group being read meanwhile), the first two of a group read when the last one was sent.
+     */
+    private int currentFree = 1;
+    /**
+     * The read of the group after {@link #current}, of which the first chunk needs no permit, or null when none was
+     * started: then the next group is read when the current one is sent.
+     */
     private CompletableFuture<ByteBuffer[]> ahead;
     /** File position of the group the next {@link #readAhead} reads. */
     private long nextStart;
@@ -121,10 +137,10 @@ final class DirectFileReader implements LendingChannel {
             DirectFileReader r = new DirectFileReader(ch, block, ch.size(), bounded);
             long start = offset - offset % block;
             // One chunk first, for the first byte's sake (and a short range's): groups from the second on.
-            r.current = r.readGroup(start, 1);
+            r.current = r.readGroup(start, 1, 1);
             r.current[0].position((int) Math.min(offset - start, r.current[0].limit()));
             r.nextStart = start + CHUNK;
-            r.readAhead();
+            r.readAheadIfFew();
             return r;
         } catch (IOException | RuntimeException e) {
             if (bounded) {
@@ -138,10 +154,10 @@ final class DirectFileReader implements LendingChannel {
     /**
      * Reads {@code count} chunks from {@code start} (block-aligned) into pooled aligned buffers with one scattering
      * read (and more only when the kernel returns less), flipped; the caller holds a permit of {@link #EXTRA} for
-     * each chunk past the first. Chunks past the end of the file are given back with their permits, so every chunk
-     * returned but the last is full.
+     * each chunk from {@code free} on. Chunks past the end of the file are given back with their permits, so every
+     * chunk returned but the last is full.
      */
-    private ByteBuffer[] readGroup(long start, int count) throws IOException {
+    private ByteBuffer[] readGroup(long start, int count, int free) throws IOException {
         ByteBuffer[] group = new ByteBuffer[count];
         try {
             for (int i = 0; i < count; i++) {
@@ -161,43 +177,60 @@ final class DirectFileReader implements LendingChannel {
                 }
             }
             int filled = (int) Math.max(1, (read + CHUNK - 1) / CHUNK);
-            giveBack(group, filled, count);
+            giveBack(group, filled, count, free);
             ByteBuffer[] done = filled == count ? group : java.util.Arrays.copyOf(group, filled);
             for (ByteBuffer b : done) {
                 b.flip();
             }
             return done;
         } catch (IOException | RuntimeException e) {
-            giveBack(group, 0, count); // a buffer not acquired yet is null, which the pool ignores
+            giveBack(group, 0, count, free); // a buffer not acquired yet is null, which the pool ignores
             throw e;
         }
     }
 
     /**
-     * Starts reading the next group: of twice the last one's chunks, at most {@link #GROUP} and as many as are left,
-     * as far as permits allow while few readers are open, else of one chunk.
+     * While at most {@link #AHEAD} bounded readers are open, starts reading the next group on another thread, so
+     * that it is read while the current one is sent. With more open, the device and the processors have other
+     * pulls to serve meanwhile: the next group is read when the current one is sent, on the sender's thread, which
+     * saves a hand-off between threads per group, and the chunks the group read ahead would hold make the groups of
+     * four readers at once as large as a lone reader's (decision 0037).
      */
-    private void readAhead() {
-        if (nextStart >= size) {
-            ahead = null;
+    private void readAheadIfFew() {
+        ahead = null;
+        if (nextStart >= size || openReaders() > AHEAD) {
             return;
         }
         long start = nextStart;
-        int wanted = (int) Math.min(Math.min(GROUP, 2 * lastCount), (size - start + CHUNK - 1) / CHUNK);
-        int extras = MAX_OPEN - OPEN.availablePermits() <= FEW ? wanted - 1 : 0;
-        while (extras > 0 && !EXTRA.tryAcquire(extras)) {
-            extras--;
-        }
-        int count = 1 + extras;
-        lastCount = count;
-        nextStart = start + (long) count * CHUNK;
+        int count = plan(1);
         ahead = CompletableFuture.supplyAsync(() -> {
             try {
-                return readGroup(start, count);
+                return readGroup(start, count, 1);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }, READERS);
+    }
+
+    /**
+     * Plans the group at {@link #nextStart}: twice the last one's chunks, at most {@link #GROUP} and as many as are
+     * left; past the first {@code free}, each takes a permit of {@link #EXTRA}, as far as they last and only while
+     * at most {@link #FEW} bounded readers are open. Returns the group's chunks and moves {@link #nextStart} past it.
+     */
+    private int plan(int free) {
+        int wanted = (int) Math.min(Math.min(GROUP, 2 * lastCount), (size - nextStart + CHUNK - 1) / CHUNK);
+        int extras = openReaders() <= FEW ? Math.max(0, wanted - free) : 0;
+        while (extras > 0 && !EXTRA.tryAcquire(extras)) {
+            extras--;
+        }
+        int count = Math.min(wanted, free + extras);
+        lastCount = count;
+        nextStart += (long) count * CHUNK;
+        return count;
+    }
+
+    private static int openReaders() {
+        return MAX_OPEN - OPEN.availablePermits();
     }
 
     @Override
@@ -232,25 +265,38 @@ final class DirectFileReader implements LendingChannel {
             throw new ClosedChannelException();
         }
         while (current != null && !current[index].hasRemaining()) {
-            giveBack(current, index, index + 1);
+            giveBack(current, index, index + 1, currentFree);
             if (++index < current.length) {
                 continue;
             }
             current = null;
+            index = 0;
             if (ahead != null) {
-                current = Futures.get(ahead, "interrupted reading a blob");
-                index = 0;
-                readAhead();
+                CompletableFuture<ByteBuffer[]> read = ahead;
+                ahead = null;
+                current = Futures.get(read, "interrupted reading a blob");
+                currentFree = 1;
+            } else if (nextStart < size) {
+                long start = nextStart;
+                int count = plan(2);
+                current = readGroup(start, count, 2);
+                currentFree = 2;
+            }
+            if (current != null) {
+                readAheadIfFew();
             }
         }
         return current == null ? null : current[index];
     }
 
-    /** Gives the chunks {@code from} (inclusive) to {@code to} of a group back to the pool, with their permits. */
-    private static void giveBack(ByteBuffer[] group, int from, int to) {
+    /**
+     * Gives the chunks {@code from} (inclusive) to {@code to} of a group back to the pool, with the permits of those
+     * from {@code free} on.
+     */
+    private static void giveBack(ByteBuffer[] group, int from, int to, int free) {
         for (int i = from; i < to; i++) {
             BUFFERS.release(group[i]);
-            if (i > 0) {
+            if (i >= free) {
                 EXTRA.release();
             }
         }
@@ -275,10 +321,10 @@ final class DirectFileReader implements LendingChannel {
         ahead = null;
         if (pending != null && Futures.awaitEnd(pending) == null) { // the read ends before its channel closes
             ByteBuffer[] group = pending.resultNow();
-            giveBack(group, 0, group.length);
+            giveBack(group, 0, group.length, 1);
         }
         if (current != null) {
-            giveBack(current, index, current.length);
+            giveBack(current, index, current.length, currentFree);
         }
         current = null;
         channel.close();

@@ -149,7 +149,7 @@ class FileSystemDriverTest extends StorageDriverContract {
     }
 
     @Test
-    void fewDirectReadersReadUpToFourChunksPerCallAndManyReadOne() throws Exception {
+    void fewDirectReadersReadUpToFourChunksPerCallAndManyReadTwo() throws Exception {
         FileSystemDriver fs = new FileSystemDriver(root, true);
         byte[] content = new byte[16 * DirectFileReader.CHUNK + 99]; // 17 chunks, the last of 99 bytes
         new java.util.Random(11).nextBytes(content);
@@ -165,13 +165,20 @@ class FileSystemDriverTest extends StorageDriverContract {
         }
         List<ReadableByteChannel> open = new ArrayList<>();
         try {
-            for (int i = 0; i < DirectFileReader.FEW; i++) {
+            for (int i = 1; i < DirectFileReader.FEW; i++) { // the first AHEAD of them read a group ahead
                 open.add(fs.reader("/large", 0));
             }
+            try (ReadableByteChannel r = fs.reader("/large", 0)) {
+                assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes()).isEqualTo(content);
+                // The FEW-th reader reads no group ahead, so its groups are as large as a lone reader's.
+                assertThat(((DirectFileReader) r).reads()).as("FEW readers, groups of four").isEqualTo(6);
+            }
+            open.add(fs.reader("/large", 0));
             try (ReadableByteChannel r = fs.reader("/large", DirectFileReader.CHUNK + 3)) {
                 assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes())
                         .isEqualTo(java.util.Arrays.copyOfRange(content, DirectFileReader.CHUNK + 3, content.length));
-                assertThat(((DirectFileReader) r).reads()).as("past FEW readers, a chunk per call").isEqualTo(16);
+                // Past FEW readers, no extra chunks: the first, then the two chunks of its own per call.
+                assertThat(((DirectFileReader) r).reads()).as("past FEW readers, two chunks per call").isEqualTo(9);
             }
             for (ReadableByteChannel r : open) { // readers that took the groups' permits still read it all
                 assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes()).isEqualTo(content);
