@@ -84,7 +84,7 @@ final class DirectFileReader implements LendingChannel {
      * started: then the next group is read when the current one is sent.
      */
     private CompletableFuture<ByteBuffer[]> ahead;
-    /** File position of the group the next {@link #readAhead} reads. */
+    /** File position of the next group to read, ahead or when the current one is sent. */
     private long nextStart;
     /**
      * Chunks of the last group read. The next may have twice as many: a group of four takes about twice as long to
@@ -272,9 +272,9 @@ final class DirectFileReader implements LendingChannel {
             current = null;
             index = 0;
             if (ahead != null) {
-                CompletableFuture<ByteBuffer[]> read = ahead;
+                // ahead stays set until its group is taken: if the wait is interrupted, close() still gives it back
+                current = Futures.get(ahead, "interrupted reading a blob");
                 ahead = null;
-                current = Futures.get(read, "interrupted reading a blob");
                 currentFree = 1;
             } else if (nextStart < size) {
                 long start = nextStart;
