@@ -57,6 +57,13 @@ final class DirectFileReader implements LendingChannel {
      * {@link #FEW} readers that do not read ahead need for groups of {@link #GROUP}.
      */
     static final int EXTRA_CHUNKS = FEW * (GROUP - 2);
+    /**
+     * Chunks of a group read ahead that are the reader's own and take no permit: its first (the reader's other one
+     * is in the group being sent meanwhile). The first chunk of a blob, read alone, counts the same way.
+     */
+    private static final int OWN_AHEAD = 1;
+    /** Chunks of a group read when the last one was sent that are the reader's own: its first two. */
+    private static final int OWN_IN_TURN = 2;
     private static final Semaphore EXTRA = new Semaphore(EXTRA_CHUNKS);
     private static final AlignedBuffers BUFFERS = AlignedBuffers.MEBIBYTES;
     private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
@@ -74,11 +81,8 @@ final class DirectFileReader implements LendingChannel {
      */
     private ByteBuffer[] current;
     private int index;
-    /**
-     * Chunks of {@link #current} that need no permit: the first of a group read ahead (the reader's second chunk is
-     * the group being read meanwhile), the first two of a group read when the last one was sent.
-     */
-    private int currentFree = 1;
+    /** Chunks of {@link #current} that need no permit: {@link #OWN_AHEAD} or {@link #OWN_IN_TURN}. */
+    private int currentFree = OWN_AHEAD;
     /**
      * The read of the group after {@link #current}, of which the first chunk needs no permit, or null when none was
      * started: then the next group is read when the current one is sent.
@@ -137,7 +141,7 @@ final class DirectFileReader implements LendingChannel {
             DirectFileReader r = new DirectFileReader(ch, block, ch.size(), bounded);
             long start = offset - offset % block;
             // One chunk first, for the first byte's sake (and a short range's): groups from the second on.
-            r.current = r.readGroup(start, 1, 1);
+            r.current = r.readGroup(start, 1, OWN_AHEAD);
             r.current[0].position((int) Math.min(offset - start, r.current[0].limit()));
             r.nextStart = start + CHUNK;
             r.readAheadIfFew();
@@ -202,10 +206,10 @@ final class DirectFileReader implements LendingChannel {
             return;
         }
         long start = nextStart;
-        int count = plan(1);
+        int count = plan(OWN_AHEAD);
         ahead = CompletableFuture.supplyAsync(() -> {
             try {
-                return readGroup(start, count, 1);
+                return readGroup(start, count, OWN_AHEAD);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -275,12 +279,12 @@ final class DirectFileReader implements LendingChannel {
                 // ahead stays set until its group is taken: if the wait is interrupted, close() still gives it back
                 current = Futures.get(ahead, "interrupted reading a blob");
                 ahead = null;
-                currentFree = 1;
+                currentFree = OWN_AHEAD;
             } else if (nextStart < size) {
                 long start = nextStart;
-                int count = plan(2);
-                current = readGroup(start, count, 2);
-                currentFree = 2;
+                int count = plan(OWN_IN_TURN);
+                current = readGroup(start, count, OWN_IN_TURN);
+                currentFree = OWN_IN_TURN;
             }
             if (current != null) {
                 readAheadIfFew();
@@ -321,7 +325,7 @@ final class DirectFileReader implements LendingChannel {
         ahead = null;
         if (pending != null && Futures.awaitEnd(pending) == null) { // the read ends before its channel closes
             ByteBuffer[] group = pending.resultNow();
-            giveBack(group, 0, group.length, 1);
+            giveBack(group, 0, group.length, OWN_AHEAD);
         }
         if (current != null) {
             giveBack(current, index, current.length, currentFree);
