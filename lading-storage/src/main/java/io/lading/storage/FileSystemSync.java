@@ -3,8 +3,6 @@ package io.lading.storage;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandle;
-import java.lang.reflect.Array;
-import java.lang.reflect.Method;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,9 +17,8 @@ import java.util.concurrent.FutureTask;
  * and flushes once. The fsync after it supplies a flush that follows every write syncfs made: on ext4 without a
  * journal, syncfs flushes the device before its last metadata writes have completed.
  *
- * <p>syncfs is reached through the JDK's foreign function API, final from Java 22. The project compiles for Java 21,
- * where that API is a preview, so the few calls that set it up are looked up reflectively; on Java 21, or where the
- * C library has no syncfs, {@link #open} returns empty and callers fsync file by file.
+ * <p>syncfs is reached through the JDK's foreign function API ({@link Libc}); on Java 21, or where the C library has
+ * no syncfs, {@link #open} returns empty and callers fsync file by file.
  */
 final class FileSystemSync implements AutoCloseable {
     /** open(2), syncfs(2), close(2), and a way to pass a path to C; null when unavailable. */
@@ -92,57 +89,19 @@ final class FileSystemSync implements AutoCloseable {
     }
 
     /** The downcalls, set up once. */
-    private record Natives(MethodHandle open, MethodHandle syncfs, MethodHandle close, Method ofConfined,
-                           Method allocateFrom) {
+    private record Natives(MethodHandle open, MethodHandle syncfs, MethodHandle close) {
 
         static Natives find() {
-            if (Runtime.version().feature() < 22) {
-                return null; // the API is a preview in 21, with other method names
-            }
-            try {
-                Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
-                Class<?> lookupClass = Class.forName("java.lang.foreign.SymbolLookup");
-                Class<?> segmentClass = Class.forName("java.lang.foreign.MemorySegment");
-                Class<?> layoutClass = Class.forName("java.lang.foreign.MemoryLayout");
-                Class<?> descriptorClass = Class.forName("java.lang.foreign.FunctionDescriptor");
-                Class<?> optionClass = Class.forName("java.lang.foreign.Linker$Option");
-                Class<?> valueLayoutClass = Class.forName("java.lang.foreign.ValueLayout");
-                Class<?> arenaClass = Class.forName("java.lang.foreign.Arena");
-                Object linker = linkerClass.getMethod("nativeLinker").invoke(null);
-                Object libc = linkerClass.getMethod("defaultLookup").invoke(linker);
-                Object javaInt = valueLayoutClass.getField("JAVA_INT").get(null);
-                Object address = valueLayoutClass.getField("ADDRESS").get(null);
-                var find = lookupClass.getMethod("find", String.class);
-                var descriptor = descriptorClass.getMethod("of", layoutClass, layoutClass.arrayType());
-                var downcall = linkerClass.getMethod("downcallHandle", segmentClass, descriptorClass,
-                        optionClass.arrayType());
-                Object noOptions = Array.newInstance(optionClass, 0);
-                MethodHandle[] handles = new MethodHandle[3];
-                String[] names = {"open", "syncfs", "close"};
-                Object[][] arguments = {{address, javaInt}, {javaInt}, {javaInt}};
-                for (int i = 0; i < names.length; i++) {
-                    Optional<?> symbol = (Optional<?>) find.invoke(libc, names[i]);
-                    if (symbol.isEmpty()) {
-                        return null; // not Linux, or a C library without syncfs
-                    }
-                    Object args = Array.newInstance(layoutClass, arguments[i].length);
-                    for (int j = 0; j < arguments[i].length; j++) {
-                        Array.set(args, j, arguments[i][j]);
-                    }
-                    handles[i] = (MethodHandle) downcall.invoke(linker, symbol.get(),
-                            descriptor.invoke(null, javaInt, args), noOptions);
-                }
-                return new Natives(handles[0], handles[1], handles[2], arenaClass.getMethod("ofConfined"),
-                        Class.forName("java.lang.foreign.SegmentAllocator").getMethod("allocateFrom", String.class));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
+            MethodHandle open = Libc.function("open", Libc.Type.INT, Libc.Type.POINTER, Libc.Type.INT);
+            MethodHandle syncfs = Libc.function("syncfs", Libc.Type.INT, Libc.Type.INT);
+            MethodHandle close = Libc.function("close", Libc.Type.INT, Libc.Type.INT);
+            // null: not Linux, a C library without syncfs, or Java 21
+            return open == null || syncfs == null || close == null ? null : new Natives(open, syncfs, close);
         }
 
         int open(Path dir) throws IOException {
-            try (AutoCloseable arena = (AutoCloseable) ofConfined.invoke(null)) {
-                Object path = allocateFrom.invoke(arena, dir.toAbsolutePath().toString());
-                return (int) open.invoke(path, 0); // O_RDONLY
+            try {
+                return Libc.withString(dir.toAbsolutePath().toString(), path -> (int) open.invoke(path, 0)); // O_RDONLY
             } catch (Error e) {
                 throw e;
             } catch (Throwable e) {
