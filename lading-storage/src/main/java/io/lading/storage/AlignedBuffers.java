@@ -1,22 +1,22 @@
 package io.lading.storage;
 
 import java.nio.ByteBuffer;
-import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small pool of direct buffers of one size, aligned for O_DIRECT. The pool's own buffers, at most
- * {@code pooled}, are made as they are first needed and kept (they count in the process's resident memory); when
- * all are in use, more are made outside the pool and left to the collector when released.
+ * A small pool of direct buffers of one size, aligned for O_DIRECT: a slab of {@code slots} buffers side by side,
+ * made on first use and kept (it counts in the process's resident memory). When every slot is in use, buffers are
+ * made outside the slab and left to the collector when released.
  *
- * <p>Where {@link HugePages} can map memory, the pool's buffers are cut from one mapping advised to use huge pages
- * (decision 0038): direct reads and writes pin their buffer's pages for the device, and socket writes copy from
- * them, page by page. Each 2 MiB of it becomes resident when a buffer in it is first used, as the buffers made one
- * at a time did.
+ * <p>Buffers asked for together are given adjacent slots where a run of them is free, and {@link #span} then joins
+ * them into one buffer: a reader that fills several chunks with one call can hand them to a socket with one write
+ * (decision 0038). Where {@link HugePages} can map memory, the slab is advised to use huge pages: direct reads and
+ * writes pin their buffer's pages for the device, and socket writes copy from them, page by page. Each 2 MiB of it
+ * becomes resident when first used. Elsewhere (Java 21) the slab is an ordinary direct buffer, resident whole from
+ * its first use.
  */
 final class AlignedBuffers {
     static final int MEBIBYTE = 1 << 20;
@@ -30,74 +30,106 @@ final class AlignedBuffers {
     private static final Logger LOG = LoggerFactory.getLogger(AlignedBuffers.class);
 
     private final int size;
-    private final int pooled;
-    /** The pool's buffers not in use. */
-    private final ConcurrentLinkedQueue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
-    /** The pool's buffers, in use or not, by identity; guarded by itself. */
-    private final Set<ByteBuffer> members = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** The huge-page memory the pool's buffers are cut from, in order; null until first needed or when none. */
-    private HugePages.Mapping slab;
-    private boolean slabTried;
-    /** Buffers cut from {@link #slab} so far. */
-    private int cut;
+    private final int slots;
+    /** The slab; null until first used. Guarded by this, as are the fields below. */
+    private ByteBuffer slab;
+    private boolean hugePages;
+    /** Bit i set: slot i is handed out. */
+    private long used;
+    /** The buffers handed out from the slab, by identity, and their slots. */
+    private final Map<ByteBuffer, Integer> out = new IdentityHashMap<>();
 
-    AlignedBuffers(int size, int pooled) {
+    /** A pool of {@code slots} (at most 64) buffers of {@code size} bytes, a power of two. */
+    AlignedBuffers(int size, int slots) {
+        if (Integer.bitCount(size) != 1 || slots < 1 || slots > Long.SIZE) {
+            throw new IllegalArgumentException("size " + size + ", slots " + slots);
+        }
         this.size = size;
-        this.pooled = pooled;
+        this.slots = slots;
     }
 
     /** A cleared buffer of the pool's size whose address is a multiple of {@code block}. */
     ByteBuffer acquire(int block) {
-        ByteBuffer b = free.poll();
-        if (b != null && b.alignmentOffset(0, block) != 0) {
-            leave(b); // made for a smaller block (writes through the page cache ask for none): one for this replaces it
-            b = null;
-        }
-        if (b == null) {
-            b = join(block);
-        }
-        return b != null ? b.clear() : allocate(size, block);
+        ByteBuffer[] one = new ByteBuffer[1];
+        acquire(one, 1, block);
+        return one[0];
     }
 
-    /** A new buffer of the pool, aligned to {@code block}, or null when the pool has all its buffers already. */
-    private ByteBuffer join(int block) {
-        synchronized (members) {
-            if (members.size() == pooled) {
+    /**
+     * Fills {@code into[0, count)} with cleared buffers of the pool's size whose addresses are multiples of
+     * {@code block}, a power of two that divides the size: adjacent slots in order when that many are free in a
+     * row, else any free slots, else buffers outside the slab.
+     */
+    void acquire(ByteBuffer[] into, int count, int block) {
+        if (Integer.bitCount(block) != 1 || block > size) {
+            throw new IllegalArgumentException("block " + block + " for buffers of " + size + " bytes");
+        }
+        synchronized (this) {
+            int first = freeRun(count);
+            for (int i = 0; i < count; i++) {
+                int slot = first >= 0 ? first + i : freeRun(1);
+                into[i] = slot >= 0 ? take(slot) : null;
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            if (into[i] == null) {
+                into[i] = allocate(size, block);
+            }
+        }
+    }
+
+    /** The first slot of {@code count} free ones in a row, or -1. */
+    private int freeRun(int count) {
+        long run = count == Long.SIZE ? -1L : (1L << count) - 1;
+        for (int s = 0; s + count <= slots; s++) {
+            if ((used & (run << s)) == 0) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    private ByteBuffer take(int slot) {
+        used |= 1L << slot;
+        ByteBuffer b = slab().slice(slot * size, size);
+        out.put(b, slot);
+        return b;
+    }
+
+    /**
+     * One buffer over {@code chunks[from, to)} when they are adjacent slots of the slab in that order, from the start
+     * of the first to the end of the last (their positions and limits aside); null when they are not.
+     */
+    synchronized ByteBuffer span(ByteBuffer[] chunks, int from, int to) {
+        Integer first = out.get(chunks[from]);
+        if (first == null) {
+            return null;
+        }
+        for (int i = from + 1; i < to; i++) {
+            Integer slot = out.get(chunks[i]);
+            if (slot == null || slot != first + (i - from)) {
                 return null;
             }
-            ByteBuffer b = slab() != null && cut < pooled ? slab.memory().slice(cut++ * size, size) : null;
-            if (b == null || b.alignmentOffset(0, block) != 0) {
-                b = allocate(size, block); // a slice of the slab is aligned to its size, which blocks divide
-            }
-            members.add(b);
-            return b;
         }
+        return slab.slice(first * size, (to - from) * size);
     }
 
-    /** Takes a buffer out of the pool; it is left to the collector when released. */
-    private void leave(ByteBuffer b) {
-        synchronized (members) {
-            members.remove(b);
-        }
-    }
-
-    /** The pool's huge-page memory, mapped on first use; null when it cannot be had. Called holding members. */
-    private HugePages.Mapping slab() {
-        if (!slabTried) {
-            slabTried = true;
-            long bytes = ((long) pooled * size + HugePages.SIZE - 1) / HugePages.SIZE * HugePages.SIZE;
-            slab = size % HugePages.SIZE == 0 || HugePages.SIZE % size == 0 ? HugePages.map(bytes) : null;
-            LOG.debug("buffers of {} bytes: {}", size, slab == null ? "on small pages (no mmap here)"
-                    : slab.advised() ? "advised to use huge pages" : "on small pages (madvise refused)");
+    /** The slab, made on first use. */
+    private ByteBuffer slab() {
+        if (slab == null) {
+            long bytes = ((long) slots * size + HugePages.SIZE - 1) / HugePages.SIZE * HugePages.SIZE;
+            HugePages.Mapping mapped = HugePages.map(bytes);
+            hugePages = mapped != null && mapped.advised();
+            slab = mapped != null ? mapped.memory() : allocate(slots * size, size);
+            LOG.debug("{} buffers of {} bytes: {}", slots, size, hugePages ? "advised to use huge pages"
+                    : mapped != null ? "on small pages (madvise refused)" : "on small pages (no mmap here)");
         }
         return slab;
     }
 
-    /** Whether the pool's buffers are cut from memory advised to use huge pages (known once one was acquired). */
-    boolean onHugePages() {
-        synchronized (members) {
-            return slab != null && slab.advised();
-        }
+    /** Whether the slab is advised to use huge pages (known once a buffer was acquired). */
+    synchronized boolean onHugePages() {
+        return hugePages;
     }
 
     /** A new direct buffer of {@code size} bytes whose address is a multiple of {@code block}, outside any pool. */
@@ -106,13 +138,10 @@ final class AlignedBuffers {
     }
 
     /** Gives a buffer back (null is ignored); its user must not touch it again. */
-    void release(ByteBuffer b) {
-        boolean member;
-        synchronized (members) {
-            member = b != null && members.contains(b);
-        }
-        if (member) {
-            free.add(b);
+    synchronized void release(ByteBuffer b) {
+        Integer slot = b == null ? null : out.remove(b);
+        if (slot != null) {
+            used &= ~(1L << slot);
         }
     }
 }

@@ -164,9 +164,7 @@ final class DirectFileReader implements LendingChannel {
     private ByteBuffer[] readGroup(long start, int count, int free) throws IOException {
         ByteBuffer[] group = new ByteBuffer[count];
         try {
-            for (int i = 0; i < count; i++) {
-                group[i] = BUFFERS.acquire(block);
-            }
+            BUFFERS.acquire(group, count, block);
             channel.position(start);
             long read = 0;
             while (read < (long) count * CHUNK) {
@@ -248,15 +246,33 @@ final class DirectFileReader implements LendingChannel {
         return n;
     }
 
+    /**
+     * Lends up to {@code max} of the next bytes: from the chunk being handed out and, when the group's chunks lie side
+     * by side in the pool ({@link AlignedBuffers#span}), from the chunks after it too, so that a sender writes a
+     * whole group with one call.
+     */
     @Override
     public ByteBuffer lend(int max) throws IOException {
         ByteBuffer from = unread();
         if (from == null) {
             return null;
         }
-        int n = Math.min(max, from.remaining());
-        ByteBuffer lent = from.slice(from.position(), n);
-        from.position(from.position() + n);
+        ByteBuffer whole = index + 1 < current.length ? BUFFERS.span(current, index, current.length) : null;
+        if (whole == null) {
+            int n = Math.min(max, from.remaining());
+            ByteBuffer lent = from.slice(from.position(), n);
+            from.position(from.position() + n);
+            return lent;
+        }
+        // Every chunk of a group but the last is full, so chunk index + i starts i chunks into whole.
+        int end = (current.length - 1 - index) * CHUNK + current[current.length - 1].limit();
+        int n = Math.min(max, end - from.position());
+        ByteBuffer lent = whole.slice(from.position(), n);
+        for (int i = index, left = n; left > 0; i++) {
+            int taken = Math.min(left, current[i].remaining());
+            current[i].position(current[i].position() + taken);
+            left -= taken;
+        }
         return lent;
     }
 

@@ -1,6 +1,7 @@
 package io.lading.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -8,10 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The pool of aligned buffers that direct reads and pipelined writes share. */
@@ -19,12 +17,11 @@ class AlignedBuffersTest {
     private static final int SIZE = AlignedBuffers.MEBIBYTE;
 
     @Test
-    void keepsItsOwnBuffersAlignedForEveryBlockAndLeavesTheRestToTheCollector() {
+    void givesBuffersAlignedForEveryBlockThatShareNoMemoryAndMakesMoreWhenTheSlabIsInUse() {
         AlignedBuffers pool = new AlignedBuffers(SIZE, 4);
-        Set<ByteBuffer> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int block : new int[] {1, 4096, 512, 65536, 1, SIZE}) {
+        for (int block : new int[] {1, 4096, 512, 65536, SIZE}) {
             List<ByteBuffer> taken = new ArrayList<>();
-            for (int i = 0; i < 6; i++) { // two more than the pool keeps
+            for (int i = 0; i < 6; i++) { // two more than the slab holds
                 ByteBuffer b = pool.acquire(block);
                 assertThat(b.isDirect()).isTrue();
                 assertThat(b.alignmentOffset(0, block)).as("alignment to %d", block).isZero();
@@ -38,20 +35,57 @@ class AlignedBuffersTest {
                 assertThat(taken.get(i).get(0)).isEqualTo((byte) i);
                 assertThat(taken.get(i).get(SIZE - 1)).isEqualTo((byte) i);
             }
-            taken.forEach(pool::release);
-            seen.addAll(taken);
-        }
-        // Buffers come back from the pool: a run of blocks that all pooled buffers satisfy reuses the same four.
-        Set<ByteBuffer> second = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int round = 0; round < 3; round++) {
-            List<ByteBuffer> taken = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                taken.add(pool.acquire(4096));
-            }
-            second.addAll(taken);
+            // The first four are the slab's, the two past them are not.
+            assertThat(pool.span(taken.toArray(ByteBuffer[]::new), 0, 4)).isNotNull();
+            assertThat(pool.span(taken.toArray(ByteBuffer[]::new), 4, 5)).isNull();
             taken.forEach(pool::release);
         }
-        assertThat(second).hasSize(4);
+        assertThatThrownBy(() -> pool.acquire(3)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> pool.acquire(2 * SIZE)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void buffersAskedForTogetherLieSideBySideWhereARunIsFreeAndSpanJoinsThem() {
+        AlignedBuffers pool = new AlignedBuffers(SIZE, 8);
+        ByteBuffer[] single = new ByteBuffer[8];
+        for (int i = 0; i < 8; i++) {
+            single[i] = pool.acquire(4096);
+        }
+        pool.release(single[1]);
+        pool.release(single[3]);
+        pool.release(single[4]);
+        pool.release(single[5]);
+        ByteBuffer[] three = new ByteBuffer[3];
+        pool.acquire(three, 3, 4096); // slots 3, 4, 5: the first run of three free ones
+        for (int i = 0; i < 3; i++) {
+            three[i].put(0, (byte) (10 + i)).put(SIZE - 1, (byte) (20 + i));
+        }
+        ByteBuffer whole = pool.span(three, 0, 3);
+        assertThat(whole).isNotNull();
+        assertThat(whole.capacity()).isEqualTo(3 * SIZE);
+        for (int i = 0; i < 3; i++) {
+            assertThat(whole.get(i * SIZE)).isEqualTo((byte) (10 + i));
+            assertThat(whole.get((i + 1) * SIZE - 1)).isEqualTo((byte) (20 + i));
+        }
+        assertThat(pool.span(three, 1, 3).get(0)).isEqualTo((byte) 11);
+        assertThat(pool.span(new ByteBuffer[] {three[1], three[0]}, 0, 2)).as("out of order").isNull();
+
+        ByteBuffer[] two = new ByteBuffer[2];
+        pool.acquire(two, 2, 4096); // only slot 1 is free: one slot, then a buffer outside the slab
+        assertThat(pool.span(two, 0, 2)).isNull();
+        assertThat(pool.span(two, 0, 1)).isNotNull();
+        assertThat(pool.span(two, 1, 2)).isNull();
+        two[0].put(0, (byte) 99);
+        assertThat(single[0].get(0)).isNotEqualTo((byte) 99);
+
+        // Released slots are given again: after everything is back, a run of all eight is free.
+        for (ByteBuffer b : new ByteBuffer[] {single[0], single[2], single[6], single[7], three[0], three[1],
+                three[2], two[0], two[1]}) {
+            pool.release(b);
+        }
+        ByteBuffer[] all = new ByteBuffer[8];
+        pool.acquire(all, 8, 4096);
+        assertThat(pool.span(all, 0, 8)).isNotNull();
     }
 
     /**

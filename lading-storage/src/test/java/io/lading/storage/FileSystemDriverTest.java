@@ -190,6 +190,33 @@ class FileSystemDriverTest extends StorageDriverContract {
         }
     }
 
+    /** A group read into adjacent buffers of the pool goes to the sender as one buffer, a write for the group. */
+    @Test
+    void aDirectReaderLendsEachGroupWholeWhenItsChunksLieSideBySide() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true);
+        byte[] content = new byte[16 * DirectFileReader.CHUNK + 99]; // 17 chunks, the last of 99 bytes
+        new java.util.Random(12).nextBytes(content);
+        try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
+            assumeThat(w instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT supported here").isTrue();
+            w.write(ByteBuffer.wrap(content));
+            w.commit();
+        }
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        List<Integer> lent = new ArrayList<>();
+        try (ReadableByteChannel r = fs.reader("/large", 5)) {
+            for (ByteBuffer b; (b = ((LendingChannel) r).lend(Integer.MAX_VALUE)) != null; ) {
+                lent.add(b.remaining());
+                byte[] bytes = new byte[b.remaining()];
+                b.get(bytes);
+                got.write(bytes);
+            }
+        }
+        assertThat(got.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(content, 5, content.length));
+        int chunk = DirectFileReader.CHUNK;
+        // The first chunk alone, then groups of two and four (a lone reader's), each lent whole.
+        assertThat(lent).containsExactly(chunk - 5, 2 * chunk, 4 * chunk, 4 * chunk, 4 * chunk, chunk + 99);
+    }
+
     /**
      * tmpfs takes O_DIRECT on newer kernels and refuses it on older ones (then the driver falls back to the page
      * cache): either way a large file round-trips.
