@@ -1,6 +1,7 @@
 package io.lading.storage;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -9,7 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A small pool of direct buffers of one size, aligned for O_DIRECT: a slab of {@code slots} buffers side by side,
  * made on first use and kept (it counts in the process's resident memory). When every slot is in use, buffers are
- * made outside the slab and left to the collector when released.
+ * made outside the slab; up to as many as the slab holds are kept for reuse while it stays busy, and one is left to
+ * the collector each time a slot is given back, so that a busy pool does not make a new buffer per use and an idle
+ * one keeps the slab alone.
  *
  * <p>Buffers asked for together are given adjacent slots where a run of them is free, and {@link #span} then joins
  * them into one buffer: a reader that fills several chunks with one call can hand them to a socket with one write
@@ -28,6 +31,11 @@ final class AlignedBuffers {
      */
     static final AlignedBuffers MEBIBYTES = new AlignedBuffers(MEBIBYTE, 16);
     private static final Logger LOG = LoggerFactory.getLogger(AlignedBuffers.class);
+    /**
+     * Alignment of buffers made outside the slab when a smaller one is asked for: a file system block, so that a
+     * spare given back by a write through the page cache (which asks for none) serves a direct read or write.
+     */
+    private static final int OUTSIDE_ALIGNMENT = 4096;
 
     private final int size;
     private final int slots;
@@ -38,6 +46,8 @@ final class AlignedBuffers {
     private long used;
     /** The buffers handed out from the slab, by identity, and their slots. */
     private final Map<ByteBuffer, Integer> out = new IdentityHashMap<>();
+    /** Buffers made outside the slab and given back, kept for reuse while the slab is busy; at most slots of them. */
+    private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
 
     /** A pool of {@code slots} (at most 64) buffers of {@code size} bytes, a power of two. */
     AlignedBuffers(int size, int slots) {
@@ -68,12 +78,17 @@ final class AlignedBuffers {
             int first = freeRun(count);
             for (int i = 0; i < count; i++) {
                 int slot = first >= 0 ? first + i : freeRun(1);
-                into[i] = slot >= 0 ? take(slot) : null;
+                into[i] = slot >= 0 ? take(slot) : spare.poll();
+                if (into[i] != null && into[i].alignmentOffset(0, block) != 0) {
+                    into[i] = null; // a spare made for a smaller block: left to the collector
+                }
             }
         }
         for (int i = 0; i < count; i++) {
             if (into[i] == null) {
-                into[i] = allocate(size, block);
+                into[i] = allocate(size, Math.max(block, OUTSIDE_ALIGNMENT));
+            } else {
+                into[i].clear();
             }
         }
     }
@@ -139,9 +154,15 @@ final class AlignedBuffers {
 
     /** Gives a buffer back (null is ignored); its user must not touch it again. */
     synchronized void release(ByteBuffer b) {
-        Integer slot = b == null ? null : out.remove(b);
+        if (b == null) {
+            return;
+        }
+        Integer slot = out.remove(b);
         if (slot != null) {
             used &= ~(1L << slot);
+            spare.poll(); // the slab has room again: one spare fewer
+        } else if (spare.size() < slots) {
+            spare.add(b);
         }
     }
 }

@@ -45,6 +45,25 @@ class AlignedBuffersTest {
     }
 
     @Test
+    void buffersMadePastTheSlabAreReusedWhileItIsBusyAndLetGoAsItFrees() {
+        AlignedBuffers pool = new AlignedBuffers(SIZE, 2);
+        ByteBuffer a = pool.acquire(4096);
+        ByteBuffer b = pool.acquire(4096);
+        ByteBuffer c = pool.acquire(4096); // the slab is busy: made outside it
+        ByteBuffer d = pool.acquire(1);
+        assertThat(d.alignmentOffset(0, 4096)).as("outside buffers serve direct I/O too").isZero();
+        pool.release(c);
+        pool.release(d);
+        assertThat(pool.acquire(4096)).as("a spare, while the slab is busy").isSameAs(c);
+        pool.release(a); // a slot is free again: the other spare (d) is let go
+        ByteBuffer e = pool.acquire(4096);
+        assertThat(pool.span(new ByteBuffer[] {e}, 0, 1)).as("the slot given back").isNotNull();
+        ByteBuffer f = pool.acquire(4096);
+        assertThat(f).isNotSameAs(d).isNotSameAs(c);
+        assertThat(pool.span(new ByteBuffer[] {f}, 0, 1)).isNull();
+    }
+
+    @Test
     void buffersAskedForTogetherLieSideBySideWhereARunIsFreeAndSpanJoinsThem() {
         AlignedBuffers pool = new AlignedBuffers(SIZE, 8);
         ByteBuffer[] single = new ByteBuffer[8];
