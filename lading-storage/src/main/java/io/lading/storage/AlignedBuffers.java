@@ -16,10 +16,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Buffers asked for together are given adjacent slots where a run of them is free, and {@link #span} then joins
  * them into one buffer: a reader that fills several chunks with one call can hand them to a socket with one write
- * (decision 0038). Where {@link HugePages} can map memory, the slab is advised to use huge pages: direct reads and
- * writes pin their buffer's pages for the device, and socket writes copy from them, page by page. Each 2 MiB of it
- * becomes resident when first used. Elsewhere (Java 21) the slab is an ordinary direct buffer, resident whole from
- * its first use.
+ * (decision 0038). The slab is advised to use huge pages ({@link HugePages}; not on Java 21): direct reads and
+ * writes pin their buffer's pages for the device, and socket writes copy from them, page by page.
  */
 final class AlignedBuffers {
     static final int MEBIBYTE = 1 << 20;
@@ -129,15 +127,17 @@ final class AlignedBuffers {
         return slab.slice(first * size, (to - from) * size);
     }
 
-    /** The slab, made on first use. */
+    /**
+     * The slab, made on first use: a direct buffer (within the JDK's limit on direct memory, which bounds how much
+     * the collector lets the other direct buffers take) at a huge page boundary, advised to use huge pages.
+     */
     private ByteBuffer slab() {
         if (slab == null) {
-            long bytes = ((long) slots * size + HugePages.SIZE - 1) / HugePages.SIZE * HugePages.SIZE;
-            HugePages.Mapping mapped = HugePages.map(bytes);
-            hugePages = mapped != null && mapped.advised();
-            slab = mapped != null ? mapped.memory() : allocate(slots * size, size);
-            LOG.debug("{} buffers of {} bytes: {}", slots, size, hugePages ? "advised to use huge pages"
-                    : mapped != null ? "on small pages (madvise refused)" : "on small pages (no mmap here)");
+            int bytes = slots * size;
+            int alignment = bytes % HugePages.SIZE == 0 ? HugePages.SIZE : size;
+            slab = allocate(bytes, alignment);
+            hugePages = alignment == HugePages.SIZE && HugePages.advise(slab);
+            LOG.debug("{} buffers of {} bytes on {} pages", slots, size, hugePages ? "huge" : "small");
         }
         return slab;
     }

@@ -65,15 +65,6 @@ final class Libc {
         }
     }
 
-    /**
-     * A direct buffer over {@code bytes} of memory at {@code address}, which must stay mapped as long as the buffer
-     * is used (the collector does not free it). Only when {@link #function} gave a handle.
-     */
-    static ByteBuffer buffer(long address, long bytes) throws ReflectiveOperationException {
-        Object segment = API.reinterpret.invoke(API.ofAddress.invoke(null, address), bytes);
-        return (ByteBuffer) API.asByteBuffer.invoke(segment);
-    }
-
     /** The address of a direct buffer's first byte (at index 0), or -1 when the API is not there. */
     static long address(ByteBuffer direct) throws ReflectiveOperationException {
         return API == null ? -1 : (long) API.address.invoke(API.ofBuffer.invoke(null, direct.duplicate().clear()));
@@ -87,8 +78,7 @@ final class Libc {
     /** The reflective entry points of the foreign function API, looked up once. */
     private record Api(Object linker, Object libc, Method findSymbol, Method descriptor, Method downcall,
                        Object noOptions, Class<?> layoutClass, Class<?> valueLayoutClass, Method ofConfined,
-                       Method allocateFrom, Method ofBuffer, Method ofAddress, Method reinterpret,
-                       Method asByteBuffer, Method address) {
+                       Method allocateFrom, Method ofBuffer, Method address) {
 
         static Api find() {
             if (Runtime.version().feature() < 22) {
@@ -110,10 +100,7 @@ final class Libc {
                         Class.forName("java.lang.foreign.ValueLayout"),
                         Class.forName("java.lang.foreign.Arena").getMethod("ofConfined"),
                         Class.forName("java.lang.foreign.SegmentAllocator").getMethod("allocateFrom", String.class),
-                        segmentClass.getMethod("ofBuffer", Buffer.class),
-                        segmentClass.getMethod("ofAddress", long.class),
-                        segmentClass.getMethod("reinterpret", long.class), segmentClass.getMethod("asByteBuffer"),
-                        segmentClass.getMethod("address"));
+                        segmentClass.getMethod("ofBuffer", Buffer.class), segmentClass.getMethod("address"));
             } catch (ReflectiveOperationException | RuntimeException e) {
                 return null;
             }

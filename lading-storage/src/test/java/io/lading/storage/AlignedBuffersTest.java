@@ -108,7 +108,7 @@ class AlignedBuffersTest {
     }
 
     /**
-     * Where the JDK can call mmap and madvise (Java 22 on) and Linux has transparent huge pages on for advised
+     * Where the JDK can call madvise (Java 22 on) and Linux has transparent huge pages on for advised
      * memory, the pool's buffers lie in huge pages: /proc/self/smaps shows the mapping of the first one backed by
      * AnonHugePages once it is written.
      */
