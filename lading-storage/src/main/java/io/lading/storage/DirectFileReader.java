@@ -26,8 +26,9 @@ import java.util.concurrent.Semaphore;
  * one being sent and the one read ahead, or the first two of a group read when the last was sent); the others of a
  * group take permits of {@link #EXTRA}, taken only while at most {@link #FEW} bounded readers are open: four
  * readers and the extras hold at most sixteen chunks, as many as eight readers of two chunks, which is what the
- * pool they share with pipelined writes keeps (buffers past those are left to the collector and come back as new
- * memory). Extras taken before more readers opened are given back as their group is sent.
+ * slab of the pool they share with pipelined writes holds (buffers past it are new memory, kept only while the slab
+ * stays busy). Extras taken before more readers opened are given back as their group is sent. A group whose chunks
+ * got adjacent slots is lent whole (decision 0038).
  *
  * <p>O_DIRECT wants block-aligned positions, lengths and buffer addresses: chunks start at block boundaries (the
  * first one at the block holding the offset, its head skipped), and a read at the end of the file returns what
