@@ -3,6 +3,7 @@ package io.lading.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
@@ -114,13 +115,7 @@ class FileSystemDriverTest extends StorageDriverContract {
     @Test
     void readsPastTheBoundOfDirectReadersGoThroughThePageCache() throws Exception {
         FileSystemDriver fs = new FileSystemDriver(root, true);
-        byte[] content = new byte[(int) FileSystemDriver.DIRECT_MIN + 4321];
-        new java.util.Random(5).nextBytes(content);
-        try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
-            assumeThat(w instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT supported here").isTrue();
-            w.write(ByteBuffer.wrap(content));
-            w.commit();
-        }
+        byte[] content = writtenDirectly(fs, (int) FileSystemDriver.DIRECT_MIN + 4321, 5);
         java.util.List<ReadableByteChannel> open = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < DirectFileReader.MAX_OPEN; i++) {
@@ -151,13 +146,7 @@ class FileSystemDriverTest extends StorageDriverContract {
     @Test
     void fewDirectReadersReadUpToFourChunksPerCallAndManyReadTwo() throws Exception {
         FileSystemDriver fs = new FileSystemDriver(root, true);
-        byte[] content = new byte[16 * DirectFileReader.CHUNK + 99]; // 17 chunks, the last of 99 bytes
-        new java.util.Random(11).nextBytes(content);
-        try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
-            assumeThat(w instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT supported here").isTrue();
-            w.write(ByteBuffer.wrap(content));
-            w.commit();
-        }
+        byte[] content = writtenDirectly(fs, 16 * DirectFileReader.CHUNK + 99, 11); // 17 chunks, the last of 99 bytes
         try (ReadableByteChannel r = fs.reader("/large", 0)) {
             assertThat(java.nio.channels.Channels.newInputStream(r).readAllBytes()).isEqualTo(content);
             // The first chunk alone, then chunks 1-2, 3-6, 7-10, 11-14 and 15-16 (the last one short), a call each.
@@ -190,17 +179,26 @@ class FileSystemDriverTest extends StorageDriverContract {
         }
     }
 
-    /** A group read into adjacent buffers of the pool goes to the sender as one buffer, a write for the group. */
-    @Test
-    void aDirectReaderLendsEachGroupWholeWhenItsChunksLieSideBySide() throws Exception {
-        FileSystemDriver fs = new FileSystemDriver(root, true);
-        byte[] content = new byte[16 * DirectFileReader.CHUNK + 99]; // 17 chunks, the last of 99 bytes
-        new java.util.Random(12).nextBytes(content);
+    /**
+     * Writes {@code length} random bytes (from {@code seed}) to /large with O_DIRECT, skipping the test where the
+     * file system refuses it; returns them.
+     */
+    private static byte[] writtenDirectly(FileSystemDriver fs, int length, long seed) throws IOException {
+        byte[] content = new byte[length];
+        new java.util.Random(seed).nextBytes(content);
         try (StorageDriver.FileWriter w = fs.writer("/large", 0, content.length)) {
             assumeThat(w instanceof PipelinedFileWriter d && d.direct()).as("O_DIRECT supported here").isTrue();
             w.write(ByteBuffer.wrap(content));
             w.commit();
         }
+        return content;
+    }
+
+    /** A group read into adjacent buffers of the pool goes to the sender as one buffer, a write for the group. */
+    @Test
+    void aDirectReaderLendsEachGroupWholeWhenItsChunksLieSideBySide() throws Exception {
+        FileSystemDriver fs = new FileSystemDriver(root, true);
+        byte[] content = writtenDirectly(fs, 16 * DirectFileReader.CHUNK + 99, 12); // 17 chunks, the last of 99 bytes
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
         List<Integer> lent = new ArrayList<>();
         try (ReadableByteChannel r = fs.reader("/large", 5)) {
