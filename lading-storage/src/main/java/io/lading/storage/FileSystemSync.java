@@ -21,7 +21,7 @@ import java.util.concurrent.FutureTask;
  * no syncfs, {@link #open} returns empty and callers fsync file by file.
  */
 final class FileSystemSync implements AutoCloseable {
-    /** open(2), syncfs(2), close(2), and a way to pass a path to C; null when unavailable. */
+    /** open(2), syncfs(2) and close(2); null when unavailable. */
     private static final Natives NATIVES = Natives.find();
 
     private final Path dir;
