@@ -3,9 +3,12 @@ package io.lading.cli;
 import io.lading.cli.config.ConfigLoader;
 import io.lading.cli.config.LadingConfig;
 import io.lading.core.Digest;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +34,9 @@ import picocli.CommandLine.Option;
  * {@code lading train}: a short registry workload against a private registry in this JVM, on the default
  * storage (filesystem and SQLite) in a temporary directory that is deleted afterwards. Clients push blobs whole
  * and in chunks, check and fetch them (whole and by range), push manifests by tag and read them back, mount
- * blobs across repositories, and page through tags and the catalog, over real HTTP on loopback.
+ * blobs across repositories, and page through tags and the catalog, over real HTTP on loopback. A few blobs are
+ * large enough ({@link #LARGE}) to take the paths the filesystem driver keeps for large blobs (direct writes and
+ * reads, see {@code FileSystemDriver.DIRECT_MIN}), and each is read back several times.
  *
  * <p>The launcher runs it once per build with {@code -XX:AOTCacheOutput} on JDK 25 and later (JEPs 483, 514 and
  * 515): the JVM then stores the classes the registry loads and the profiles its hot methods gathered, and
@@ -57,6 +62,15 @@ final class TrainCommand implements Callable<Integer> {
     /** Chunked pushes of 4 x 256 KiB: 48 such blobs in a default run keep the temporary registry near 50 MiB. */
     private static final int CHUNK = 256 << 10;
     private static final int CHUNKS = 4;
+    /**
+     * Large blobs: one every {@link #LARGE_EVERY} rounds per client, read back {@link #LARGE_PULLS} times. With 8
+     * clients and 150 rounds, 24 blobs (192 MiB on disk) and 144 pulls: enough calls for the JIT to profile the
+     * per-chunk methods of the large-blob paths (a few hundred), which a registry otherwise profiles under its
+     * first large pulls.
+     */
+    private static final int LARGE = 8 << 20;
+    private static final int LARGE_EVERY = 50;
+    private static final int LARGE_PULLS = 6;
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
     private final PrintStream err;
@@ -89,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
             LadingConfig cfg = ConfigLoader.load(null, Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:0"), work.resolve("data"));
             // The server's own logging, batched as in `serve`, into nothing: the access log is part of what runs.
             Logging.configure(cfg.log(), new BatchedLogStream(OutputStream.nullOutputStream(), 64 * 1024), true);
-            long requests;
+            Totals totals = new Totals();
             LadingApp app;
             try {
                 app = startRegistry(cfg);
@@ -98,9 +112,11 @@ final class TrainCommand implements Callable<Integer> {
                 return 2;
             }
             try (app) {
-                requests = run(URI.create("http://127.0.0.1:" + app.port()));
+                run(URI.create("http://127.0.0.1:" + app.port()), totals);
             }
-            err.printf("lading train: %d requests in %.1f s%n", requests, (System.nanoTime() - started) / 1e9);
+            err.printf("lading train: %d requests (%d MiB of large blobs pushed, %d MiB pulled) in %.1f s%n",
+                    totals.requests.get(), totals.largePushed.get() >> 20, totals.largePulled.get() >> 20,
+                    (System.nanoTime() - started) / 1e9);
             return 0;
         } catch (WorkloadException e) {
             err.println("lading train: failed: " + e.getMessage());
@@ -121,19 +137,28 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private long run(URI base) throws Exception {
+    /** What the clients did, counted across them. */
+    private static final class Totals {
+        final AtomicLong requests = new AtomicLong();
+        final AtomicLong largePushed = new AtomicLong();
+        final AtomicLong largePulled = new AtomicLong();
+    }
+
+    private void run(URI base, Totals totals) throws Exception {
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build()) {
-            return run(http, base);
+            run(http, base, totals);
         }
     }
 
-    private long run(HttpClient http, URI base) throws Exception {
-        AtomicLong requests = new AtomicLong();
+    private void run(HttpClient http, URI base, Totals totals) throws Exception {
+        // One body shared by all large blobs (each client prefixes its own line to make its blobs distinct): the
+        // registry runs in this JVM with the heap `serve` has, which cannot hold a large blob per client.
+        byte[] large = randomBytes(new SplittableRandom(-1), LARGE);
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int c = 0; c < clients; c++) {
-            Client client = new Client(http, base, "train/client-" + c, new SplittableRandom(c), requests);
+            Client client = new Client(http, base, "train/client-" + c, new SplittableRandom(c), totals, large);
             threads.add(Thread.ofVirtual().name("lading-train-" + c).start(() -> {
                 try {
                     client.run(rounds);
@@ -149,7 +174,6 @@ final class TrainCommand implements Callable<Integer> {
             Throwable first = failures.get(0);
             throw first instanceof WorkloadException w ? w : new WorkloadException(first.toString(), first);
         }
-        return requests.get();
     }
 
     /** One client's pushes and pulls, in a repository of its own. */
@@ -158,21 +182,23 @@ final class TrainCommand implements Callable<Integer> {
         private final URI base;
         private final String repo;
         private final SplittableRandom random;
-        private final AtomicLong requests;
+        private final Totals totals;
+        private final byte[] large;
 
-        Client(HttpClient http, URI base, String repo, SplittableRandom random, AtomicLong requests) {
+        Client(HttpClient http, URI base, String repo, SplittableRandom random, Totals totals, byte[] large) {
             this.http = http;
             this.base = base;
             this.repo = repo;
             this.random = random;
-            this.requests = requests;
+            this.totals = totals;
+            this.large = large;
         }
 
         void run(int rounds) throws Exception {
             byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
             Digest configDigest = pushWhole(repo, config);
             for (int r = 0; r < rounds; r++) {
-                byte[] layer = randomBytes(SMALL);
+                byte[] layer = randomBytes(random, SMALL);
                 Digest layerDigest = pushWhole(repo, layer);
                 expect(send(request("/v2/" + repo + "/blobs/" + layerDigest).HEAD()), 200);
                 HttpResponse<byte[]> blob = send(request("/v2/" + repo + "/blobs/" + layerDigest).GET());
@@ -189,6 +215,9 @@ final class TrainCommand implements Callable<Integer> {
                 same(got.body(), manifest, "manifest " + tag);
                 expect(send(request("/v2/" + repo + "/manifests/" + Digest.of(Digest.Algorithm.SHA256, manifest))
                         .header("Accept", OCI_MANIFEST).HEAD()), 200);
+                if (r % LARGE_EVERY == 0) {
+                    pushAndPullLarge(r);
+                }
                 if (r % 25 == 0) {
                     Digest large = pushChunked(repo);
                     HttpResponse<byte[]> part = send(request("/v2/" + repo + "/blobs/" + large)
@@ -211,16 +240,6 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
 
-        private byte[] randomBytes(int n) {
-            byte[] b = new byte[n];
-            for (int i = 0; i < n; i += 8) {
-                long v = random.nextLong();
-                for (int j = 0; j < 8 && i + j < n; j++) {
-                    b[i + j] = (byte) (v >>> (8 * j));
-                }
-            }
-            return b;
-        }
 
         private static byte[] manifest(Digest config, int configSize, Digest layer, int layerSize) {
             return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
@@ -244,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
             Digest.Digester sha = Digest.Algorithm.SHA256.digester();
             String location = start(repository);
             for (int i = 0; i < CHUNKS; i++) {
-                byte[] chunk = randomBytes(CHUNK);
+                byte[] chunk = randomBytes(random, CHUNK);
                 sha.update(chunk, 0, chunk.length);
                 HttpResponse<byte[]> r = send(request(location)
                         .header("Content-Type", "application/octet-stream")
@@ -257,6 +276,49 @@ final class TrainCommand implements Callable<Integer> {
             Digest digest = sha.digest();
             expect(send(request(location, "digest=" + digest).PUT(HttpRequest.BodyPublishers.noBody())), 201);
             return digest;
+        }
+
+        /**
+         * POST then PUT of a large blob whose length is known (the shared body after a line naming this client and
+         * round), then GETs of it whole, each streamed through a digest and checked.
+         */
+        private void pushAndPullLarge(int round) throws Exception {
+            byte[] head = (repo + " round " + round + "\n").getBytes(StandardCharsets.UTF_8);
+            Digest.Digester sha = Digest.Algorithm.SHA256.digester();
+            sha.update(head, 0, head.length);
+            sha.update(large, 0, large.length);
+            Digest digest = sha.digest();
+            String location = start(repo);
+            // Read from streams as it is sent: ofByteArray would copy the whole blob onto the heap first.
+            HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(
+                            new ByteArrayInputStream(head), new ByteArrayInputStream(large))),
+                    head.length + large.length);
+            expect(send(request(location, "digest=" + digest).header("Content-Type", "application/octet-stream")
+                    .PUT(body)), 201);
+            totals.largePushed.addAndGet(head.length + large.length);
+            byte[] buffer = new byte[64 << 10];
+            for (int i = 0; i < LARGE_PULLS; i++) {
+                totals.requests.incrementAndGet();
+                HttpResponse<InputStream> r = http.send(request("/v2/" + repo + "/blobs/" + digest).GET().build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                Digest.Digester got = Digest.Algorithm.SHA256.digester();
+                long length = 0;
+                try (InputStream in = r.body()) {
+                    if (r.statusCode() != 200) {
+                        throw new WorkloadException("GET " + r.request().uri().getRawPath() + " answered "
+                                + r.statusCode() + ", not 200", null);
+                    }
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        got.update(buffer, 0, n);
+                        length += n;
+                    }
+                }
+                if (!got.digest().equals(digest)) {
+                    throw new WorkloadException("blob " + digest + " came back with other bytes", null);
+                }
+                totals.largePulled.addAndGet(length);
+            }
         }
 
         private String start(String repository) throws Exception {
@@ -288,7 +350,7 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
-            requests.incrementAndGet();
+            totals.requests.incrementAndGet();
             return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         }
 
@@ -306,6 +368,17 @@ final class TrainCommand implements Callable<Integer> {
                 throw new WorkloadException(what + " came back with other bytes", null);
             }
         }
+    }
+
+    private static byte[] randomBytes(SplittableRandom random, int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i += 8) {
+            long v = random.nextLong();
+            for (int j = 0; j < 8 && i + j < n; j++) {
+                b[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
+        return b;
     }
 
     private void deleteTree(Path root) {
