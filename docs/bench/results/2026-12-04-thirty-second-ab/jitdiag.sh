@@ -1,0 +1,13 @@
+#!/bin/bash
+# One pull run against TREE with the JIT's compilations logged (UTC times), to see what compiles in which phase.
+set -u
+TREE=$1; NAME=$2
+JDK=/usr/lib/jvm/temurin-25-jdk-amd64; JAR=/tmp/bench/target/registry-bench.jar
+OUT=/tmp/jitdiag/$NAME; rm -rf $OUT; mkdir -p $OUT
+W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,4 --warmup-seconds=10"
+rm -rf /tmp/ab4-data; sync; echo 1 > /proc/sys/vm/drop_caches; sleep 4
+(cd $TREE && LADING_JAVA_OPTS="-XX:+UseSerialGC -Xmx80m -XX:+ExitOnOutOfMemoryError -XX:TrimNativeHeapInterval=1000 -Xlog:jit+compilation=debug:file=$OUT/jit.log:utctime" ./lading serve --listen 127.0.0.1:5400 --data /tmp/ab4-data > $OUT/server.log 2>&1 &)
+for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5400/v2/ && break; sleep 0.2; done
+pid=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
+$JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:5400 $W --server-pid $pid --json-out $OUT/b.jsonl > /dev/null 2> $OUT/b.txt
+kill $pid; sleep 3
