@@ -64,9 +64,8 @@ final class TrainCommand implements Callable<Integer> {
     private static final int CHUNKS = 4;
     /**
      * Large blobs: one every {@link #LARGE_EVERY} rounds per client, read back {@link #LARGE_PULLS} times. With 8
-     * clients and 150 rounds, 24 blobs (192 MiB on disk) and 144 pulls: enough calls for the JIT to profile the
-     * per-chunk methods of the large-blob paths (a few hundred), which a registry otherwise profiles under its
-     * first large pulls.
+     * clients and 150 rounds, 24 blobs (192 MiB on disk) and 144 pulls of eight 1 MiB chunks each, so that the JIT
+     * profiles the large-blob paths here rather than under a registry's first large pulls.
      */
     private static final int LARGE = 8 << 20;
     private static final int LARGE_EVERY = 50;
@@ -154,11 +153,11 @@ final class TrainCommand implements Callable<Integer> {
     private void run(HttpClient http, URI base, Totals totals) throws Exception {
         // One body shared by all large blobs (each client prefixes its own line to make its blobs distinct): the
         // registry runs in this JVM with the heap `serve` has, which cannot hold a large blob per client.
-        byte[] large = randomBytes(new SplittableRandom(-1), LARGE);
+        byte[] largeBody = randomBytes(new SplittableRandom(-1), LARGE);
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int c = 0; c < clients; c++) {
-            Client client = new Client(http, base, "train/client-" + c, new SplittableRandom(c), totals, large);
+            Client client = new Client(http, base, "train/client-" + c, new SplittableRandom(c), totals, largeBody);
             threads.add(Thread.ofVirtual().name("lading-train-" + c).start(() -> {
                 try {
                     client.run(rounds);
@@ -183,15 +182,15 @@ final class TrainCommand implements Callable<Integer> {
         private final String repo;
         private final SplittableRandom random;
         private final Totals totals;
-        private final byte[] large;
+        private final byte[] largeBody;
 
-        Client(HttpClient http, URI base, String repo, SplittableRandom random, Totals totals, byte[] large) {
+        Client(HttpClient http, URI base, String repo, SplittableRandom random, Totals totals, byte[] largeBody) {
             this.http = http;
             this.base = base;
             this.repo = repo;
             this.random = random;
             this.totals = totals;
-            this.large = large;
+            this.largeBody = largeBody;
         }
 
         void run(int rounds) throws Exception {
@@ -219,18 +218,18 @@ final class TrainCommand implements Callable<Integer> {
                     pushAndPullLarge(r);
                 }
                 if (r % 25 == 0) {
-                    Digest large = pushChunked(repo);
-                    HttpResponse<byte[]> part = send(request("/v2/" + repo + "/blobs/" + large)
+                    Digest chunked = pushChunked(repo);
+                    HttpResponse<byte[]> part = send(request("/v2/" + repo + "/blobs/" + chunked)
                             .header("Range", "bytes=0-1023").GET());
                     expect(part, 206);
                     if (part.body().length != 1024) {
-                        throw new WorkloadException("a range of 1024 bytes of " + large + " came back with "
+                        throw new WorkloadException("a range of 1024 bytes of " + chunked + " came back with "
                                 + part.body().length, null);
                     }
-                    HttpResponse<byte[]> whole = send(request("/v2/" + repo + "/blobs/" + large).GET());
+                    HttpResponse<byte[]> whole = send(request("/v2/" + repo + "/blobs/" + chunked).GET());
                     expect(whole, 200);
-                    if (!Digest.of(Digest.Algorithm.SHA256, whole.body()).equals(large)) {
-                        throw new WorkloadException("blob " + large + " came back with other bytes", null);
+                    if (!Digest.of(Digest.Algorithm.SHA256, whole.body()).equals(chunked)) {
+                        throw new WorkloadException("blob " + chunked + " came back with other bytes", null);
                     }
                     expect(send(request("/v2/" + repo + "-mirror/blobs/uploads/?mount=" + layerDigest + "&from=" + repo)
                             .POST(HttpRequest.BodyPublishers.noBody())), 201);
@@ -239,7 +238,6 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
-
 
         private static byte[] manifest(Digest config, int configSize, Digest layer, int layerSize) {
             return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
@@ -286,17 +284,17 @@ final class TrainCommand implements Callable<Integer> {
             byte[] head = (repo + " round " + round + "\n").getBytes(StandardCharsets.UTF_8);
             Digest.Digester sha = Digest.Algorithm.SHA256.digester();
             sha.update(head, 0, head.length);
-            sha.update(large, 0, large.length);
+            sha.update(largeBody, 0, largeBody.length);
             Digest digest = sha.digest();
             String location = start(repo);
             // Read from streams as it is sent: ofByteArray would copy the whole blob onto the heap first.
             HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
                     HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(
-                            new ByteArrayInputStream(head), new ByteArrayInputStream(large))),
-                    head.length + large.length);
+                            new ByteArrayInputStream(head), new ByteArrayInputStream(largeBody))),
+                    head.length + largeBody.length);
             expect(send(request(location, "digest=" + digest).header("Content-Type", "application/octet-stream")
                     .PUT(body)), 201);
-            totals.largePushed.addAndGet(head.length + large.length);
+            totals.largePushed.addAndGet(head.length + largeBody.length);
             byte[] buffer = new byte[64 << 10];
             for (int i = 0; i < LARGE_PULLS; i++) {
                 totals.requests.incrementAndGet();
