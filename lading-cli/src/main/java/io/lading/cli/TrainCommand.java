@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
     Path dir;
 
     private static final int SMALL = 1024;
-    /** Chunked pushes of 4 x 256 KiB: 48 such blobs in a default run keep the temporary registry near 50 MiB. */
+    /** Chunked pushes of 4 x 256 KiB: 48 such blobs (48 MiB) in a default run, besides the large ones. */
     private static final int CHUNK = 256 << 10;
     private static final int CHUNKS = 4;
     /**
