@@ -297,16 +297,12 @@ final class TrainCommand implements Callable<Integer> {
             totals.largePushed.addAndGet(head.length + largeBody.length);
             byte[] buffer = new byte[64 << 10];
             for (int i = 0; i < LARGE_PULLS; i++) {
-                totals.requests.incrementAndGet();
-                HttpResponse<InputStream> r = http.send(request("/v2/" + repo + "/blobs/" + digest).GET().build(),
+                HttpResponse<InputStream> r = send(request("/v2/" + repo + "/blobs/" + digest).GET(),
                         HttpResponse.BodyHandlers.ofInputStream());
                 Digest.Digester got = Digest.Algorithm.SHA256.digester();
                 long length = 0;
                 try (InputStream in = r.body()) {
-                    if (r.statusCode() != 200) {
-                        throw new WorkloadException("GET " + r.request().uri().getRawPath() + " answered "
-                                + r.statusCode() + ", not 200", null);
-                    }
+                    expect(r, 200);
                     for (int n; (n = in.read(buffer)) >= 0; ) {
                         got.update(buffer, 0, n);
                         length += n;
@@ -348,16 +344,24 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
-            totals.requests.incrementAndGet();
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return send(b, HttpResponse.BodyHandlers.ofByteArray());
         }
 
-        private static void expect(HttpResponse<byte[]> r, int status) {
+        private <T> HttpResponse<T> send(HttpRequest.Builder b, HttpResponse.BodyHandler<T> handler) throws Exception {
+            totals.requests.incrementAndGet();
+            return http.send(b.build(), handler);
+        }
+
+        /** Fails unless {@code r} has {@code status}; the message quotes the body when it was read as bytes. */
+        private static void expect(HttpResponse<?> r, int status) {
             if (r.statusCode() != status) {
-                String body = new String(r.body(), StandardCharsets.UTF_8);
+                String quoted = "";
+                if (r.body() instanceof byte[] bytes) {
+                    String body = new String(bytes, StandardCharsets.UTF_8);
+                    quoted = ": " + body.substring(0, Math.min(300, body.length()));
+                }
                 throw new WorkloadException(r.request().method() + " " + r.request().uri().getRawPath() + " answered "
-                        + r.statusCode() + ", not " + status + ": " + body.substring(0, Math.min(300, body.length())),
-                        null);
+                        + r.statusCode() + ", not " + status + quoted, null);
             }
         }
 
