@@ -161,6 +161,7 @@ public final class LadingApp implements AutoCloseable {
         }
         server = new RegistryServer(served, address(config.http().addr()), config.http().drainTimeout(),
                 config.http().tls(), config.lading().sendfile(), config.http().h2c());
+        server.limitConnections(config.lading().maxConnections());
         if (debug != null) {
             Map<String, DebugServer.Page> pages = new LinkedHashMap<>();
             health = new Health(driver, metadata, config.health());

@@ -20,6 +20,7 @@ import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -46,6 +47,11 @@ public final class RegistryServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryServer.class);
     /** How often certificate files are checked for changes. */
     static final Duration TLS_RELOAD_CHECK = Duration.ofSeconds(5);
+    /**
+     * How long the connections open when the connection limit is reached may stay idle until the count drops again
+     * (five minutes otherwise): idle keep-alive connections then make room for clients waiting to connect.
+     */
+    static final Duration IDLE_AT_LIMIT = Duration.ofSeconds(5);
 
     private final Server server;
     private final ServerConnector connector;
@@ -196,6 +202,24 @@ public final class RegistryServer implements AutoCloseable {
             LOG.error("TLS certificate files changed but cannot be used ({}); still serving the previous ones",
                     e.getMessage());
             tlsStamp = now; // report once per change, not every check
+        }
+    }
+
+    /**
+     * Serves at most {@code max} client connections at once (lading.http.maxconnections; 0: no limit). At the limit
+     * the listener stops accepting, so further clients wait in the kernel's accept queue (and past it, retry their
+     * connection) instead of the server running out of file descriptors or memory, and the connections open at
+     * that moment close after {@link #IDLE_AT_LIMIT} of idleness (Jetty's {@link NetworkConnectionLimit}). Call
+     * before {@link #start}.
+     */
+    public void limitConnections(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("connection limit " + max + " is negative");
+        }
+        if (max > 0) {
+            NetworkConnectionLimit limit = new NetworkConnectionLimit(max, connector);
+            limit.setEndPointIdleTimeout(IDLE_AT_LIMIT.toMillis());
+            server.addBean(limit);
         }
     }
 

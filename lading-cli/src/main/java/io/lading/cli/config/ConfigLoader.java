@@ -286,6 +286,16 @@ public final class ConfigLoader {
         return new StagedContent.Settings(maxSize, integer(root, "lading.storage.staging.maxbacklog", d.maxBacklog(), 0));
     }
 
+    /** lading.http.maxconnections: 0 (no limit) or a number of connections that fits an int. */
+    private int maxConnections(ConfigNode root) {
+        long max = integer(root, "lading.http.maxconnections", 0, 0);
+        if (max > Integer.MAX_VALUE) {
+            throw new ConfigException(at(root, "lading.http.maxconnections").origin
+                    + ": lading.http.maxconnections must be at most " + Integer.MAX_VALUE + ", not " + max);
+        }
+        return (int) max;
+    }
+
     long integer(ConfigNode root, String path, long def, long min) {
         ConfigNode n = at(root, path);
         String s = n == null ? null : string(root, path, null);
@@ -434,7 +444,8 @@ public final class ConfigLoader {
                 bool(root, "lading.storage.directio", true), bool(root, "lading.storage.sendfile", false), gc,
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE), staging(root),
-                size(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE), check);
+                size(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE), check,
+                maxConnections(root));
 
         LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 

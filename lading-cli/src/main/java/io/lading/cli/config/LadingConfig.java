@@ -225,9 +225,12 @@ public record LadingConfig(Log log, Http http, Storage storage, Validation valid
      * @param referrers      lading.deletes.referrers: refuse (default) or cascade when a deleted manifest has referrers
      * @param staging        lading.storage.staging.*: small content pushed with one fsync (see StagedContent)
      * @param reserve        lading.storage.reserve: bytes of the storage's file system pushes leave free
+     * @param check          lading.check.*: the scheduled content check
+     * @param maxConnections lading.http.maxconnections: client connections served at once (0, the default: no limit)
      */
     public record Lading(Path metadataPath, long chunkMinLength, boolean directIo, boolean sendfile,
                          MaintenanceService.GcSettings gc, RegistryOptions.ReferrersOnDelete referrers,
-                         StagedContent.Settings staging, long reserve, MaintenanceService.CheckSettings check) {
+                         StagedContent.Settings staging, long reserve, MaintenanceService.CheckSettings check,
+                         int maxConnections) {
     }
 }

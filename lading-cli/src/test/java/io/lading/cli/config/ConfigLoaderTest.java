@@ -355,6 +355,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theConnectionLimitIsOffUnlessSetAndANonsenseLimitNamesTheKeyAndLine() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of(), null).lading().maxConnections()).isZero();
+        Path limited = write("version: 0.1\nlading:\n  http:\n    maxconnections: 2000\n");
+        assertThat(ConfigLoader.load(limited, Map.of(), Path.of("/x")).lading().maxConnections()).isEqualTo(2000);
+        assertThat(ConfigLoader.load(null, Map.of("REGISTRY_LADING_HTTP_MAXCONNECTIONS", "64"), null).lading()
+                .maxConnections()).isEqualTo(64);
+        Path negative = write("version: 0.1\nlading:\n  http:\n    maxconnections: -5\n");
+        assertThatThrownBy(() -> ConfigLoader.load(negative, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 4").hasMessageContaining("lading.http.maxconnections")
+                .hasMessageContaining("integer >= 0");
+        Path huge = write("version: 0.1\nlading:\n  http:\n    maxconnections: 9999999999\n");
+        assertThatThrownBy(() -> ConfigLoader.load(huge, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 4").hasMessageContaining("lading.http.maxconnections")
+                .hasMessageContaining("at most 2147483647");
+    }
+
+    @Test
     void debugListenerKeysAreUsedAndItsOtherKeysStillWarn() throws Exception {
         Path p = write("version: 0.1\nstorage:\n  inmemory: {}\nhttp:\n  debug:\n    addr: :5001\n"
                 + "    prometheus:\n      enabled: true\n    tls:\n      certificate: /c.pem\n");

@@ -1,0 +1,122 @@
+package io.lading.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.Test;
+
+/** lading.http.maxconnections: past the limit, a client waits to be accepted until a connection closes. */
+class ConnectionLimitTest {
+    private static final Handler OK = new Handler.Abstract() {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            response.setStatus(200);
+            response.write(true, java.nio.ByteBuffer.wrap("{}".getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+        }
+    };
+
+    /** Sends a keep-alive GET on {@code s} and returns the status line of its answer. */
+    private static String get(Socket s) throws IOException {
+        s.getOutputStream().write("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+        String status = in.readLine();
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            // headers
+        }
+        char[] body = new char[2];
+        assertThat(in.read(body)).isEqualTo(2);
+        return status;
+    }
+
+    @Test
+    void aClientPastTheLimitIsServedOnceAnotherConnectionCloses() throws Exception {
+        try (RegistryServer server = new RegistryServer(OK, new InetSocketAddress("127.0.0.1", 0),
+                Duration.ofSeconds(1))) {
+            server.limitConnections(2);
+            server.start();
+            Socket first = new Socket("127.0.0.1", server.port());
+            try (Socket second = new Socket("127.0.0.1", server.port());
+                 Socket third = new Socket("127.0.0.1", server.port())) {
+                first.setSoTimeout(10_000);
+                second.setSoTimeout(10_000);
+                assertThat(get(first)).startsWith("HTTP/1.1 200");
+                assertThat(get(second)).startsWith("HTTP/1.1 200");
+                // The third connection is in the kernel's accept queue, not accepted: its request waits.
+                third.setSoTimeout(1_000);
+                assertThatThrownBy(() -> get(third)).isInstanceOf(SocketTimeoutException.class);
+                first.close();
+                third.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(third.getInputStream(),
+                        StandardCharsets.ISO_8859_1));
+                assertThat(in.readLine()).startsWith("HTTP/1.1 200"); // the request sent while waiting
+                assertThat(get(second)).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    @Test
+    void atTheLimitIdleConnectionsAreClosedSoonToMakeRoom() throws Exception {
+        try (RegistryServer server = new RegistryServer(OK, new InetSocketAddress("127.0.0.1", 0),
+                Duration.ofSeconds(1))) {
+            server.limitConnections(2);
+            server.start();
+            // One after the other: Jetty shortens the idle timeout of the connections it has set up when the
+            // limit is reached, and a connection accepted a moment before may not be set up yet.
+            try (Socket idle = new Socket("127.0.0.1", server.port())) {
+                idle.setSoTimeout(10_000);
+                assertThat(get(idle)).startsWith("HTTP/1.1 200");
+                Socket last = new Socket("127.0.0.1", server.port()); // the limit is reached as it is accepted
+                last.setSoTimeout(10_000);
+                assertThat(get(last)).startsWith("HTTP/1.1 200");
+                Socket waiting = new Socket("127.0.0.1", server.port());
+                long start = System.nanoTime();
+                waiting.setSoTimeout(30_000); // the usual idle timeout is five minutes
+                assertThat(get(waiting)).startsWith("HTTP/1.1 200");
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .isGreaterThanOrEqualTo(RegistryServer.IDLE_AT_LIMIT.minusSeconds(1));
+                assertThat(idle.getInputStream().read()).isEqualTo(-1); // the server closed the idle one
+                last.close();
+                waiting.close();
+            }
+        }
+    }
+
+    @Test
+    void noLimitIsTheDefaultAndANegativeOneIsRefused() throws Exception {
+        try (RegistryServer server = new RegistryServer(OK, new InetSocketAddress("127.0.0.1", 0),
+                Duration.ofSeconds(1))) {
+            server.limitConnections(0);
+            server.start();
+            Socket[] sockets = new Socket[8];
+            try {
+                for (int i = 0; i < sockets.length; i++) {
+                    sockets[i] = new Socket("127.0.0.1", server.port());
+                    sockets[i].setSoTimeout(10_000);
+                }
+                for (Socket s : sockets) {
+                    assertThat(get(s)).startsWith("HTTP/1.1 200");
+                }
+            } finally {
+                for (Socket s : sockets) {
+                    if (s != null) {
+                        s.close();
+                    }
+                }
+            }
+            assertThatThrownBy(() -> server.limitConnections(-1)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+}
