@@ -48,10 +48,11 @@ public final class RegistryServer implements AutoCloseable {
     /** How often certificate files are checked for changes. */
     static final Duration TLS_RELOAD_CHECK = Duration.ofSeconds(5);
     /**
-     * How long the connections open when the connection limit is reached may stay idle until the count drops again
-     * (five minutes otherwise): idle keep-alive connections then make room for clients waiting to connect.
+     * The listener's accept queue with a connection limit: clients in it have connected and wait to be accepted.
+     * The JDK's default is 50, past which a client's connection attempts go unanswered until it gives up; the kernel
+     * shortens the queue to net.core.somaxconn.
      */
-    static final Duration IDLE_AT_LIMIT = Duration.ofSeconds(5);
+    static final int ACCEPT_QUEUE_AT_LIMIT = 4096;
 
     private final Server server;
     private final ServerConnector connector;
@@ -207,19 +208,20 @@ public final class RegistryServer implements AutoCloseable {
 
     /**
      * Serves at most {@code max} client connections at once (lading.http.maxconnections; 0: no limit). At the limit
-     * the listener stops accepting, so further clients wait in the kernel's accept queue (and past it, retry their
-     * connection) instead of the server running out of file descriptors or memory, and the connections open at
-     * that moment close after {@link #IDLE_AT_LIMIT} of idleness (Jetty's {@link NetworkConnectionLimit}). Call
-     * before {@link #start}.
+     * the listener stops accepting, so further clients wait in the kernel's accept queue (of
+     * {@link #ACCEPT_QUEUE_AT_LIMIT}; past it, their connection attempts wait for an answer) instead of the server
+     * running out of file descriptors or memory (Jetty's {@link NetworkConnectionLimit}). A waiting client is
+     * accepted when another connection closes: keep-alive connections stay open while their clients keep them
+     * (or five minutes idle), so the limit must be above the number of clients expected at once, or they queue
+     * (decision 0041). Call before {@link #start}.
      */
     public void limitConnections(int max) {
         if (max < 0) {
             throw new IllegalArgumentException("connection limit " + max + " is negative");
         }
         if (max > 0) {
-            NetworkConnectionLimit limit = new NetworkConnectionLimit(max, connector);
-            limit.setEndPointIdleTimeout(IDLE_AT_LIMIT.toMillis());
-            server.addBean(limit);
+            connector.setAcceptQueueSize(ACCEPT_QUEUE_AT_LIMIT);
+            server.addBean(new NetworkConnectionLimit(max, connector));
         }
     }
 
