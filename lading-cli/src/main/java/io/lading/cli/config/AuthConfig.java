@@ -104,7 +104,7 @@ final class AuthConfig {
                     + " (auth.htpasswd or auth.token)");
         }
         return new LadingConfig.Auth(htpasswd, htRealm, token, issuer, rules,
-                (int) c.integer(root, "lading.auth.loginlimit.failures", 10, 1),
+                c.smallInteger(root, "lading.auth.loginlimit.failures", 10, 1),
                 c.positive(root, "lading.auth.loginlimit.window", Duration.ofMinutes(1)));
     }
 

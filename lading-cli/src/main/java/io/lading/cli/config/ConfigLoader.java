@@ -286,14 +286,17 @@ public final class ConfigLoader {
         return new StagedContent.Settings(maxSize, integer(root, "lading.storage.staging.maxbacklog", d.maxBacklog(), 0));
     }
 
-    /** lading.http.maxconnections: 0 (no limit) or a number of connections that fits an int. */
-    private int maxConnections(ConfigNode root) {
-        long max = integer(root, "lading.http.maxconnections", 0, 0);
-        if (max > Integer.MAX_VALUE) {
-            throw new ConfigException(at(root, "lading.http.maxconnections").origin
-                    + ": lading.http.maxconnections must be at most " + Integer.MAX_VALUE + ", not " + max);
+    /**
+     * As {@link #integer}, for a setting held in an {@code int}: a value past {@link Integer#MAX_VALUE} is an error
+     * naming the key, not a number cut to 32 bits.
+     */
+    int smallInteger(ConfigNode root, String path, int def, int min) {
+        long v = integer(root, path, def, min);
+        if (v > Integer.MAX_VALUE) {
+            throw new ConfigException(at(root, path).origin + ": " + path + " must be at most " + Integer.MAX_VALUE
+                    + ", not " + v);
         }
-        return (int) max;
+        return (int) v;
     }
 
     long integer(ConfigNode root, String path, long def, long min) {
@@ -409,7 +412,7 @@ public final class ConfigLoader {
 
         LadingConfig.Storage storage = storage(root, fromFile, dataDir, warnings);
         LadingConfig.Validation validation = validation(root);
-        int catalogMax = (int) integer(root, "catalog.maxentries", 1000, 1);
+        int catalogMax = smallInteger(root, "catalog.maxentries", 1000, 1);
 
         Path metadataPath = null;
         String mp = string(root, "lading.metadata.path", null);
@@ -445,7 +448,7 @@ public final class ConfigLoader {
                 choice(root, "lading.deletes.referrers", RegistryOptions.ReferrersOnDelete.class,
                         RegistryOptions.ReferrersOnDelete.REFUSE), staging(root),
                 size(root, "lading.storage.reserve", RegistryOptions.DEFAULT_RESERVE), check,
-                maxConnections(root));
+                smallInteger(root, "lading.http.maxconnections", 0, 0));
 
         LadingConfig.Auth auth = AuthConfig.auth(this, root, storage);
 

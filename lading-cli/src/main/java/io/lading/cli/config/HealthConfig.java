@@ -18,7 +18,7 @@ final class HealthConfig {
         LadingConfig.Periodic storage = null;
         if (c.bool(root, "health.storagedriver.enabled", false)) {
             storage = new LadingConfig.Periodic(c.positive(root, "health.storagedriver.interval", CHECK_INTERVAL),
-                    (int) c.integer(root, "health.storagedriver.threshold", 1, 1));
+                    c.smallInteger(root, "health.storagedriver.threshold", 1, 1));
         }
         List<LadingConfig.FileCheck> files = new ArrayList<>();
         for (String p : c.items(root, "health.file", Set.of("file", "interval"))) {
@@ -36,9 +36,9 @@ final class HealthConfig {
                 throw new ConfigException(c.at(root, p).origin + ": " + p + ".uri must be an http(s) URL");
             }
             https.add(new LadingConfig.HttpCheck(java.net.URI.create(uri), c.headers(root, p + ".headers"),
-                    (int) c.integer(root, p + ".statuscode", 200, 100), c.positive(root, p + ".timeout",
+                    c.smallInteger(root, p + ".statuscode", 200, 100), c.positive(root, p + ".timeout",
                     Duration.ofSeconds(3)), c.positive(root, p + ".interval", CHECK_INTERVAL),
-                    (int) c.integer(root, p + ".threshold", 1, 1)));
+                    c.smallInteger(root, p + ".threshold", 1, 1)));
         }
         List<LadingConfig.TcpCheck> tcps = new ArrayList<>();
         for (String p : c.items(root, "health.tcp", Set.of("addr", "timeout", "interval", "threshold"))) {
@@ -48,7 +48,7 @@ final class HealthConfig {
             }
             c.checkAddress(root, addr, p + ".addr");
             tcps.add(new LadingConfig.TcpCheck(addr, c.positive(root, p + ".timeout", Duration.ofSeconds(3)),
-                    c.positive(root, p + ".interval", CHECK_INTERVAL), (int) c.integer(root, p + ".threshold", 1, 1)));
+                    c.positive(root, p + ".interval", CHECK_INTERVAL), c.smallInteger(root, p + ".threshold", 1, 1)));
         }
         return new LadingConfig.HealthChecks(storage, files, https, tcps);
     }

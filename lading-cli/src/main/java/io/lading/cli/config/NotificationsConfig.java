@@ -86,7 +86,7 @@ final class NotificationsConfig {
             }
             String extra = "lading.notifications.endpoints." + name;
             Endpoint.Format format = c.choice(root, extra + ".format", Endpoint.Format.class, Endpoint.Format.DISTRIBUTION);
-            int maxBatch = (int) c.integer(root, extra + ".maxbatch",
+            int maxBatch = c.smallInteger(root, extra + ".maxbatch",
                     format == Endpoint.Format.CLOUDEVENTS ? 1 : 16, 1);
             if (maxBatch > 1000) {
                 throw new ConfigException(c.at(root, extra + ".maxbatch").origin + ": " + extra
@@ -101,7 +101,7 @@ final class NotificationsConfig {
                 }
             }
             out.add(new Endpoint(name, uri, endpointHeaders, timeout,
-                    (int) c.integer(root, p + ".threshold", 10, 1), backoff, mediaTypes, actions,
+                    c.smallInteger(root, p + ".threshold", 10, 1), backoff, mediaTypes, actions,
                     c.bool(root, p + ".disabled", false), format, maxBatch, deadLetterAfter,
                     maxBackoff.compareTo(backoff) < 0 ? backoff : maxBackoff));
         }

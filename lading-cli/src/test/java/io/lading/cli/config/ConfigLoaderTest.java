@@ -369,6 +369,10 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(huge, Map.of(), Path.of("/x")))
                 .hasMessageContaining("line 4").hasMessageContaining("lading.http.maxconnections")
                 .hasMessageContaining("at most 2147483647");
+        Path catalog = write("version: 0.1\ncatalog:\n  maxentries: 4294967296\n");
+        assertThatThrownBy(() -> ConfigLoader.load(catalog, Map.of(), Path.of("/x")))
+                .hasMessageContaining("line 3").hasMessageContaining("catalog.maxentries")
+                .hasMessageContaining("at most 2147483647");
     }
 
     @Test
