@@ -31,6 +31,11 @@ class ConnectionLimitTest {
     /** Sends a keep-alive GET on {@code s} and returns the status line of its answer. */
     private static String get(Socket s) throws IOException {
         s.getOutputStream().write("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return answer(s);
+    }
+
+    /** Reads the answer to a GET sent on {@code s} and returns its status line. */
+    private static String answer(Socket s) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
         String status = in.readLine();
         for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
@@ -60,9 +65,7 @@ class ConnectionLimitTest {
                 assertThatThrownBy(() -> get(third)).isInstanceOf(SocketTimeoutException.class);
                 first.close();
                 third.setSoTimeout(10_000);
-                BufferedReader in = new BufferedReader(new InputStreamReader(third.getInputStream(),
-                        StandardCharsets.ISO_8859_1));
-                assertThat(in.readLine()).startsWith("HTTP/1.1 200"); // the request sent while waiting
+                assertThat(answer(third)).startsWith("HTTP/1.1 200"); // the request sent while waiting
                 assertThat(get(second)).startsWith("HTTP/1.1 200");
             }
         }
@@ -94,7 +97,7 @@ class ConnectionLimitTest {
     }
 
     @Test
-    void noLimitIsTheDefaultAndANegativeOneIsRefused() throws Exception {
+    void aLimitOfZeroServesEveryClientAndANegativeOneIsRefused() throws Exception {
         try (RegistryServer server = new RegistryServer(OK, new InetSocketAddress("127.0.0.1", 0),
                 Duration.ofSeconds(1))) {
             server.limitConnections(0);
