@@ -2,6 +2,7 @@
 # Side-by-side RegistryBench run: docker-registry 2.8.2 (Debian) then Lading, same machine, same session.
 #   docs/bench/side-by-side.sh [quick|full]     (default: full)
 #   LADING_CONFIG=FILE docs/bench/side-by-side.sh ...   starts Lading with --config FILE (e.g. to measure an option)
+#   HARNESS_JAVA="OPTS" docs/bench/side-by-side.sh ...  the harness's JVM options (default: -Xmx6g)
 # Needs: a copy of ../shared/bench built with its ./build.sh in /tmp/bench, and `apt-get install docker-registry`.
 # Lading runs with the launcher's default JVM settings (nothing passed in LADING_JAVA_OPTS).
 # Results: /tmp/bench-out/{dr,lading}.{txt,jsonl}
@@ -39,7 +40,7 @@ reclaimed_since() { reclaim | awk -v f="$1" 'BEGIN{while((getline l < f)>0){spli
 # to $OUT/NAME.jsonl, progress and table to $OUT/NAME.txt, exit code to $OUT/rc.
 harness() {
   local name=$1 port=$2 pid=$3; shift 3
-  $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:$port "$@" --server-pid $pid --json-out $OUT/$name.jsonl \
+  $JDK/bin/java ${HARNESS_JAVA:--Xmx6g} -jar $JAR --url http://127.0.0.1:$port "$@" --server-pid $pid --json-out $OUT/$name.jsonl \
     > /dev/null 2> $OUT/$name.txt
   echo "$name rc=$?" >> $OUT/rc
 }
