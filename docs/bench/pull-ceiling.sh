@@ -7,34 +7,25 @@
 # the harness pushes the blobs it pulls just before. Needs RegistryBench built in /tmp/bench, Go (Debian's
 # golang-go) for nullreg, and `apt-get install docker-registry`.
 # Usage: docs/bench/pull-ceiling.sh [ROUNDS]   (default 3)    Results: /tmp/pce/{null,dr,lading}N.{jsonl,txt}
+# HARNESS_JAVA: see lib.sh.
 set -u
 ROUNDS=${1:-3}
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-JDK=/usr/lib/jvm/temurin-25-jdk-amd64; JAR=/tmp/bench/target/registry-bench.jar
+. "$(dirname "$0")/lib.sh"
 OUT=/tmp/pce; rm -rf $OUT; mkdir -p $OUT
 (cd /tmp/bench/calib/nullreg && go build -o $OUT/nullreg .) || { echo "cannot build nullreg" >&2; exit 1; }
 W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,${C:-8} --warmup-seconds=15"
 sed "s#rootdirectory: .*#rootdirectory: /tmp/pce-dr#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
-clean() { rm -rf /tmp/pce-lading /tmp/pce-dr; sync; echo 1 > /proc/sys/vm/drop_caches; sleep 5; }
-wait_up() {
-  for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:$1/v2/ && return; sleep 0.2; done
-}
-bench() { # NAME PORT PID
-  $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:$2 $W --server-pid $3 --json-out $OUT/$1.jsonl \
-    > /dev/null 2> $OUT/$1.txt
-  echo "$1 rc=$?" >> $OUT/rc
-}
+clean() { rm -rf /tmp/pce-lading /tmp/pce-dr; drop_cache 5; }
 run() { # WHICH ROUND
   clean
   case $1 in
     null) $OUT/nullreg -addr 127.0.0.1:5398 -max-bytes $((8 << 30)) > $OUT/null$2.log 2>&1 & pid=$!; wait_up 5398
-          bench null$2 5398 $pid; kill $pid; wait $pid 2>/dev/null ;;
+          harness null$2 5398 $pid $W; kill $pid; wait $pid 2>/dev/null ;;
     dr) docker-registry serve $OUT/dr.yml > $OUT/dr$2.log 2>&1 & pid=$!; wait_up 5300
-        bench dr$2 5300 $pid; kill $pid; wait $pid 2>/dev/null ;;
+        harness dr$2 5300 $pid $W; kill $pid; wait $pid 2>/dev/null ;;
     lading) unset LADING_JAVA_OPTS
-            "$REPO/lading" serve --listen 127.0.0.1:5400 --data /tmp/pce-lading > $OUT/lading$2.log 2>&1 &
-            wait_up 5400; pid=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
-            bench lading$2 5400 $pid; kill $pid; sleep 3 ;;
+            start_lading "$REPO" 5400 $OUT/lading$2.log --data /tmp/pce-lading
+            harness lading$2 5400 $LP $W; stop $LP ;;
   esac
 }
 ORDER=(null dr lading)

@@ -11,35 +11,26 @@
 #   tmpfs-sf  data in /dev/shm and sendfile: true (sent from memory with sendfile)
 # Needs RegistryBench built in /tmp/bench and Go (Debian's golang-go) for nullreg; /dev/shm must hold 3 GiB.
 # Usage: docs/bench/pull-media.sh [ROUNDS]   (default 3)    Results: /tmp/pmedia/{null,disk,...}-N.{jsonl,txt}
+# HARNESS_JAVA: see lib.sh.
 set -u
 ROUNDS=${1:-3}
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-JDK=/usr/lib/jvm/temurin-25-jdk-amd64; JAR=/tmp/bench/target/registry-bench.jar
+. "$(dirname "$0")/lib.sh"
+unset LADING_JAVA_OPTS
 OUT=/tmp/pmedia; rm -rf $OUT; mkdir -p $OUT
 (cd /tmp/bench/calib/nullreg && go build -o $OUT/nullreg .) || { echo "cannot build nullreg" >&2; exit 1; }
 W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,4 --warmup-seconds=10"
 printf 'version: 0.1\n' > $OUT/default.yml
 printf 'version: 0.1\nlading:\n  storage:\n    directio: false\n    sendfile: true\n' > $OUT/pagecache.yml
 printf 'version: 0.1\nlading:\n  storage:\n    sendfile: true\n' > $OUT/sendfile.yml
-clean() { rm -rf /tmp/pmedia-data /dev/shm/pmedia-data; sync; echo 1 > /proc/sys/vm/drop_caches; sleep 4; }
-wait_up() {
-  for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:$1/v2/ && return; sleep 0.2; done
-}
-bench() { # NAME PORT PID
-  $JDK/bin/java -Xmx6g -jar $JAR --url http://127.0.0.1:$2 $W --server-pid $3 --json-out $OUT/$1.jsonl \
-    > /dev/null 2> $OUT/$1.txt
-  echo "$1 rc=$?" >> $OUT/rc
-}
+clean() { rm -rf /tmp/pmedia-data /dev/shm/pmedia-data; drop_cache 4; }
 lading() { # NAME DATA CONFIG ROUND
   clean
-  (cd "$REPO" && unset LADING_JAVA_OPTS \
-    && ./lading serve --config $OUT/$3.yml --listen 127.0.0.1:5400 --data $2 > $OUT/$1-$4.log 2>&1 &)
-  wait_up 5400; pid=$(pgrep -f 'lading.jar serve --config')
-  bench $1-$4 5400 $pid; kill $pid; sleep 3
+  start_lading "$REPO" 5400 $OUT/$1-$4.log --config $OUT/$3.yml --data $2
+  harness $1-$4 5400 $LP $W; stop $LP
 }
 for r in $(seq 1 "$ROUNDS"); do
   clean; $OUT/nullreg -addr 127.0.0.1:5398 -max-bytes $((8 << 30)) > $OUT/null-$r.log 2>&1 & pid=$!; wait_up 5398
-  bench null-$r 5398 $pid; kill $pid; wait $pid 2>/dev/null
+  harness null-$r 5398 $pid $W; kill $pid; wait $pid 2>/dev/null
   lading disk /tmp/pmedia-data default $r
   lading disk-pc /tmp/pmedia-data pagecache $r
   lading tmpfs /dev/shm/pmedia-data default $r

@@ -2,15 +2,13 @@
 # Side-by-side RegistryBench run: docker-registry 2.8.2 (Debian) then Lading, same machine, same session.
 #   docs/bench/side-by-side.sh [quick|full]     (default: full)
 #   LADING_CONFIG=FILE docs/bench/side-by-side.sh ...   starts Lading with --config FILE (e.g. to measure an option)
-#   HARNESS_JAVA="OPTS" docs/bench/side-by-side.sh ...  the harness's JVM options (default: -Xmx6g)
+#   HARNESS_JAVA="OPTS" docs/bench/side-by-side.sh ...  the harness's JVM options (default: -Xmx6g; see lib.sh)
 # Needs: a copy of ../shared/bench built with its ./build.sh in /tmp/bench, and `apt-get install docker-registry`.
 # Lading runs with the launcher's default JVM settings (nothing passed in LADING_JAVA_OPTS).
 # Results: /tmp/bench-out/{dr,lading}.{txt,jsonl}
 set -u
 MODE=${1:-full}
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-JDK=/usr/lib/jvm/temurin-25-jdk-amd64
-JAR=/tmp/bench/target/registry-bench.jar
+. "$(dirname "$0")/lib.sh"
 OUT=/tmp/bench-out; rm -rf $OUT /tmp/benchreg /tmp/lading-bench; mkdir -p $OUT /tmp/benchreg
 # Full mode runs 30 s of the harness's untimed warm-up before the first phase (its default is 5 s), as the c=16 pass
 # below does: with 5 s the first phase (1 KiB pushes at c=1) also measured the harness's own JIT compiling, which
@@ -36,18 +34,9 @@ reclaim() { awk '/^(pgsteal_kswapd|pgsteal_direct|workingset_refault_file) /{pri
 reclaimed_since() { reclaim | awk -v f="$1" 'BEGIN{while((getline l < f)>0){split(l,a," ");b[a[1]]=a[2]}}
   {d[$1]=($2-b[$1])*4/1024} END{printf "page cache: %d MiB reclaimed, %d MiB refaulted\n",
   d["pgsteal_kswapd"]+d["pgsteal_direct"], d["workingset_refault_file"]}'; }
-# harness NAME PORT PID ARGS...: one harness pass against 127.0.0.1:PORT, reading PID's CPU and RSS; JSON lines
-# to $OUT/NAME.jsonl, progress and table to $OUT/NAME.txt, exit code to $OUT/rc.
-harness() {
-  local name=$1 port=$2 pid=$3; shift 3
-  $JDK/bin/java ${HARNESS_JAVA:--Xmx6g} -jar $JAR --url http://127.0.0.1:$port "$@" --server-pid $pid --json-out $OUT/$name.jsonl \
-    > /dev/null 2> $OUT/$name.txt
-  echo "$name rc=$?" >> $OUT/rc
-}
-
 sed "s#rootdirectory: .*#rootdirectory: /tmp/benchreg#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
 docker-registry serve $OUT/dr.yml > $OUT/dr.log 2>&1 & DR=$!
-for i in $(seq 1 50); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5300/v2/ && break; sleep 0.2; done
+wait_up 5300
 reclaim > $OUT/vmstat0
 harness dr 5300 $DR $FLAG
 harness dr16 5300 $DR $C16
@@ -59,14 +48,11 @@ vmhwm $DR >> $OUT/dr.txt; reclaimed_since $OUT/vmstat0 >> $OUT/dr.txt; kill $DR;
 sync
 if echo 1 2>/dev/null > /proc/sys/vm/drop_caches; then sleep 5; else rm -rf /tmp/benchreg; sync; sleep 65; fi
 unset LADING_JAVA_OPTS
-"$REPO/lading" serve --listen 127.0.0.1:5400 --data /tmp/lading-bench ${LADING_CONFIG:+--config "$LADING_CONFIG"} \
-  > $OUT/lading.log 2>&1 &
 # The first start of a new build records the JVM's ahead-of-time cache first (about 20 s, decision 0018).
-for i in $(seq 1 600); do curl -s -o /dev/null --max-time 1 http://127.0.0.1:5400/v2/ && break; sleep 0.2; done
-LP=$(pgrep -f 'lading.jar serve --listen 127.0.0.1:5400')
+start_lading "$REPO" 5400 $OUT/lading.log --data /tmp/lading-bench ${LADING_CONFIG:+--config "$LADING_CONFIG"}
 if [ -z "$LP" ]; then echo "Lading did not start (see $OUT/lading.log)" | tee -a $OUT/rc >&2; exit 1; fi
 reclaim > $OUT/vmstat0
 harness lading 5400 $LP $FLAG
 harness lading16 5400 $LP $C16
-vmhwm $LP >> $OUT/lading.txt; reclaimed_since $OUT/vmstat0 >> $OUT/lading.txt; kill $LP; sleep 2
+vmhwm $LP >> $OUT/lading.txt; reclaimed_since $OUT/vmstat0 >> $OUT/lading.txt; stop $LP
 rm -rf /tmp/benchreg
