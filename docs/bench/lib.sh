@@ -40,3 +40,19 @@ harness() {
     --json-out $OUT/$name.jsonl > /dev/null 2> $OUT/$name.txt
   echo "$name rc=$?" >> $OUT/rc
 }
+
+# stub_build: builds calib/nullreg, the bench's in-memory stub registry (the harness's ceiling), into $OUT/nullreg;
+# exits the script when it cannot (it needs Go, Debian's golang-go).
+stub_build() {
+  (cd /tmp/bench/calib/nullreg && go build -o $OUT/nullreg .) || { echo "cannot build nullreg" >&2; exit 1; }
+}
+
+# stub_pass NAME ARGS...: starts the stub on 127.0.0.1:5398 (its output to $OUT/NAME.log), runs `harness NAME 5398
+# PID ARGS...` against it and stops it.
+stub_pass() {
+  local name=$1 pid; shift
+  $OUT/nullreg -addr 127.0.0.1:5398 -max-bytes $((8 << 30)) > $OUT/$name.log 2>&1 & pid=$!
+  wait_up 5398
+  harness $name 5398 $pid "$@"
+  kill $pid; wait $pid 2>/dev/null
+}

@@ -12,15 +12,14 @@ set -u
 ROUNDS=${1:-3}
 . "$(dirname "$0")/lib.sh"
 OUT=/tmp/pce; rm -rf $OUT; mkdir -p $OUT
-(cd /tmp/bench/calib/nullreg && go build -o $OUT/nullreg .) || { echo "cannot build nullreg" >&2; exit 1; }
+stub_build
 W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,${C:-8} --warmup-seconds=15"
 sed "s#rootdirectory: .*#rootdirectory: /tmp/pce-dr#" /tmp/bench/scripts/docker-registry-config.yml > $OUT/dr.yml
 clean() { rm -rf /tmp/pce-lading /tmp/pce-dr; drop_cache 5; }
 run() { # WHICH ROUND
   clean
   case $1 in
-    null) $OUT/nullreg -addr 127.0.0.1:5398 -max-bytes $((8 << 30)) > $OUT/null$2.log 2>&1 & pid=$!; wait_up 5398
-          harness null$2 5398 $pid $W; kill $pid; wait $pid 2>/dev/null ;;
+    null) stub_pass null$2 $W ;;
     dr) docker-registry serve $OUT/dr.yml > $OUT/dr$2.log 2>&1 & pid=$!; wait_up 5300
         harness dr$2 5300 $pid $W; kill $pid; wait $pid 2>/dev/null ;;
     lading) unset LADING_JAVA_OPTS

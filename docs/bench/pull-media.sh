@@ -17,7 +17,7 @@ ROUNDS=${1:-3}
 . "$(dirname "$0")/lib.sh"
 unset LADING_JAVA_OPTS
 OUT=/tmp/pmedia; rm -rf $OUT; mkdir -p $OUT
-(cd /tmp/bench/calib/nullreg && go build -o $OUT/nullreg .) || { echo "cannot build nullreg" >&2; exit 1; }
+stub_build
 W="--workloads=pull --mono-sizes=64MiB:16,512MiB:4 --blob-concurrency=1,4 --warmup-seconds=10"
 printf 'version: 0.1\n' > $OUT/default.yml
 printf 'version: 0.1\nlading:\n  storage:\n    directio: false\n    sendfile: true\n' > $OUT/pagecache.yml
@@ -29,8 +29,7 @@ lading() { # NAME DATA CONFIG ROUND
   harness $1-$4 5400 $LP $W; stop $LP
 }
 for r in $(seq 1 "$ROUNDS"); do
-  clean; $OUT/nullreg -addr 127.0.0.1:5398 -max-bytes $((8 << 30)) > $OUT/null-$r.log 2>&1 & pid=$!; wait_up 5398
-  harness null-$r 5398 $pid $W; kill $pid; wait $pid 2>/dev/null
+  clean; stub_pass null-$r $W
   lading disk /tmp/pmedia-data default $r
   lading disk-pc /tmp/pmedia-data pagecache $r
   lading tmpfs /dev/shm/pmedia-data default $r
